@@ -1,0 +1,356 @@
+"""A whole zq stack for tests: MariaDB, zq-api, zq-scheduler and nginx on free
+loopback ports in a temporary directory, torn down afterwards.
+
+    stack = Stack(); stack.start()
+    stack.url                      # http://127.0.0.1:PORT
+    stack.token("admin")           # bearer token for a role (zq-db token create)
+    stack.sql("SELECT ...")        # rows as lists of strings (None for NULL)
+    stack.stop()
+
+Binaries come from $ZQ_BUILD_DIR (default build/test). Sanitizer reports land
+in <tmp>/sanitizer/; check_sanitizers() fails the run if any exist.
+Set ZQ_KEEP_TMP=1 to keep the temporary directory for inspection.
+"""
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout=20.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Proc:
+    """A child process with its log file."""
+
+    def __init__(self, name, argv, log, env=None):
+        self.name, self.argv, self.log_path = name, argv, log
+        self.log = open(log, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def send(self, sig):
+        if self.alive():
+            os.kill(self.p.pid, sig)
+
+    def stop(self, timeout=30.0, sig=signal.SIGTERM):
+        """Stop and return the exit status (negative: killed by that signal)."""
+        if self.alive():
+            os.kill(self.p.pid, sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+        self.log.close()
+        return self.p.returncode
+
+    def kill9(self):
+        if self.alive():
+            os.kill(self.p.pid, signal.SIGKILL)
+            self.p.wait()
+        self.log.close()
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class Stack:
+    def __init__(self, build_dir=None, scheduler=True, api_threads=4, sched_threads=4,
+                 extra_config=""):
+        self.build = build_dir or os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "test")
+        self.tmp = tempfile.mkdtemp(prefix="zq-test-")
+        self.run_dir = os.path.join(self.tmp, "run")
+        self.log_dir = os.path.join(self.tmp, "log")
+        self.san_dir = os.path.join(self.tmp, "sanitizer")
+        for d in (self.run_dir, self.log_dir, self.san_dir, os.path.join(self.run_dir, "wakeup")):
+            os.makedirs(d, exist_ok=True)
+        self.db_port = free_port()
+        self.http_port = free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        self.api_url = self.url + "/api/v1"
+        self.sock = os.path.join(self.run_dir, "mysql.sock")
+        self.api_sock = os.path.join(self.run_dir, "zq-api.sock")
+        self.config = os.path.join(self.tmp, "zq.conf")
+        self.root_pw = secrets.token_hex(12)
+        self.db_pw = secrets.token_hex(12)
+        self.want_scheduler = scheduler
+        self.api_threads = api_threads
+        self.sched_threads = sched_threads
+        self.extra_config = extra_config
+        self.mariadb = self.api = self.nginx = None
+        self.schedulers = []
+        self._tokens = {}
+        self.passwords = {}
+
+    # ----- environment ---------------------------------------------------------
+    def env(self, name="proc"):
+        env = dict(os.environ)
+        supp = os.path.join(SRC, "tests", "lsan.supp")
+        env["ASAN_OPTIONS"] = (f"detect_leaks=1:abort_on_error=0:"
+                               f"log_path={self.san_dir}/{name}")
+        env["LSAN_OPTIONS"] = f"suppressions={supp}:print_suppressions=0"
+        env["UBSAN_OPTIONS"] = f"print_stacktrace=1:halt_on_error=1:log_path={self.san_dir}/{name}"
+        env["TSAN_OPTIONS"] = f"log_path={self.san_dir}/{name}"
+        return env
+
+    def bin(self, name):
+        return os.path.join(self.build, name)
+
+    # ----- MariaDB --------------------------------------------------------------
+    def start_mariadb(self):
+        datadir = os.path.join(self.tmp, "mysql")
+        if not os.path.isdir(os.path.join(datadir, "mysql")):
+            subprocess.run(["mariadb-install-db", "--no-defaults", "--user=" + _user(),
+                            "--datadir=" + datadir, "--auth-root-authentication-method=normal",
+                            "--skip-test-db"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            fresh = True
+        else:
+            fresh = False
+        self.mariadb = Proc("mariadb", [
+            "mariadbd", "--no-defaults", "--user=" + _user(), "--datadir=" + datadir,
+            "--socket=" + self.sock, "--port=" + str(self.db_port), "--bind-address=127.0.0.1",
+            "--skip-log-bin", "--innodb-buffer-pool-size=128M", "--max-connections=500",
+            "--pid-file=" + os.path.join(self.run_dir, "mariadbd.pid")],
+            os.path.join(self.log_dir, "mariadb.log"))
+        wait_for(lambda: self._db_ping(fresh), timeout=60, what="MariaDB")
+        if fresh:
+            self._root_sql(f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{self.root_pw}'",
+                           password=False)
+
+    def _db_ping(self, fresh):
+        if not os.path.exists(self.sock):
+            return False
+        pw = [] if fresh else ["-p" + self.root_pw]
+        r = subprocess.run(["mariadb-admin", "--no-defaults", "-uroot", *pw, "-S", self.sock,
+                            "ping"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return r.returncode == 0
+
+    def stop_mariadb(self):
+        if self.mariadb:
+            self.mariadb.stop(timeout=60)
+            self.mariadb = None
+
+    def _root_sql(self, sql, db=None, password=True):
+        argv = ["mariadb", "--no-defaults", "-uroot", "-S", self.sock, "--batch", "--raw",
+                "--skip-column-names"]
+        if password:
+            argv.append("-p" + self.root_pw)
+        if db:
+            argv.append(db)
+        r = subprocess.run(argv, input=sql.encode(), capture_output=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"SQL failed: {sql[:200]}: {r.stderr.decode()}")
+        rows = []
+        for line in r.stdout.decode("utf-8", "replace").splitlines():
+            rows.append([None if c == "NULL" else c for c in line.split("\t")])
+        return rows
+
+    def sql(self, sql):
+        """Run SQL in the zq database as root; returns rows of strings."""
+        return self._root_sql(sql, db="zq")
+
+    def sql_value(self, sql):
+        rows = self.sql(sql)
+        return rows[0][0] if rows else None
+
+    def create_database(self):
+        pw = self.db_pw
+        self._root_sql(f"""
+            CREATE DATABASE IF NOT EXISTS zq CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+            CREATE USER IF NOT EXISTS 'zq'@'localhost' IDENTIFIED BY '{pw}';
+            CREATE USER IF NOT EXISTS 'zq'@'127.0.0.1' IDENTIFIED BY '{pw}';
+            GRANT ALL PRIVILEGES ON zq.* TO 'zq'@'localhost';
+            GRANT ALL PRIVILEGES ON zq.* TO 'zq'@'127.0.0.1';""")
+
+    def write_config(self, path=None, **overrides):
+        """Write a config file; keyword overrides replace `key = value` lines
+        (use dotted keys with '__' for '.', e.g. db__password='x')."""
+        values = {
+            "timezone": "UTC",
+            "log.level": "info",
+            "db.socket": self.sock,
+            "db.port": str(self.db_port),
+            "db.user": "zq",
+            "db.password": self.db_pw,
+            "db.name": "zq",
+            "db.startup_wait": "5",
+            "api.listen": "unix:" + self.api_sock,
+            "api.threads": str(self.api_threads),
+            "scheduler.threads": str(self.sched_threads),
+            "scheduler.poll_ms": "500",
+            "scheduler.heartbeat_s": "1",
+            "scheduler.lease_s": "6",
+            "scheduler.wakeup_dir": os.path.join(self.run_dir, "wakeup"),
+        }
+        for k, v in overrides.items():
+            values[k.replace("__", ".")] = v
+        path = path or self.config
+        with open(path, "w") as f:
+            f.write("# generated by tests/zqstack.py\n")
+            for k, v in values.items():
+                f.write(f'{k} = "{v}"\n')
+            f.write(self.extra_config)
+        os.chmod(path, 0o600)
+        return path
+
+    def zq_db(self, *args, config=None, input=None, check=True):
+        r = subprocess.run([self.bin("zq-db"), "--config", config or self.config, *args],
+                           input=input.encode() if input is not None else None,
+                           capture_output=True, env=self.env("zq-db"))
+        out = r.stdout.decode("utf-8", "replace")
+        err = r.stderr.decode("utf-8", "replace")
+        if check and r.returncode != 0:
+            raise RuntimeError(f"zq-db {' '.join(args)} -> {r.returncode}: {err}")
+        return r.returncode, out, err
+
+    # ----- daemons ---------------------------------------------------------------
+    def start_api(self):
+        self.api = Proc("zq-api", [self.bin("zq-api"), "--config", self.config],
+                        os.path.join(self.log_dir, "zq-api.log"), env=self.env("zq-api"))
+        wait_for(lambda: os.path.exists(self.api_sock) or not self.api.alive(), what="zq-api socket")
+        if not self.api.alive():
+            raise RuntimeError("zq-api exited: " + self.api.output())
+
+    def start_scheduler(self, config=None, name=None):
+        n = len(self.schedulers)
+        name = name or f"zq-scheduler-{n}"
+        p = Proc(name, [self.bin("zq-scheduler"), "--config", config or self.config],
+                 os.path.join(self.log_dir, name + ".log"), env=self.env(name))
+        self.schedulers.append(p)
+        return p
+
+    def start_nginx(self):
+        user_line = "user root;" if os.geteuid() == 0 else ""
+        with open(os.path.join(SRC, "nginx", "zq-local.conf.in")) as f:
+            conf = f.read()
+        for k, v in {"@USER_LINE@": user_line, "@DAEMON@": "off", "@RUN@": self.run_dir,
+                     "@LOG@": self.log_dir, "@SOCK@": self.api_sock, "@PORT@": str(self.http_port),
+                     "@WWW@": os.path.join(SRC, "www"), "@SRC@": SRC}.items():
+            conf = conf.replace(k, v)
+        path = os.path.join(self.tmp, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.nginx = Proc("nginx", ["nginx", "-p", self.run_dir, "-e",
+                                    os.path.join(self.log_dir, "nginx-error.log"), "-c", path],
+                          os.path.join(self.log_dir, "nginx.log"))
+        wait_for(self._http_up, what="nginx")
+
+    def _http_up(self):
+        try:
+            requests.get(self.url + "/", timeout=1)
+            return True
+        except requests.RequestException:
+            return False
+
+    def start(self):
+        try:
+            self.start_mariadb()
+            self.create_database()
+            self.write_config()
+            self.zq_db("migrate")
+            self.start_api()
+            if self.want_scheduler:
+                self.start_scheduler()
+            self.start_nginx()
+            wait_for(lambda: self.health_status() == 200, timeout=30, what="health 200")
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def health_status(self):
+        try:
+            return requests.get(self.api_url + "/health", timeout=5).status_code
+        except requests.RequestException:
+            return None
+
+    # ----- auth helpers ---------------------------------------------------------
+    def token(self, role="admin"):
+        """A long-lived API token with the given role (created once)."""
+        if role not in self._tokens:
+            _, out, _ = self.zq_db("token", "create", f"test-{role}", "--role", role)
+            self._tokens[role] = out.strip().splitlines()[-1]
+        return self._tokens[role]
+
+    def user(self, name, role):
+        """Create a user with a random password; returns the password."""
+        if name not in self.passwords:
+            pw = secrets.token_urlsafe(12)
+            self.zq_db("user", "add", name, "--role", role, input=pw + "\n")
+            self.passwords[name] = pw
+        return self.passwords[name]
+
+    def session(self, role="admin"):
+        s = requests.Session()
+        s.headers["Authorization"] = "Bearer " + self.token(role)
+        return s
+
+    # ----- teardown ---------------------------------------------------------------
+    def sanitizer_reports(self):
+        reports = []
+        for name in sorted(os.listdir(self.san_dir)):
+            with open(os.path.join(self.san_dir, name), errors="replace") as f:
+                reports.append(f"--- {name}\n{f.read()}")
+        return reports
+
+    def stop(self):
+        statuses = {}
+        if self.nginx:
+            self.nginx.stop(timeout=10, sig=signal.SIGQUIT)
+            self.nginx = None
+        for p in self.schedulers:
+            if not p.log.closed:
+                statuses[p.name] = p.stop(timeout=60)
+        self.schedulers = []
+        if self.api:
+            statuses["zq-api"] = self.api.stop(timeout=30)
+            self.api = None
+        self.stop_mariadb()
+        self.exit_statuses = statuses
+        return statuses
+
+    def cleanup(self):
+        if os.environ.get("ZQ_KEEP_TMP"):
+            print(f"kept {self.tmp}")
+            return
+        out = os.environ.get("ZQ_TEST_OUT")
+        if out:  # keep the logs of the run next to the test results
+            dest = os.path.join(out, "logs", os.path.basename(self.tmp))
+            shutil.copytree(self.log_dir, dest, dirs_exist_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _user():
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_name
