@@ -192,9 +192,9 @@ static int parse_line(zq_config *c, char *line, char *section, size_t secsz, zq_
 	v = trim(eq + 1);
 	if (!*k)
 		return zq_errf(err, ZQ_ECONFIG, "missing key before '='");
-	if (unquote(&v) < 0)
-		return zq_errf(err, ZQ_ECONFIG, "%s: unterminated quoted value", k);
 	snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "", k);
+	if (unquote(&v) < 0)
+		return zq_errf(err, ZQ_ECONFIG, "%s: unterminated quoted value", key);
 	return zq_config_set(c, key, v, err);
 }
 
