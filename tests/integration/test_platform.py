@@ -179,7 +179,7 @@ def test_token_create_stores_only_a_hash(stack):
     assert kind == "api" and role == "operator" and token.startswith(prefix)
     assert token not in hexhash and len(hexhash) == 64
     dump = subprocess.run(["mariadb-dump", "--no-defaults", "-uroot", "-p" + stack.root_pw, "-S",
-                           stack.sock, "zq", "api_tokens"], capture_output=True).stdout.decode()
+                           stack.sock, "zq", "api_tokens"], capture_output=True).stdout.decode("latin-1")
     assert token[4:] not in dump
     assert stack.zq_db("token", "create", "x", "--role", "god", check=False)[0] == 2
 
@@ -209,9 +209,9 @@ def test_health_503_while_mariadb_down_then_recovers():
     try:
         api_pid = s.api.pid
         s.stop_mariadb()
-        r = wait_for(lambda: (lambda r: r if r.status_code == 503 else None)(
-            requests.get(s.api_url + "/health", timeout=10)), timeout=30, what="503")
-        assert r.json()["detail"]
+        wait_for(lambda: s.health_status() == 503, timeout=30, what="503")
+        r = requests.get(s.api_url + "/health", timeout=10)
+        assert r.status_code == 503 and r.json()["detail"]
         s.start_mariadb()
         wait_for(lambda: s.health_status() == 200, timeout=30, what="200 again")
         assert s.api.pid == api_pid and s.api.alive()
