@@ -190,7 +190,11 @@ static int db_fail(zq_db *db, unsigned e, const char *msg, zq_err *err)
 
 static int conn_fail(zq_db *db, zq_err *err)
 {
-	return db_fail(db, mysql_errno(db->m), mysql_error(db->m), err);
+	char msg[512];
+
+	/* copy: a lost connection is closed (and its error text freed) in db_fail */
+	zq_strlcpy(msg, mysql_error(db->m), sizeof(msg));
+	return db_fail(db, mysql_errno(db->m), msg, err);
 }
 
 static int stmt_fail(zq_stmt *st, zq_err *err)
@@ -837,9 +841,11 @@ void zq_stmt_done(zq_stmt *st)
 {
 	if (!st)
 		return;
+	/* No mysql_stmt_reset(): in Connector/C it sends COM_STMT_RESET, a
+	 * second round trip per statement; the result is stored client-side
+	 * and freed here, and no long data is ever sent, so nothing on the
+	 * server needs resetting before the next execute. */
 	stmt_free_result(st);
-	if (st->ms)
-		mysql_stmt_reset(st->ms);
 	st->in_use = 0;
 }
 

@@ -2,6 +2,7 @@
 #include "user_store.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
@@ -159,6 +160,371 @@ int token_store_create(zq_db *db, const char *kind, const char *name, int64_t us
 	rc = zq_stmt_exec(st, err);
 	if (rc == 0 && id)
 		*id = (int64_t)zq_stmt_insert_id(st);
+	zq_stmt_done(st);
+	return rc;
+}
+
+static void read_user(zq_stmt *st, zq_user *u, int with_hash)
+{
+	const char *s;
+
+	memset(u, 0, sizeof(*u));
+	u->id = zq_stmt_i64(st, 0);
+	zq_strlcpy(u->username, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(u->username));
+	u->role = zq_role_parse(zq_stmt_str(st, 2));
+	u->disabled = (int)zq_stmt_i64(st, 3);
+	u->created_at_ms = zq_stmt_time(st, 4);
+	u->last_login_at_ms = zq_stmt_time(st, 5);
+	if (with_hash && (s = zq_stmt_str(st, 6)))
+		zq_strlcpy(u->password_hash, s, sizeof(u->password_hash));
+}
+
+int user_store_get(zq_db *db, int64_t id, zq_user *u, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db,
+				    "SELECT id, username, role, disabled, created_at, last_login_at, "
+				    "password_hash FROM users WHERE id = ?",
+				    err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) <= 0) {
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
+			    : zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
+		goto out;
+	}
+	read_user(st, u, 1);
+	rc = 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_list(zq_db *db, int64_t skip, int64_t limit, zq_user **users, int *n,
+		    int64_t *total, zq_err *err)
+{
+	zq_stmt *st;
+	int rc, cap;
+
+	*users = NULL;
+	*n = 0;
+	if ((rc = zq_db_query_i64(db, "SELECT COUNT(*) FROM users", ZQ_NO_PARAM, total, err)) < 0)
+		return rc;
+	/* PRIMARY KEY order */
+	st = zq_db_prepare(db,
+			   "SELECT id, username, role, disabled, created_at, last_login_at FROM users "
+			   "ORDER BY id LIMIT ? OFFSET ?",
+			   err);
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, limit);
+	zq_stmt_bind_i64(st, 1, skip);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*users = zq_calloc((size_t)cap + 1, sizeof(zq_user));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
+		read_user(st, &(*users)[(*n)++], 0);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_update(zq_db *db, int64_t id, int role, int disabled, const char *pwhash,
+		      zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db,
+				    "UPDATE users SET role = COALESCE(?, role), disabled = "
+				    "COALESCE(?, disabled), password_hash = COALESCE(?, password_hash) "
+				    "WHERE id = ?",
+				    err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, role >= 0 ? zq_role_name(role) : NULL);
+	if (disabled >= 0)
+		zq_stmt_bind_i64(st, 1, disabled ? 1 : 0);
+	else
+		zq_stmt_bind_null(st, 1);
+	zq_stmt_bind_str(st, 2, pwhash);
+	zq_stmt_bind_i64(st, 3, id);
+	rc = zq_stmt_exec(st, err);
+	/* the connection uses CLIENT_FOUND_ROWS: affected = matched rows */
+	if (rc == 0 && zq_stmt_affected(st) == 0)
+		rc = zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_delete(zq_db *db, int64_t id, zq_err *err)
+{
+	/* PRIMARY KEY; api_tokens cascade */
+	zq_stmt *st = zq_db_prepare(db, "DELETE FROM users WHERE id = ?", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, id);
+	rc = zq_stmt_exec(st, err);
+	if (rc == 0 && zq_stmt_affected(st) == 0)
+		rc = zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_count_admins(zq_db *db, int64_t except_id, int64_t *n, zq_err *err)
+{
+	/* users is small: a scan */
+	return zq_db_query_i64(db,
+			       "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 "
+			       "AND id <> ?",
+			       except_id, n, err);
+}
+
+int user_store_touch_login(zq_db *db, int64_t id, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, "UPDATE users SET last_login_at = UTC_TIMESTAMP(3) "
+				    "WHERE id = ?", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* ---- tokens ---------------------------------------------------------------- */
+
+void token_store_read(zq_stmt *st, int c, zq_token_info *ti)
+{
+	const char *s;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->id = zq_stmt_i64(st, c);
+	zq_strlcpy(ti->kind, (s = zq_stmt_str(st, c + 1)) ? s : "", sizeof(ti->kind));
+	zq_strlcpy(ti->name, (s = zq_stmt_str(st, c + 2)) ? s : "", sizeof(ti->name));
+	ti->user_id = zq_stmt_i64(st, c + 3);
+	ti->role = zq_role_parse(zq_stmt_str(st, c + 4));
+	ti->expires_ms = zq_stmt_time(st, c + 5);
+	ti->last_used_ms = zq_stmt_time(st, c + 6);
+	if ((s = zq_stmt_str(st, c + 7)) && zq_stmt_len(st, c + 7) == ZQ_TOKEN_HASH_LEN)
+		memcpy(ti->hash, s, ZQ_TOKEN_HASH_LEN);
+	zq_strlcpy(ti->username, (s = zq_stmt_str(st, c + 8)) ? s : "", sizeof(ti->username));
+	ti->user_disabled = (int)zq_stmt_i64(st, c + 9);
+}
+
+int token_store_lookup(zq_db *db, const unsigned char hash[ZQ_TOKEN_HASH_LEN],
+		       zq_token_info *ti, zq_err *err)
+{
+	/* uk_tokens_hash, then users PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "SELECT " TOKEN_STORE_COLUMNS " FROM " TOKEN_STORE_FROM
+				    " WHERE k.token_hash = ?", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_blob(st, 0, hash, ZQ_TOKEN_HASH_LEN);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) <= 0) {
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
+			    : zq_errf(err, ZQ_ENOTFOUND, "no such token");
+		goto out;
+	}
+	token_store_read(st, 0, ti);
+	rc = 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int token_store_touch(zq_db *db, int64_t id, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP(3) "
+				    "WHERE id = ?", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int token_store_delete(zq_db *db, int64_t id, const char *kind, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "DELETE FROM api_tokens WHERE id = ? AND "
+				    "(? IS NULL OR kind = ?)", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, id);
+	zq_stmt_bind_str(st, 1, kind);
+	zq_stmt_bind_str(st, 2, kind);
+	rc = zq_stmt_exec(st, err);
+	if (rc == 0 && zq_stmt_affected(st) == 0)
+		rc = zq_errf(err, ZQ_ENOTFOUND, "token %lld not found", (long long)id);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int token_store_revoke_sessions(zq_db *db, int64_t user_id, zq_err *err)
+{
+	/* ix_tokens_user */
+	zq_stmt *st = zq_db_prepare(db, "DELETE FROM api_tokens WHERE user_id = ? AND "
+				    "kind = 'session'", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, user_id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+static void read_token_row(zq_stmt *st, zq_token_row *r)
+{
+	const char *s;
+
+	memset(r, 0, sizeof(*r));
+	r->id = zq_stmt_i64(st, 0);
+	zq_strlcpy(r->name, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(r->name));
+	zq_strlcpy(r->prefix, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(r->prefix));
+	zq_strlcpy(r->kind, (s = zq_stmt_str(st, 3)) ? s : "", sizeof(r->kind));
+	r->role = zq_role_parse(zq_stmt_str(st, 4));
+	r->user_id = zq_stmt_i64(st, 5);
+	zq_strlcpy(r->created_by, (s = zq_stmt_str(st, 6)) ? s : "", sizeof(r->created_by));
+	r->created_ms = zq_stmt_time(st, 7);
+	r->expires_ms = zq_stmt_time(st, 8);
+	r->last_used_ms = zq_stmt_time(st, 9);
+}
+
+int token_store_list(zq_db *db, const char *kind, int64_t skip, int64_t limit,
+		     zq_token_row **rows, int *n, int64_t *total, zq_err *err)
+{
+	zq_stmt *st;
+	int rc, cap;
+
+	*rows = NULL;
+	*n = 0;
+	/* api_tokens holds sessions too; a scan is fine at these sizes */
+	if (!(st = zq_db_prepare(db, "SELECT COUNT(*) FROM api_tokens WHERE kind = ?", err)))
+		return err->code;
+	zq_stmt_bind_str(st, 0, kind);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
+		*total = zq_stmt_i64(st, 0);
+	zq_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	st = zq_db_prepare(db,
+			   "SELECT id, name, prefix, kind, role, user_id, created_by, created_at, "
+			   "expires_at, last_used_at FROM api_tokens WHERE kind = ? ORDER BY id DESC "
+			   "LIMIT ? OFFSET ?",
+			   err);
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, kind);
+	zq_stmt_bind_i64(st, 1, limit);
+	zq_stmt_bind_i64(st, 2, skip);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(zq_token_row));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
+		read_token_row(st, &(*rows)[(*n)++]);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* ---- failed-login throttling ------------------------------------------------ */
+
+int user_store_login_locked(zq_db *db, const char *a, const char *b, int64_t *retry_after_s,
+			    zq_err *err)
+{
+	/* PRIMARY KEY (subject), two points; the database's clock decides, so
+	 * every API host agrees */
+	zq_stmt *st = zq_db_prepare(db,
+				    "SELECT CEIL(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), "
+				    "MAX(locked_until)) / 1000000) FROM login_attempts WHERE subject "
+				    "IN (?, ?) AND locked_until > UTC_TIMESTAMP(3)",
+				    err);
+	int rc;
+
+	*retry_after_s = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, a);
+	zq_stmt_bind_str(st, 1, b ? b : a);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	rc = 0;
+	if (zq_stmt_fetch(st) > 0 && !zq_stmt_isnull(st, 0)) {
+		*retry_after_s = zq_stmt_i64(st, 0);
+		if (*retry_after_s < 1)
+			*retry_after_s = 1;
+		rc = 1;
+	}
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_login_failed(zq_db *db, const char *subject, int max_failures, int window_s,
+			    int lockout_s, zq_err *err)
+{
+	/* Assignments run left to right and see the new values: failures
+	 * restarts at 1 once the window has passed, and then so does the window. */
+	zq_stmt *st = zq_db_prepare(
+		db,
+		"INSERT INTO login_attempts (subject, failures, window_start, locked_until) "
+		"VALUES (?, 1, UTC_TIMESTAMP(3), IF(1 >= ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+		"NULL)) ON DUPLICATE KEY UPDATE "
+		"failures = IF(window_start < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, 1, failures + 1), "
+		"window_start = IF(failures = 1, UTC_TIMESTAMP(3), window_start), "
+		"locked_until = IF(failures >= ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, locked_until)",
+		err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, subject);
+	zq_stmt_bind_i64(st, 1, max_failures);
+	zq_stmt_bind_i64(st, 2, lockout_s);
+	zq_stmt_bind_i64(st, 3, window_s);
+	zq_stmt_bind_i64(st, 4, max_failures);
+	zq_stmt_bind_i64(st, 5, lockout_s);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_login_clear(zq_db *db, const char *subject, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "DELETE FROM login_attempts WHERE subject = ?", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, subject);
+	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	return rc;
 }

@@ -1,6 +1,7 @@
-/* user_store.h - users and bearer tokens (sessions and long-lived API tokens).
- * Passwords arrive already hashed (secret.h); tokens are generated here and
- * only their hash is stored. */
+/* user_store.h - users, bearer tokens (sessions and long-lived API tokens)
+ * and failed-login throttling. Passwords arrive already hashed (secret.h);
+ * tokens are generated here and only their hash is stored. Nothing here
+ * logs: callers must never log a password, hash or token. */
 #ifndef ZQ_USER_STORE_H
 #define ZQ_USER_STORE_H
 
@@ -39,5 +40,85 @@ int user_store_set_password(zq_db *db, const char *username, const char *pwhash,
 int token_store_create(zq_db *db, const char *kind, const char *name, int64_t user_id, int role,
 		       const char *created_by, int64_t expires_ms, char token_out[ZQ_TOKEN_MAX],
 		       int64_t *id, zq_err *err);
+
+/* One user by id (password_hash filled). ZQ_ENOTFOUND when absent. */
+int user_store_get(zq_db *db, int64_t id, zq_user *u, zq_err *err);
+/* A page of users by id (password_hash left empty); *users is a heap
+ * array (free()). */
+int user_store_list(zq_db *db, int64_t skip, int64_t limit, zq_user **users, int *n,
+		    int64_t *total, zq_err *err);
+/* Change any of role (-1 = keep), disabled (-1 = keep) and password hash
+ * (NULL = keep) in the caller's transaction. Does not revoke sessions:
+ * call token_store_revoke_sessions. ZQ_ENOTFOUND when absent. */
+int user_store_update(zq_db *db, int64_t id, int role, int disabled, const char *pwhash,
+		      zq_err *err);
+/* Tokens cascade. ZQ_ENOTFOUND when absent. */
+int user_store_delete(zq_db *db, int64_t id, zq_err *err);
+/* Enabled admins other than except_id (0 = count all). */
+int user_store_count_admins(zq_db *db, int64_t except_id, int64_t *n, zq_err *err);
+int user_store_touch_login(zq_db *db, int64_t id, zq_err *err);
+
+/* What a bearer token grants, from one indexed lookup of its hash. */
+typedef struct zq_token_info {
+	int64_t id;
+	char kind[16];                    /* session | api */
+	char name[129];
+	int64_t user_id;                  /* 0 = none */
+	int role;                         /* the token's role */
+	int64_t expires_ms;               /* ZQ_TIME_NONE = never */
+	int64_t last_used_ms;
+	unsigned char hash[ZQ_TOKEN_HASH_LEN];
+	char username[257];               /* "" when no user */
+	int user_disabled;
+} zq_token_info;
+
+/* The lookup's columns and tables, for statements that read a token
+ * together with what the request asks for (one round trip): alias k for
+ * api_tokens, u for users. */
+#define TOKEN_STORE_COLUMNS                                                     \
+	"k.id, k.kind, k.name, k.user_id, k.role, k.expires_at, k.last_used_at, " \
+	"k.token_hash, u.username, u.disabled"
+#define TOKEN_STORE_NCOLS 10
+#define TOKEN_STORE_FROM "api_tokens k LEFT JOIN users u ON u.id = k.user_id"
+/* Fill ti from the current row, columns col0 .. col0 + TOKEN_STORE_NCOLS - 1. */
+void token_store_read(zq_stmt *st, int col0, zq_token_info *ti);
+
+/* ZQ_ENOTFOUND when no token has this hash. */
+int token_store_lookup(zq_db *db, const unsigned char hash[ZQ_TOKEN_HASH_LEN],
+		       zq_token_info *ti, zq_err *err);
+/* Set last_used_at = now. */
+int token_store_touch(zq_db *db, int64_t id, zq_err *err);
+/* Delete token id of kind ("session" / "api"; NULL = any). ZQ_ENOTFOUND
+ * when absent. */
+int token_store_delete(zq_db *db, int64_t id, const char *kind, zq_err *err);
+/* End every session of a user. */
+int token_store_revoke_sessions(zq_db *db, int64_t user_id, zq_err *err);
+
+typedef struct zq_token_row {
+	int64_t id;
+	char name[129];
+	char prefix[17];
+	char kind[16];
+	int role;
+	int64_t user_id;
+	char created_by[65];
+	int64_t created_ms, expires_ms, last_used_ms;
+} zq_token_row;
+/* A page of tokens of kind, newest first; *rows is a heap array (free()). */
+int token_store_list(zq_db *db, const char *kind, int64_t skip, int64_t limit,
+		     zq_token_row **rows, int *n, int64_t *total, zq_err *err);
+
+/* ---- failed-login throttling (login_attempts; shared by every zq-api) ---- */
+
+/* 1 when subject a or b (b may be NULL) is locked out now, with
+ * *retry_after_s the seconds left; 0 when not. */
+int user_store_login_locked(zq_db *db, const char *a, const char *b, int64_t *retry_after_s,
+			    zq_err *err);
+/* Count a failure of subject within a window of window_s seconds; at
+ * max_failures it is locked for lockout_s seconds. */
+int user_store_login_failed(zq_db *db, const char *subject, int max_failures, int window_s,
+			    int lockout_s, zq_err *err);
+/* Forget subject's failures (after a successful login). */
+int user_store_login_clear(zq_db *db, const char *subject, zq_err *err);
 
 #endif

@@ -1,167 +1,142 @@
-/* main.c - zq-api: FastCGI worker threads behind nginx, one DB connection
- * each. (Platform stage: serves GET /api/v1/health; the REST issue adds the
- * router and handlers.) */
-#include <errno.h>
-#include <fcgiapp.h>
+/* main.c - zq-api: the REST API as a FastCGI program behind nginx.
+ *
+ *   zq-api [--config FILE]    serve (see server.h for api.listen)
+ *   zq-api --routes           print the route table (method, path, least
+ *                             role) and exit; tests build the role matrix
+ *                             from it
+ *
+ * Start-up refuses to serve against a server or schema it does not
+ * understand; SIGTERM / SIGINT stop gracefully (in-flight requests finish)
+ * and exit 0 with everything freed. Signals are blocked in every thread
+ * and taken by the main thread with sigwait(), so no code runs in a signal
+ * handler. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "api.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
-#include "mem.h"
 #include "migrate.h"
 #include "secret.h"
+#include "server.h"
+#include "tz.h"
 
-static zq_config cfg;
-static int listen_fd = -1;
-static volatile sig_atomic_t stopping;
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+extern const char zq_openapi_json[];
+extern const size_t zq_openapi_json_len;
 
-static void on_signal(int sig)
+static int print_routes(void)
 {
-	(void)sig;
-	stopping = 1;
-	FCGX_ShutdownPending();
-	if (listen_fd >= 0)
-		shutdown(listen_fd, SHUT_RDWR);  /* wake threads blocked in accept */
+	int n;
+	const zq_route *r = zq_api_routes(&n);
+
+	for (int i = 0; i < n; i++)
+		printf("%s\t/api/v1%s\t%s\t%s\n", r[i].method, r[i].pattern,
+		       zq_route_access_name(r[i].min_role), r[i].summary);
+	return 0;
 }
 
-static void reply(FCGX_Request *r, int status, const char *reason, const char *json)
+/* The database must be reachable, new enough and at our schema version. */
+static int check_database(const zq_config *cfg)
 {
-	FCGX_FPrintF(r->out,
-		     "Status: %d %s\r\nContent-Type: application/json\r\n"
-		     "Cache-Control: no-store\r\n\r\n%s",
-		     status, reason, json);
-}
-
-static void handle(FCGX_Request *r, zq_db *db)
-{
-	const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
-	const char *uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
 	zq_err err = ZQ_ERR_INIT;
-	char body[768];
+	zq_db *db = zq_db_new(cfg);
+	int rc;
 
-	if (!uri)
-		uri = FCGX_GetParam("SCRIPT_NAME", r->envp);
-	if (!method || !uri || strcmp(uri, "/api/v1/health") != 0) {
-		reply(r, 404, "Not Found", "{\"detail\":\"not found\"}");
-		return;
-	}
-	if (strcmp(method, "GET") != 0) {
-		reply(r, 405, "Method Not Allowed", "{\"detail\":\"method not allowed\"}");
-		return;
-	}
-	if (zq_db_ping(db, &err) < 0) {
-		snprintf(body, sizeof(body),
-			 "{\"status\":\"unavailable\",\"db\":\"down\",\"version\":\"%s\","
-			 "\"detail\":\"database unavailable\"}",
-			 ZQ_VERSION);
-		reply(r, 503, "Service Unavailable", body);
-		return;
-	}
-	snprintf(body, sizeof(body), "{\"status\":\"ok\",\"db\":\"ok\",\"version\":\"%s\"}",
-		 ZQ_VERSION);
-	reply(r, 200, "OK", body);
-}
-
-static void *worker(void *arg)
-{
-	FCGX_Request req;
-	zq_db *db;
-	zq_err err = ZQ_ERR_INIT;
-
-	(void)arg;
-	zq_db_thread_init();
-	db = zq_db_new(&cfg);
-	if (zq_db_connect(db, &err) < 0)
-		zq_warn("worker: %s (will retry on demand)", err.msg);
-	FCGX_InitRequest(&req, listen_fd, 0);
-	while (!stopping) {
-		int rc;
-		pthread_mutex_lock(&accept_lock);
-		rc = stopping ? -1 : FCGX_Accept_r(&req);
-		pthread_mutex_unlock(&accept_lock);
-		if (rc < 0)
-			break;
-		handle(&req, db);
-		FCGX_Finish_r(&req);
-	}
-	FCGX_Free(&req, 1);
+	if ((rc = zq_db_connect_wait(db, cfg->db_startup_wait, &err)) == 0 &&
+	    (rc = zq_check_server(db, &err)) == 0)
+		rc = zq_check_schema(db, &err);
+	if (rc < 0)
+		fprintf(stderr, "zq-api: %s\n", err.msg);
 	zq_db_free(db);
-	zq_db_thread_end();
-	return NULL;
+	return rc;
 }
 
-static int open_listener(void)
+/* Block the stop signals (the workers inherit the mask) and ignore SIGPIPE. */
+static void block_signals(sigset_t *set)
 {
-	const char *l = cfg.api_listen;
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
 
-	if (strcmp(l, "inherit") == 0)
-		return 0;
-	if (strncmp(l, "unix:", 5) == 0) {
-		const char *path = l + 5;
-		int fd;
-		unlink(path);
-		if ((fd = FCGX_OpenSocket(path, 1024)) < 0)
-			return -1;
-		if (chmod(path, (mode_t)cfg.api_socket_mode) < 0)
-			zq_warn("chmod %s: %s", path, strerror(errno));
-		return fd;
+static void wait_for_stop(const sigset_t *set)
+{
+	int sig = 0;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		zq_info("SIGHUP ignored (restart zq-api to reload its configuration)");
 	}
-	return FCGX_OpenSocket(l, 1024);
+	zq_info("stopping on signal %d: finishing requests in flight", sig);
+}
+
+static int serve(const zq_config *cfg)
+{
+	zq_err err = ZQ_ERR_INIT;
+	zq_server server;
+	sigset_t set;
+	zq_api api;
+	char msg[128];
+	int rc;
+
+	zq_api_init(&api, cfg);
+	api.openapi = zq_openapi_json;
+	api.openapi_len = zq_openapi_json_len;
+	if (zq_router_check(api.routes, api.nroutes, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "zq-api: %s\n", msg);
+		zq_api_release(&api);
+		return 1;
+	}
+	if ((rc = zq_server_listen(&server, cfg, &api, &err)) < 0) {
+		fprintf(stderr, "zq-api: %s\n", err.msg);
+		zq_api_release(&api);
+		return 2;
+	}
+	block_signals(&set);
+	zq_info("listening on %s with %d threads", cfg->api_listen, cfg->api_threads);
+	if ((rc = zq_server_start(&server)) == 0)
+		wait_for_stop(&set);
+	zq_server_stop(&server);
+	zq_server_join(&server);
+	zq_server_close(&server);
+	zq_api_release(&api);
+	zq_info("stopped");
+	return rc < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	zq_err err = ZQ_ERR_INIT;
-	pthread_t *threads;
-	struct sigaction sa;
-	zq_db *db;
+	zq_config cfg;
+	int rc;
 
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+		return print_routes();
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("zq-api %s\n", ZQ_VERSION);
+		return 0;
+	}
 	zq_config_from_args(&cfg, &argc, argv);
+	if (argc > 1) {
+		fprintf(stderr, "usage: zq-api [--config FILE] | --routes | --version\n");
+		return 2;
+	}
 	zq_log_init("zq-api", cfg.log_level);
 	if (zq_secret_init() < 0) {
 		zq_error("libsodium failed to initialise");
 		return 1;
 	}
 	zq_db_library_init();
-	/* refuse to serve against a server or schema we do not understand */
-	db = zq_db_new(&cfg);
-	if (zq_db_connect_wait(db, cfg.db_startup_wait, &err) < 0 || zq_check_server(db, &err) < 0 ||
-	    zq_check_schema(db, &err) < 0) {
-		fprintf(stderr, "zq-api: %s\n", err.msg);
-		zq_db_free(db);
-		zq_db_library_end();
-		return 2;
-	}
-	zq_db_free(db);
-	if (FCGX_Init() != 0 || (listen_fd = open_listener()) < 0) {
-		fprintf(stderr, "zq-api: cannot listen on %s: %s\n", cfg.api_listen, strerror(errno));
-		zq_db_library_end();
-		return 2;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	zq_info("listening on %s with %d threads", cfg.api_listen, cfg.api_threads);
-	threads = zq_calloc((size_t)cfg.api_threads, sizeof(pthread_t));
-	for (int i = 0; i < cfg.api_threads; i++)
-		pthread_create(&threads[i], NULL, worker, NULL);
-	for (int i = 0; i < cfg.api_threads; i++)
-		pthread_join(threads[i], NULL);
-	free(threads);
-	if (strncmp(cfg.api_listen, "unix:", 5) == 0)
-		unlink(cfg.api_listen + 5);
-	zq_info("stopped");
+	rc = check_database(&cfg) < 0 ? 2 : serve(&cfg);
+	zq_tz_cache_free();
 	zq_db_library_end();
-	return 0;
+	return rc;
 }

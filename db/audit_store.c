@@ -1,0 +1,158 @@
+/* audit_store.c - SQL for audit_log. */
+#include "audit_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+#include "timeutil.h"
+
+#define COUNT_CAP 100000
+
+int audit_store_add(zq_db *db, const zq_audit *a, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db,
+				    "INSERT INTO audit_log (at, actor, action, target_type, target_id, "
+				    "task_id, detail, client_addr) VALUES (UTC_TIMESTAMP(3), ?, ?, ?, ?, "
+				    "?, ?, ?)",
+				    err);
+	char actor[65], addr[65];
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_strlcpy(actor, a->actor ? a->actor : "", sizeof(actor));
+	zq_strlcpy(addr, a->client_addr ? a->client_addr : "", sizeof(addr));
+	zq_stmt_bind_str(st, 0, a->actor ? actor : NULL);
+	zq_stmt_bind_str(st, 1, a->action);
+	zq_stmt_bind_str(st, 2, a->target_type);
+	if (a->target_id)
+		zq_stmt_bind_i64(st, 3, a->target_id);
+	else
+		zq_stmt_bind_null(st, 3);
+	if (a->task_id)
+		zq_stmt_bind_i64(st, 4, a->task_id);
+	else
+		zq_stmt_bind_null(st, 4);
+	zq_stmt_bind_str(st, 5, a->detail);
+	zq_stmt_bind_str(st, 6, a->client_addr && *a->client_addr ? addr : NULL);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* Indexes: task_id -> ix_audit_task, actor -> ix_audit_actor, otherwise the
+ * PRIMARY KEY backwards; times filter those ranges. */
+static void where(zq_buf *sql, const audit_store_filter *f)
+{
+	zq_buf_puts(sql, " WHERE 1 = 1");
+	if (f->task_id)
+		zq_buf_puts(sql, " AND task_id = ?");
+	if (f->actor)
+		zq_buf_puts(sql, " AND actor = ?");
+	if (f->action)
+		zq_buf_puts(sql, " AND action = ?");
+	if (f->from_ms != ZQ_TIME_NONE)
+		zq_buf_puts(sql, " AND at >= ?");
+	if (f->to_ms != ZQ_TIME_NONE)
+		zq_buf_puts(sql, " AND at < ?");
+}
+
+static int bind(zq_stmt *st, const audit_store_filter *f)
+{
+	int i = 0;
+
+	if (f->task_id)
+		zq_stmt_bind_i64(st, i++, f->task_id);
+	if (f->actor)
+		zq_stmt_bind_str(st, i++, f->actor);
+	if (f->action)
+		zq_stmt_bind_str(st, i++, f->action);
+	if (f->from_ms != ZQ_TIME_NONE)
+		zq_stmt_bind_time(st, i++, f->from_ms);
+	if (f->to_ms != ZQ_TIME_NONE)
+		zq_stmt_bind_time(st, i++, f->to_ms);
+	return i;
+}
+
+static int count(zq_db *db, const audit_store_filter *f, int64_t *total, zq_err *err)
+{
+	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_stmt *st;
+	int rc, i;
+
+	zq_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log");
+	where(&sql, f);
+	zq_buf_puts(&sql, " LIMIT ?) c");
+	st = zq_db_prepare(db, sql.data, err);
+	zq_buf_release(&sql);
+	if (!st)
+		return err->code;
+	i = bind(st, f);
+	zq_stmt_bind_i64(st, i, COUNT_CAP + 1);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
+		*total = zq_stmt_i64(st, 0);
+	zq_stmt_done(st);
+	return rc;
+}
+
+static void read_row(zq_stmt *st, audit_store_row *r)
+{
+	const char *s;
+
+	memset(r, 0, sizeof(*r));
+	r->id = zq_stmt_i64(st, 0);
+	r->at_ms = zq_stmt_time(st, 1);
+	zq_strlcpy(r->actor, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(r->actor));
+	zq_strlcpy(r->action, (s = zq_stmt_str(st, 3)) ? s : "", sizeof(r->action));
+	zq_strlcpy(r->target_type, (s = zq_stmt_str(st, 4)) ? s : "", sizeof(r->target_type));
+	r->target_id = zq_stmt_i64(st, 5);
+	r->task_id = zq_stmt_i64(st, 6);
+	r->detail = (s = zq_stmt_str(st, 7)) ? zq_strdup(s) : NULL;
+	zq_strlcpy(r->client_addr, (s = zq_stmt_str(st, 8)) ? s : "", sizeof(r->client_addr));
+}
+
+int audit_store_list(zq_db *db, const audit_store_filter *f, audit_store_row **rows, int *n,
+		     int64_t *total, int *total_capped, zq_err *err)
+{
+	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_stmt *st;
+	int rc, i, cap;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = count(db, f, total, err)) < 0)
+		return rc;
+	*total_capped = *total > COUNT_CAP;
+	if (*total_capped)
+		*total = COUNT_CAP;
+	zq_buf_puts(&sql, "SELECT id, at, actor, action, target_type, target_id, task_id, detail, "
+			  "client_addr FROM audit_log");
+	where(&sql, f);
+	zq_buf_puts(&sql, " ORDER BY id DESC LIMIT ? OFFSET ?");
+	st = zq_db_prepare(db, sql.data, err);
+	zq_buf_release(&sql);
+	if (!st)
+		return err->code;
+	i = bind(st, f);
+	zq_stmt_bind_i64(st, i, f->limit);
+	zq_stmt_bind_i64(st, i + 1, f->skip);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(audit_store_row));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
+		read_row(st, &(*rows)[(*n)++]);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+void audit_store_rows_free(audit_store_row *rows, int n)
+{
+	for (int i = 0; rows && i < n; i++)
+		free(rows[i].detail);
+	free(rows);
+}

@@ -1,0 +1,712 @@
+/* exec_store.c - SQL for task_executions, execution_steps and
+ * execution_output as the scheduler writes them (see exec_store.h).
+ *
+ * Batches are one JSON array bound as a single parameter and expanded by
+ * JSON_TABLE: the statement text is fixed, so it is prepared once per
+ * connection, and a batch of any size is one round trip. Row values inside
+ * the JSON are still data, never SQL text. Times inside the JSON are
+ * "YYYY-MM-DD HH:MM:SS.mmm" strings, which DATETIME(3) columns accept. */
+#include "exec_store.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "task.h"
+#include "timeutil.h"
+
+/* JSON_TABLE over an array of ids: [1, 2, 3]. Joins put it first with
+ * STRAIGHT_JOIN: the optimizer cannot see how few rows it has and would
+ * otherwise scan a small table and probe the JSON (EXPLAIN showed it). */
+#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j"
+
+static const char *const step_status_names[] = {"running", "completed", "failed"};
+
+/* ---- JSON batch helpers ------------------------------------------------ */
+
+static void sql_time(int64_t ms, char *buf, size_t n)
+{
+	zq_civil c;
+
+	zq_ms_to_civil(ms, &c);
+	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%03d", c.year, c.month, c.mday, c.hour,
+		 c.min, c.sec, c.ms);
+}
+
+static void put_time(cJSON *o, const char *k, int64_t ms)
+{
+	char buf[40];
+
+	if (ms == ZQ_TIME_NONE) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	sql_time(ms, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, k, buf);
+}
+
+static void put_num(cJSON *o, const char *k, double v)
+{
+	cJSON_AddNumberToObject(o, k, v);
+}
+
+static void put_num_or_null(cJSON *o, const char *k, int64_t v, int is_null)
+{
+	if (is_null)
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static void put_str(cJSON *o, const char *k, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, k, s);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+/* Render and free a JSON array; the text is the caller's to free. */
+static char *render(cJSON *arr)
+{
+	char *s = cJSON_PrintUnformatted(arr);
+
+	cJSON_Delete(arr);
+	if (!s) {
+		fprintf(stderr, "exec_store: out of memory rendering a batch\n");
+		abort();
+	}
+	return s;
+}
+
+static char *ids_json(const int64_t *ids, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)ids[i]));
+	return render(arr);
+}
+
+/* Run a statement whose only parameter is a JSON batch. */
+static int exec_batch(zq_db *db, const char *sql, char *json, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st) {
+		free(json);
+		return err->code;
+	}
+	zq_stmt_bind_str(st, 0, json);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+/* Run a statement returning one BIGINT column into ids (at most max). */
+static int fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err)
+{
+	int rc;
+
+	*n = 0;
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		return rc;
+	while (*n < max && (rc = zq_stmt_fetch(st)) > 0)
+		ids[(*n)++] = zq_stmt_i64(st, 0);
+	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+}
+
+static void copy_col(zq_stmt *st, int col, char *dst, size_t n)
+{
+	const char *s = zq_stmt_str(st, col);
+
+	zq_strlcpy(dst, s ? s : "", n);
+}
+
+static char *dup_col(zq_stmt *st, int col)
+{
+	const char *s = zq_stmt_str(st, col);
+
+	return s ? zq_strdup(s) : NULL;
+}
+
+/* ---- fire ------------------------------------------------------------- */
+
+static void read_due(zq_stmt *st, exec_due_task *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = zq_stmt_i64(st, 0);
+	t->type = zq_task_type_parse(zq_stmt_str(st, 1));
+	copy_col(st, 2, t->cron, sizeof(t->cron));
+	t->interval_s = zq_stmt_i64(st, 3);
+	t->start_at_ms = zq_stmt_time(st, 4);
+	t->run_at_ms = zq_stmt_time(st, 5);
+	copy_col(st, 6, t->tz, sizeof(t->tz));
+	t->enabled = (int)zq_stmt_i64(st, 7);
+	t->paused = (int)zq_stmt_i64(st, 8);
+	t->max_instances = (int)zq_stmt_i64(st, 9);
+	t->grace_s = (int)zq_stmt_i64(st, 10);
+	t->coalesce = (int)zq_stmt_i64(st, 11);
+	t->next_run_ms = zq_stmt_time(st, 12);
+}
+
+int exec_store_due_tasks(zq_db *db, int64_t now_ms, int limit, exec_due_task *out, int *n,
+			 zq_err *err)
+{
+	/* ix_tasks_next_run: range next_run_at <= now, in index order */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id, task_type, cron_expression, interval_seconds, start_at, run_at, timezone, "
+		"enabled, paused, max_instances, misfire_grace_seconds, coalesce_misfires, next_run_at "
+		"FROM scheduled_tasks WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ? "
+		"FOR UPDATE SKIP LOCKED", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_time(st, 0, now_ms);
+	zq_stmt_bind_i64(st, 1, limit);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0)
+		read_due(st, &out[(*n)++]);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_count_active(zq_db *db, int64_t now_ms, exec_due_task *tasks, int n, zq_err *err)
+{
+	/* ix_exec_task_status: ref on task_id, range on status (forced: the
+	 * optimizer may pick uk_exec_fire, which reads a task's whole history) */
+	zq_stmt *st;
+	int64_t *ids = zq_calloc((size_t)n + 1, sizeof(int64_t));
+	char *json;
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		ids[i] = tasks[i].id;
+		tasks[i].active = 0;
+	}
+	json = ids_json(ids, n);
+	free(ids);
+	if (!(st = zq_db_prepare(db,
+		"SELECT e.task_id, COUNT(*) FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e "
+		"FORCE INDEX (ix_exec_task_status) "
+		"ON e.task_id = j.id AND e.status IN ('pending', 'running') "
+		"WHERE e.status = 'running' OR e.not_before <= ? GROUP BY e.task_id", err))) {
+		free(json);
+		return err->code;
+	}
+	zq_stmt_bind_str(st, 0, json);
+	zq_stmt_bind_time(st, 1, now_ms);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while ((rc = zq_stmt_fetch(st)) > 0) {
+		int64_t id = zq_stmt_i64(st, 0);
+		for (int i = 0; i < n; i++)
+			if (tasks[i].id == id)
+				tasks[i].active = (int)zq_stmt_i64(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t now_ms,
+			    zq_err *err)
+{
+	/* uk_exec_fire (task_id, fire_key): a slot that has its row stays as it is */
+	zq_stmt *st;
+	cJSON *arr = cJSON_CreateArray();
+	char *json;
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		put_num(o, "k", (double)rows[i].task_id);
+		put_time(o, "t", rows[i].scheduled_ms);
+		put_num(o, "s", rows[i].skipped);
+		put_str(o, "r", rows[i].reason);
+		cJSON_AddItemToArray(arr, o);
+	}
+	json = render(arr);
+	if (!(st = zq_db_prepare(db,
+		"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, fire_key, "
+		"not_before, end_time, error_message) "
+		"SELECT j.k, 'schedule', IF(j.s = 1, 'skipped', 'pending'), j.t, j.t, j.t, "
+		"IF(j.s = 1, ?, NULL), j.r FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', "
+		"t DATETIME(3) PATH '$.t', s INT PATH '$.s', r TEXT PATH '$.r')) j "
+		"ON DUPLICATE KEY UPDATE id = id", err))) {
+		free(json);
+		return err->code;
+	}
+	zq_stmt_bind_time(st, 0, now_ms);
+	zq_stmt_bind_str(st, 1, json);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		put_num(o, "i", (double)rows[i].task_id);
+		put_time(o, "n", rows[i].next_ms);
+		put_time(o, "l", rows[i].last_fire_ms);
+		cJSON_AddItemToArray(arr, o);
+	}
+	/* PRIMARY; updated_at is kept: firing is not an edit of the task */
+	return exec_batch(db,
+		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$.i', "
+		"nx DATETIME(3) PATH '$.n', lf DATETIME(3) PATH '$.l')) j "
+		"STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
+		"SET t.next_run_at = j.nx, t.last_fire_at = COALESCE(j.lf, t.last_fire_at), "
+		"t.updated_at = t.updated_at", render(arr), err);
+}
+
+/* ---- claim ------------------------------------------------------------ */
+
+int exec_store_claim_ids(zq_db *db, int64_t now_ms, int limit, int64_t *ids, int *cancel, int *n,
+			 zq_err *err)
+{
+	/* ix_exec_claim (status, not_before): pending and due, oldest first */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id, cancel_requested FROM task_executions "
+		"WHERE status = 'pending' AND not_before <= ? ORDER BY not_before LIMIT ? "
+		"FOR UPDATE SKIP LOCKED", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_time(st, 0, now_ms);
+	zq_stmt_bind_i64(st, 1, limit);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
+		ids[*n] = zq_stmt_i64(st, 0);
+		cancel[(*n)++] = (int)zq_stmt_i64(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_mark_running(zq_db *db, const int64_t *ids, int n, int64_t node_id, int64_t start_ms,
+			    zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"UPDATE " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"SET e.status = 'running', e.node_id = ?, e.start_time = ?, "
+		"e.heartbeat_at = UTC_TIMESTAMP(3) WHERE e.status = 'pending'", err);
+	char *json;
+	int rc;
+
+	if (!st)
+		return err->code;
+	json = ids_json(ids, n);
+	zq_stmt_bind_str(st, 0, json);
+	zq_stmt_bind_i64(st, 1, node_id);
+	zq_stmt_bind_time(st, 2, start_ms);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+void exec_job_release(exec_job *j)
+{
+	free(j->config_override);
+	free(j->created_by);
+	free(j->task_name);
+	free(j->task_config);
+	memset(j, 0, sizeof(*j));
+}
+
+static void read_job(zq_stmt *st, exec_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = zq_stmt_i64(st, 0);
+	j->task_id = zq_stmt_i64(st, 1);
+	j->parent_id = zq_stmt_i64(st, 2);
+	j->trigger = zq_trigger_parse(zq_stmt_str(st, 3));
+	j->status = zq_exec_status_parse(zq_stmt_str(st, 4));
+	j->retry_count = (int)zq_stmt_i64(st, 5);
+	j->cancel_requested = (int)zq_stmt_i64(st, 6);
+	j->scheduled_ms = zq_stmt_time(st, 7);
+	j->start_ms = zq_stmt_time(st, 8);
+	j->node_id = zq_stmt_i64(st, 9);
+	j->config_override = dup_col(st, 10);
+	j->created_by = dup_col(st, 11);
+	j->task_type = zq_task_type_parse(zq_stmt_str(st, 12));
+	j->task_name = dup_col(st, 13);
+	j->task_config = dup_col(st, 14);
+	if (!j->task_config)
+		j->task_config = zq_strdup("{}");
+	j->timeout_s = (int)zq_stmt_i64(st, 15);
+	j->max_retries = (int)zq_stmt_i64(st, 16);
+	j->retry_interval_s = (int)zq_stmt_i64(st, 17);
+}
+
+int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
+			 zq_err *err)
+{
+	/* PRIMARY of both tables */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "
+		"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "
+		"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, "
+		"t.max_retries, t.retry_interval FROM " IDS_TABLE " "
+		"STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", err);
+	char *json;
+	int rc;
+
+	*got = 0;
+	if (!st)
+		return err->code;
+	json = ids_json(ids, n);
+	zq_stmt_bind_str(st, 0, json);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*got < n && (rc = zq_stmt_fetch(st)) > 0)
+		read_job(st, &out[(*got)++]);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+/* ---- while running ---------------------------------------------------- */
+
+static void bind_int_or_null(zq_stmt *st, int i, int v)
+{
+	if (v < 0)
+		zq_stmt_bind_null(st, i);
+	else
+		zq_stmt_bind_i64(st, i, v);
+}
+
+int exec_store_progress(zq_db *db, int64_t id, int percent, int current, int total,
+			const char *message, zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"UPDATE task_executions SET progress_percent = COALESCE(?, progress_percent), "
+		"current_step = COALESCE(?, current_step), total_steps = COALESCE(?, total_steps), "
+		"progress_message = COALESCE(?, progress_message) WHERE id = ? AND status = 'running'",
+		err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	bind_int_or_null(st, 0, percent);
+	bind_int_or_null(st, 1, current);
+	bind_int_or_null(st, 2, total);
+	zq_stmt_bind_str(st, 3, message);
+	zq_stmt_bind_i64(st, 4, id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_put_steps(zq_db *db, const exec_step *steps, int n, zq_err *err)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		int s = steps[i].status;
+		put_num(o, "e", (double)steps[i].exec_id);
+		put_num(o, "s", steps[i].step);
+		put_str(o, "st", step_status_names[s >= 0 && s <= 2 ? s : 0]);
+		put_str(o, "m", steps[i].message);
+		put_time(o, "at", steps[i].at_ms);
+		cJSON_AddItemToArray(arr, o);
+	}
+	/* PRIMARY (execution_id, step) */
+	return exec_batch(db,
+		"INSERT INTO execution_steps (execution_id, step, status, message, at) "
+		"SELECT j.e, j.s, j.st, j.m, j.at FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+		"e BIGINT PATH '$.e', s INT PATH '$.s', st VARCHAR(16) PATH '$.st', "
+		"m VARCHAR(1024) PATH '$.m', at DATETIME(3) PATH '$.at')) j "
+		"ON DUPLICATE KEY UPDATE status = VALUES(status), message = COALESCE(VALUES(message), message), "
+		"at = VALUES(at)", render(arr), err);
+}
+
+int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, int *renewed,
+			 zq_err *err)
+{
+	/* PRIMARY; only the executions this node is really running, so one it
+	 * lost track of goes stale and is reaped */
+	zq_stmt *st;
+	char *json;
+	int rc;
+
+	*renewed = 0;
+	if (n == 0)
+		return 0;
+	if (!(st = zq_db_prepare(db,
+		"UPDATE " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"SET e.heartbeat_at = UTC_TIMESTAMP(3) WHERE e.node_id = ? AND e.status = 'running'",
+		err)))
+		return err->code;
+	json = ids_json(ids, n);
+	zq_stmt_bind_str(st, 0, json);
+	zq_stmt_bind_i64(st, 1, node_id);
+	if ((rc = zq_stmt_exec(st, err)) == 0)
+		*renewed = (int)zq_stmt_affected(st);  /* matched rows (CLIENT_FOUND_ROWS) */
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *out,
+			     int *nout, zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"WHERE e.status = 'running' AND e.node_id = ?", err);
+	char *json;
+	int rc;
+
+	*nout = 0;
+	if (!st)
+		return err->code;
+	json = ids_json(ids, n);
+	zq_stmt_bind_str(st, 0, json);
+	zq_stmt_bind_i64(st, 1, node_id);
+	rc = fetch_ids(st, out, n, nout, err);
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int max, int *n,
+				 zq_err *err)
+{
+	/* ix_exec_node (node_id, status) */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id FROM task_executions WHERE node_id = ? AND status = 'running' "
+		"AND cancel_requested = 1", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, node_id);
+	rc = fetch_ids(st, ids, max, n, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* ---- finish ----------------------------------------------------------- */
+
+int exec_store_lock_owned(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *owned,
+			  int *nowned, zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"WHERE e.status = 'running' AND e.node_id = ? FOR UPDATE", err);
+	char *json;
+	int rc;
+
+	*nowned = 0;
+	if (!st)
+		return err->code;
+	json = ids_json(ids, n);
+	zq_stmt_bind_str(st, 0, json);
+	zq_stmt_bind_i64(st, 1, node_id);
+	rc = fetch_ids(st, owned, n, nowned, err);
+	zq_stmt_done(st);
+	free(json);
+	return rc;
+}
+
+int exec_store_finish(zq_db *db, const exec_final *rows, int n, zq_err *err)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		const exec_final *f = &rows[i];
+		cJSON *o = cJSON_CreateObject();
+		put_num(o, "i", (double)f->id);
+		put_str(o, "s", zq_exec_status_name(f->status));
+		put_time(o, "e", f->end_ms);
+		put_num_or_null(o, "d", f->duration_ms, f->duration_ms < 0);
+		put_str(o, "r", f->result);
+		put_str(o, "x", f->error);
+		put_num_or_null(o, "p", f->percent, f->percent < 0);
+		put_num_or_null(o, "c", f->current, f->current < 0);
+		put_num_or_null(o, "t", f->total, f->total < 0);
+		put_str(o, "m", f->message);
+		cJSON_AddItemToArray(arr, o);
+	}
+	/* PRIMARY */
+	return exec_batch(db,
+		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$.i', "
+		"st VARCHAR(16) PATH '$.s', en DATETIME(3) PATH '$.e', du BIGINT PATH '$.d', "
+		"res LONGTEXT PATH '$.r', er TEXT PATH '$.x', pc INT PATH '$.p', cs INT PATH '$.c', "
+		"ts INT PATH '$.t', pm VARCHAR(1024) PATH '$.m')) j "
+		"STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"SET e.status = j.st, e.end_time = j.en, e.duration_ms = j.du, e.result = j.res, "
+		"e.error_message = j.er, e.progress_percent = COALESCE(j.pc, e.progress_percent), "
+		"e.current_step = COALESCE(j.cs, e.current_step), "
+		"e.total_steps = COALESCE(j.ts, e.total_steps), "
+		"e.progress_message = COALESCE(j.pm, e.progress_message)", render(arr), err);
+}
+
+int exec_store_put_output(zq_db *db, const exec_output *o, zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"INSERT INTO execution_output (execution_id, stdout_tail, stderr_tail, stdout_bytes, "
+		"stderr_bytes, exit_code, term_signal) VALUES (?, ?, ?, ?, ?, ?, ?) "
+		"ON DUPLICATE KEY UPDATE stdout_tail = VALUES(stdout_tail), "
+		"stderr_tail = VALUES(stderr_tail), stdout_bytes = VALUES(stdout_bytes), "
+		"stderr_bytes = VALUES(stderr_bytes), exit_code = VALUES(exit_code), "
+		"term_signal = VALUES(term_signal)", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, o->exec_id);
+	zq_stmt_bind_strn(st, 1, o->stdout_tail, o->stdout_len);
+	zq_stmt_bind_strn(st, 2, o->stderr_tail, o->stderr_len);
+	zq_stmt_bind_i64(st, 3, o->stdout_bytes);
+	zq_stmt_bind_i64(st, 4, o->stderr_bytes);
+	bind_int_or_null(st, 5, o->exit_code);
+	if (o->term_signal > 0)
+		zq_stmt_bind_i64(st, 6, o->term_signal);
+	else
+		zq_stmt_bind_null(st, 6);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *err)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		const exec_retry *r = &rows[i];
+		cJSON *o = cJSON_CreateObject();
+		put_num(o, "k", (double)r->task_id);
+		put_num_or_null(o, "p", r->parent_id, r->parent_id == 0);
+		put_str(o, "tr", zq_trigger_name(r->trigger));
+		put_time(o, "nb", r->not_before_ms);
+		put_num(o, "rc", r->retry_count);
+		put_str(o, "co", r->config_override);
+		put_str(o, "cb", r->created_by);
+		cJSON_AddItemToArray(arr, o);
+	}
+	/* no index to check: new rows (fire_key NULL never collides) */
+	return exec_batch(db,
+		"INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
+		"scheduled_time, not_before, retry_count, config_override, created_by) "
+		"SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, j.cb "
+		"FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', p BIGINT PATH '$.p', "
+		"tr VARCHAR(16) PATH '$.tr', nb DATETIME(3) PATH '$.nb', rc INT PATH '$.rc', "
+		"co LONGTEXT PATH '$.co', cb VARCHAR(64) PATH '$.cb')) j", render(arr), err);
+}
+
+/* ---- liveness and housekeeping ----------------------------------------- */
+
+int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq_err *err)
+{
+	/* ix_exec_heartbeat (status, heartbeat_at); the database clock is the
+	 * one clock every daemon agrees on */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id FROM task_executions WHERE status = 'running' "
+		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"ORDER BY heartbeat_at LIMIT ? FOR UPDATE SKIP LOCKED", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, lease_s);
+	zq_stmt_bind_i64(st, 1, limit);
+	rc = fetch_ids(st, ids, limit, n, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_err *err)
+{
+	/* ix_exec_claim: the pending range, filtered on cancel_requested */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id FROM task_executions WHERE status = 'pending' AND cancel_requested = 1 "
+		"LIMIT ? FOR UPDATE SKIP LOCKED", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, limit);
+	rc = fetch_ids(st, ids, limit, n, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_next_due(zq_db *db, int64_t *task_ms, int64_t *pending_ms, zq_err *err)
+{
+	/* both answered from the first entry of an index: ix_tasks_next_run,
+	 * ix_exec_claim */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT (SELECT MIN(next_run_at) FROM scheduled_tasks), "
+		"(SELECT MIN(not_before) FROM task_executions WHERE status = 'pending')", err);
+	int rc;
+
+	*task_ms = *pending_ms = ZQ_TIME_NONE;
+	if (!st)
+		return err->code;
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) > 0) {
+		*task_ms = zq_stmt_time(st, 0);
+		*pending_ms = zq_stmt_time(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_purge(zq_db *db, int64_t before_ms, int limit, int *deleted, zq_err *err)
+{
+	/* ix_exec_created: oldest first, a small batch per statement */
+	zq_stmt *st = zq_db_prepare(db,
+		"DELETE FROM task_executions WHERE created_at < ? AND status IN "
+		"('success', 'failed', 'completed', 'terminated', 'skipped') "
+		"ORDER BY created_at LIMIT ?", err);
+	int rc;
+
+	*deleted = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_time(st, 0, before_ms);
+	zq_stmt_bind_i64(st, 1, limit);
+	if ((rc = zq_stmt_exec(st, err)) == 0)
+		*deleted = (int)zq_stmt_affected(st);
+	zq_stmt_done(st);
+	return rc;
+}

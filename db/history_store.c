@@ -1,0 +1,575 @@
+/* history_store.c - SQL for the API's reads of executions, stats and
+ * nodes, and its two permitted writes (manual trigger, cancel request). */
+#include "history_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+#include "task.h"
+#include "timeutil.h"
+
+#define EXEC_COLS                                                                           \
+	"e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, e.scheduled_time, " \
+	"e.not_before, e.start_time, e.end_time, e.duration_ms, e.retry_count, "              \
+	"e.progress_percent, e.current_step, e.total_steps, e.progress_message, e.result, "   \
+	"e.error_message, e.config_override, e.node_id, e.heartbeat_at, e.cancel_requested, " \
+	"e.created_by, e.created_at, e.updated_at"
+
+static char *dup_col(zq_stmt *st, int col)
+{
+	const char *s = zq_stmt_str(st, col);
+
+	return s ? zq_strndup(s, zq_stmt_len(st, col)) : NULL;
+}
+
+static int int_or(zq_stmt *st, int col, int none)
+{
+	return zq_stmt_isnull(st, col) ? none : (int)zq_stmt_i64(st, col);
+}
+
+static void read_exec(zq_stmt *st, hist_exec *e)
+{
+	const char *s;
+
+	memset(e, 0, sizeof(*e));
+	e->id = zq_stmt_i64(st, 0);
+	e->task_id = zq_stmt_i64(st, 1);
+	e->parent_id = zq_stmt_i64(st, 2);
+	e->trigger = zq_trigger_parse(zq_stmt_str(st, 3));
+	e->status = zq_exec_status_parse(zq_stmt_str(st, 4));
+	e->scheduled_ms = zq_stmt_time(st, 5);
+	e->not_before_ms = zq_stmt_time(st, 6);
+	e->start_ms = zq_stmt_time(st, 7);
+	e->end_ms = zq_stmt_time(st, 8);
+	e->duration_ms = zq_stmt_isnull(st, 9) ? -1 : zq_stmt_i64(st, 9);
+	e->retry_count = (int)zq_stmt_i64(st, 10);
+	e->progress_percent = int_or(st, 11, -1);
+	e->current_step = int_or(st, 12, -1);
+	e->total_steps = int_or(st, 13, -1);
+	e->progress_message = dup_col(st, 14);
+	e->result = dup_col(st, 15);
+	e->error_message = dup_col(st, 16);
+	e->config_override = dup_col(st, 17);
+	e->node_id = zq_stmt_i64(st, 18);
+	e->heartbeat_ms = zq_stmt_time(st, 19);
+	e->cancel_requested = (int)zq_stmt_i64(st, 20);
+	zq_strlcpy(e->created_by, (s = zq_stmt_str(st, 21)) ? s : "", sizeof(e->created_by));
+	e->created_ms = zq_stmt_time(st, 22);
+	e->updated_ms = zq_stmt_time(st, 23);
+}
+
+void hist_exec_release(hist_exec *e)
+{
+	free(e->progress_message);
+	free(e->result);
+	free(e->error_message);
+	free(e->config_override);
+	e->progress_message = e->result = e->error_message = e->config_override = NULL;
+}
+
+void hist_execs_free(hist_exec *rows, int n)
+{
+	for (int i = 0; rows && i < n; i++)
+		hist_exec_release(&rows[i]);
+	free(rows);
+}
+
+/* ix_exec_task_status (task_id, status, id) with a status, else
+ * ix_exec_task_id (task_id, id); both read backwards for newest first. The
+ * start_time range filters within that range. */
+static void list_where(zq_buf *sql, const hist_filter *f)
+{
+	zq_buf_puts(sql, " WHERE e.task_id = ?");
+	if (f->status >= 0)
+		zq_buf_puts(sql, " AND e.status = ?");
+	if (f->from_ms != ZQ_TIME_NONE)
+		zq_buf_puts(sql, " AND e.start_time >= ?");
+	if (f->to_ms != ZQ_TIME_NONE)
+		zq_buf_puts(sql, " AND e.start_time < ?");
+	if (f->before_id > 0)
+		zq_buf_puts(sql, " AND e.id < ?");
+}
+
+static int list_bind(zq_stmt *st, const hist_filter *f)
+{
+	int i = 0;
+
+	zq_stmt_bind_i64(st, i++, f->task_id);
+	if (f->status >= 0)
+		zq_stmt_bind_str(st, i++, zq_exec_status_name(f->status));
+	if (f->from_ms != ZQ_TIME_NONE)
+		zq_stmt_bind_time(st, i++, f->from_ms);
+	if (f->to_ms != ZQ_TIME_NONE)
+		zq_stmt_bind_time(st, i++, f->to_ms);
+	if (f->before_id > 0)
+		zq_stmt_bind_i64(st, i++, f->before_id);
+	return i;
+}
+
+static int list_count(zq_db *db, const hist_filter *f, int64_t *total, zq_err *err)
+{
+	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_stmt *st;
+	int rc, i;
+
+	zq_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM task_executions e");
+	list_where(&sql, f);
+	zq_buf_puts(&sql, " LIMIT ?) c");
+	st = zq_db_prepare(db, sql.data, err);
+	zq_buf_release(&sql);
+	if (!st)
+		return err->code;
+	i = list_bind(st, f);
+	zq_stmt_bind_i64(st, i, HIST_COUNT_CAP + 1);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
+		*total = zq_stmt_i64(st, 0);
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n,
+		       int64_t *total, int *capped, zq_err *err)
+{
+	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_stmt *st;
+	int rc, i, cap;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = list_count(db, f, total, err)) < 0)
+		return rc;
+	*capped = *total > HIST_COUNT_CAP;
+	if (*capped)
+		*total = HIST_COUNT_CAP;
+	zq_buf_puts(&sql, "SELECT " EXEC_COLS " FROM task_executions e");
+	list_where(&sql, f);
+	zq_buf_puts(&sql, " ORDER BY e.id DESC LIMIT ? OFFSET ?");
+	st = zq_db_prepare(db, sql.data, err);
+	zq_buf_release(&sql);
+	if (!st)
+		return err->code;
+	i = list_bind(st, f);
+	zq_stmt_bind_i64(st, i, f->limit);
+	zq_stmt_bind_i64(st, i + 1, f->skip);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(hist_exec));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
+		read_exec(st, &(*rows)[(*n)++]);
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_get(zq_db *db, int64_t task_id, int64_t exec_id, hist_exec *e, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "SELECT " EXEC_COLS " FROM task_executions e WHERE "
+				    "e.id = ? AND e.task_id = ?", err);
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, exec_id);
+	zq_stmt_bind_i64(st, 1, task_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) <= 0) {
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
+			    : zq_errf(err, ZQ_ENOTFOUND, "execution %lld of task %lld not found",
+				      (long long)exec_id, (long long)task_id);
+		goto out;
+	}
+	read_exec(st, e);
+	rc = 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_steps(zq_db *db, int64_t exec_id, int max, hist_step **steps, int *n,
+			zq_err *err)
+{
+	/* PRIMARY KEY (execution_id, step) */
+	zq_stmt *st = zq_db_prepare(db, "SELECT step, status, message, at FROM execution_steps "
+				    "WHERE execution_id = ? ORDER BY step LIMIT ?", err);
+	const char *s;
+	int rc, cap;
+
+	*steps = NULL;
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, exec_id);
+	zq_stmt_bind_i64(st, 1, max);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*steps = zq_calloc((size_t)cap + 1, sizeof(hist_step));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
+		hist_step *p = &(*steps)[(*n)++];
+		p->step = (int)zq_stmt_i64(st, 0);
+		zq_strlcpy(p->status, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(p->status));
+		p->message = dup_col(st, 2);
+		p->at_ms = zq_stmt_time(st, 3);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+void hist_steps_free(hist_step *steps, int n)
+{
+	for (int i = 0; steps && i < n; i++)
+		free(steps[i].message);
+	free(steps);
+}
+
+int history_store_output(zq_db *db, int64_t exec_id, hist_output *o, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db,
+				    "SELECT stdout_tail, stderr_tail, stdout_bytes, stderr_bytes, "
+				    "exit_code, term_signal FROM execution_output WHERE execution_id = ?",
+				    err);
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, exec_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) > 0) {
+		o->found = 1;
+		o->stdout_tail = dup_col(st, 0);
+		o->stdout_len = zq_stmt_len(st, 0);
+		o->stderr_tail = dup_col(st, 1);
+		o->stderr_len = zq_stmt_len(st, 1);
+		o->stdout_bytes = zq_stmt_i64(st, 2);
+		o->stderr_bytes = zq_stmt_i64(st, 3);
+		o->has_exit_code = !zq_stmt_isnull(st, 4);
+		o->exit_code = (int)zq_stmt_i64(st, 4);
+		o->has_term_signal = !zq_stmt_isnull(st, 5);
+		o->term_signal = (int)zq_stmt_i64(st, 5);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+void hist_output_release(hist_output *o)
+{
+	free(o->stdout_tail);
+	free(o->stderr_tail);
+	memset(o, 0, sizeof(*o));
+}
+
+int history_store_children(zq_db *db, int64_t parent_id, hist_child *out, int max, int *n,
+			   zq_err *err)
+{
+	/* ix_exec_parent */
+	zq_stmt *st = zq_db_prepare(db, "SELECT id, task_id, status, start_time, end_time FROM "
+				    "task_executions WHERE parent_execution_id = ? ORDER BY id LIMIT ?",
+				    err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, parent_id);
+	zq_stmt_bind_i64(st, 1, max);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*n < max && (rc = zq_stmt_fetch(st)) > 0) {
+		hist_child *c = &out[(*n)++];
+		c->id = zq_stmt_i64(st, 0);
+		c->task_id = zq_stmt_i64(st, 1);
+		c->status = zq_exec_status_parse(zq_stmt_str(st, 2));
+		c->start_ms = zq_stmt_time(st, 3);
+		c->end_ms = zq_stmt_time(st, 4);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_latest(zq_db *db, int64_t task_id, int64_t *exec_id, int *status, zq_err *err)
+{
+	/* ix_exec_task_id, last entry of the task's range */
+	zq_stmt *st = zq_db_prepare(db, "SELECT id, status FROM task_executions WHERE task_id = ? "
+				    "ORDER BY id DESC LIMIT 1", err);
+	int rc;
+
+	*exec_id = 0;
+	*status = -1;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
+		*exec_id = zq_stmt_i64(st, 0);
+		*status = zq_exec_status_parse(zq_stmt_str(st, 1));
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *actor,
+			  int64_t *exec_id, zq_err *err)
+{
+	/* the data contract: manual, pending, due now, no fire_key */
+	zq_stmt *st = zq_db_prepare(db,
+				    "INSERT INTO task_executions (task_id, trigger_type, status, "
+				    "scheduled_time, not_before, config_override, created_by) VALUES "
+				    "(?, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?, ?)",
+				    err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, task_id);
+	zq_stmt_bind_str(st, 1, override);
+	zq_stmt_bind_str(st, 2, actor);
+	rc = zq_stmt_exec(st, err);
+	if (rc == ZQ_ECONFLICT) /* foreign key: the task is gone */
+		rc = zq_errf(err, ZQ_ENOTFOUND, "task %lld not found", (long long)task_id);
+	if (rc == 0)
+		*exec_id = (int64_t)zq_stmt_insert_id(st);
+	zq_stmt_done(st);
+	return rc;
+}
+
+static int exec_status(zq_db *db, int64_t task_id, int64_t exec_id, int *status, zq_err *err)
+{
+	hist_exec e;
+	int rc = history_store_get(db, task_id, exec_id, &e, err);
+
+	if (rc == 0)
+		*status = e.status;
+	hist_exec_release(&e);
+	return rc;
+}
+
+int history_store_cancel(zq_db *db, int64_t task_id, int64_t exec_id, int *status, zq_err *err)
+{
+	/* PRIMARY KEY; the scheduler acts on the flag */
+	zq_stmt *st = zq_db_prepare(db,
+				    "UPDATE task_executions SET cancel_requested = 1 WHERE id = ? AND "
+				    "task_id = ? AND status IN ('pending', 'running')",
+				    err);
+	uint64_t matched;
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, exec_id);
+	zq_stmt_bind_i64(st, 1, task_id);
+	rc = zq_stmt_exec(st, err);
+	matched = zq_stmt_affected(st); /* CLIENT_FOUND_ROWS: matched rows */
+	zq_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	if ((rc = exec_status(db, task_id, exec_id, status, err)) < 0)
+		return rc;
+	if (!matched && zq_exec_status_is_final(*status))
+		return zq_errf(err, ZQ_ECONFLICT, "execution %lld already finished (%s)",
+			       (long long)exec_id, zq_exec_status_name(*status));
+	return 0;
+}
+
+/* ---- statistics ------------------------------------------------------------- */
+
+#define ROLLUP_COLS                                                                    \
+	"COALESCE(SUM(runs), 0), COALESCE(SUM(successes), 0), COALESCE(SUM(failures), 0), " \
+	"COALESCE(SUM(terminations), 0), COALESCE(SUM(skipped), 0), "                       \
+	"COALESCE(SUM(total_duration_ms), 0), COALESCE(MAX(max_duration_ms), 0)"
+
+static int stats_rollup(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	/* PRIMARY KEY prefix (task_id); all tasks: the whole (tasks x days) table */
+	zq_stmt *st = zq_db_prepare(db, task_id ? "SELECT " ROLLUP_COLS " FROM task_stats_daily "
+					  "WHERE task_id = ?"
+					: "SELECT " ROLLUP_COLS " FROM task_stats_daily", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
+		s->runs = zq_stmt_i64(st, 0);
+		s->successes = zq_stmt_i64(st, 1);
+		s->failures = zq_stmt_i64(st, 2);
+		s->terminations = zq_stmt_i64(st, 3);
+		s->skipped = zq_stmt_i64(st, 4);
+		s->total_duration_ms = zq_stmt_i64(st, 5);
+		s->max_duration_ms = zq_stmt_i64(st, 6);
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+static int stats_live(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	/* ix_exec_task_status for a task; ix_exec_claim (status, ...) for all */
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT status, COUNT(*) FROM task_executions WHERE task_id = ? AND status IN "
+		  "('pending', 'running') GROUP BY status"
+		: "SELECT status, COUNT(*) FROM task_executions WHERE status IN ('pending', "
+		  "'running') GROUP BY status", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while ((rc = zq_stmt_fetch(st)) > 0) {
+		int status = zq_exec_status_parse(zq_stmt_str(st, 0));
+		if (status == ZQ_EXEC_PENDING)
+			s->pending = zq_stmt_i64(st, 1);
+		else if (status == ZQ_EXEC_RUNNING)
+			s->running = zq_stmt_i64(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+static int stats_latest(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	/* ix_exec_task_id backwards / PRIMARY KEY backwards: one row */
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT id, status, start_time, created_at FROM task_executions WHERE task_id = ? "
+		  "ORDER BY id DESC LIMIT 1"
+		: "SELECT id, status, start_time, created_at FROM task_executions ORDER BY id DESC "
+		  "LIMIT 1", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
+		s->latest_id = zq_stmt_i64(st, 0);
+		s->latest_status = zq_exec_status_parse(zq_stmt_str(st, 1));
+		s->latest_time_ms = zq_stmt_time(st, 2);
+		if (s->latest_time_ms == ZQ_TIME_NONE)
+			s->latest_time_ms = zq_stmt_time(st, 3);
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_stats(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->latest_status = -1;
+	s->latest_time_ms = ZQ_TIME_NONE;
+	if ((rc = stats_rollup(db, task_id, s, err)) < 0 || (rc = stats_live(db, task_id, s, err)) < 0)
+		return rc;
+	return stats_latest(db, task_id, s, err);
+}
+
+#define DAILY_COLS                                                                  \
+	"day, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), SUM(skipped), " \
+	"SUM(total_duration_ms), MAX(max_duration_ms)"
+
+int history_store_daily(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_day **days,
+			int *n, zq_err *err)
+{
+	/* PRIMARY KEY (task_id, day) for a task; ix_stats_day for all */
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? AND day >= ? "
+		  "GROUP BY day ORDER BY day"
+		: "SELECT " DAILY_COLS " FROM task_stats_daily WHERE day >= ? GROUP BY day "
+		  "ORDER BY day", err);
+	int rc, cap, i = 0;
+
+	*days = NULL;
+	*n = 0;
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, i++, task_id);
+	zq_stmt_bind_time(st, i, from_day_ms);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*days = zq_calloc((size_t)cap + 1, sizeof(hist_day));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
+		hist_day *d = &(*days)[(*n)++];
+		d->day_ms = zq_stmt_time(st, 0);
+		d->runs = zq_stmt_i64(st, 1);
+		d->successes = zq_stmt_i64(st, 2);
+		d->failures = zq_stmt_i64(st, 3);
+		d->terminations = zq_stmt_i64(st, 4);
+		d->skipped = zq_stmt_i64(st, 5);
+		d->total_duration_ms = zq_stmt_i64(st, 6);
+		d->max_duration_ms = zq_stmt_i64(st, 7);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* ---- nodes ------------------------------------------------------------------- */
+
+int history_store_nodes(zq_db *db, int all, hist_node **rows, int *n, zq_err *err)
+{
+	/* scheduler_nodes is small; running counts use ix_exec_node */
+	zq_stmt *st = zq_db_prepare(
+		db,
+		"SELECT n.id, n.name, n.host, n.pid, n.version, n.state, n.threads, n.busy, "
+		"n.started_at, n.heartbeat_at, n.stopped_at, (SELECT COUNT(*) FROM task_executions e "
+		"WHERE e.node_id = n.id AND e.status = 'running'), TIMESTAMPDIFF(MICROSECOND, "
+		"n.heartbeat_at, UTC_TIMESTAMP(3)) DIV 1000 FROM scheduler_nodes n WHERE ? = 1 OR "
+		"n.state IN ('running', 'stopping') OR n.heartbeat_at > UTC_TIMESTAMP(3) - INTERVAL 1 "
+		"DAY ORDER BY n.id DESC LIMIT 1000",
+		err);
+	const char *s;
+	int rc, cap;
+
+	*rows = NULL;
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, all ? 1 : 0);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(hist_node));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
+		hist_node *d = &(*rows)[(*n)++];
+		d->id = zq_stmt_i64(st, 0);
+		zq_strlcpy(d->name, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(d->name));
+		zq_strlcpy(d->host, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(d->host));
+		d->pid = (int)zq_stmt_i64(st, 3);
+		zq_strlcpy(d->version, (s = zq_stmt_str(st, 4)) ? s : "", sizeof(d->version));
+		zq_strlcpy(d->state, (s = zq_stmt_str(st, 5)) ? s : "", sizeof(d->state));
+		d->threads = (int)zq_stmt_i64(st, 6);
+		d->busy = (int)zq_stmt_i64(st, 7);
+		d->started_ms = zq_stmt_time(st, 8);
+		d->heartbeat_ms = zq_stmt_time(st, 9);
+		d->stopped_ms = zq_stmt_time(st, 10);
+		d->running = zq_stmt_i64(st, 11);
+		d->heartbeat_age_ms = zq_stmt_i64(st, 12);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* stats_store.h - task_stats_daily: per task per UTC day counters, upserted
+ * when executions reach a final status (in the same transaction).
+ *
+ * A stats_batch aggregates the final statuses of one transaction in memory
+ * (one row per task and day), then stats_store_upsert writes them in one
+ * statement, sorted by (task_id, day) so that daemons updating the same rows
+ * lock them in the same order. */
+#ifndef ZQ_STATS_STORE_H
+#define ZQ_STATS_STORE_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+typedef struct stats_delta {
+	int64_t task_id;
+	int64_t day;                /* days since 1970-01-01 (UTC) */
+	int runs, successes, failures, terminations, skipped;
+	int64_t total_ms, max_ms;
+	int64_t last_end_ms;
+} stats_delta;
+
+typedef struct stats_batch {
+	stats_delta *rows;
+	int n, alloc;
+} stats_batch;
+
+void stats_batch_init(stats_batch *b);
+void stats_batch_release(stats_batch *b);
+void stats_batch_reset(stats_batch *b);
+/* Count one execution that ended with final status (enum zq_exec_status)
+ * at end_ms after duration_ms (< 0: unknown). `runs` counts every final
+ * status except skipped; successes = success; failures = failed;
+ * terminations = terminated; skipped = skipped. */
+void stats_batch_add(stats_batch *b, int64_t task_id, int status, int64_t end_ms,
+		     int64_t duration_ms);
+
+/* Upsert the batch (sorted first). 0 or a ZQ_E* code. */
+int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err);
+
+#endif

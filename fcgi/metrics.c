@@ -1,0 +1,145 @@
+/* metrics.c - fixed-size counter arrays; statuses are bucketed to the codes
+ * the API answers with, so the array never grows at run time. */
+#include "metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+static const int status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404,
+				   405, 409, 413, 429, 500, 503, 0 /* other */};
+#define NSTATUS ((int)(sizeof(status_codes) / sizeof(status_codes[0])))
+
+/* latency buckets, seconds (upper bounds) */
+static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				   0.1,   0.25,   0.5,   1,    2.5,   5,    10};
+#define NBUCKET ((int)(sizeof(bucket_le) / sizeof(bucket_le[0])))
+
+struct zq_metrics {
+	int nslots;                    /* routes + 1 (unmatched) */
+	atomic_uint_fast64_t *count;   /* [slot][status] */
+	atomic_uint_fast64_t buckets[NBUCKET + 1]; /* last: +Inf */
+	atomic_uint_fast64_t sum_us;
+	atomic_uint_fast64_t db_errors;
+	atomic_int in_flight;
+};
+
+zq_metrics *zq_metrics_new(int nroutes)
+{
+	zq_metrics *m = zq_calloc(1, sizeof(*m));
+
+	m->nslots = nroutes + 1;
+	m->count = zq_calloc((size_t)m->nslots * NSTATUS, sizeof(*m->count));
+	return m;
+}
+
+void zq_metrics_free(zq_metrics *m)
+{
+	if (!m)
+		return;
+	free(m->count);
+	free(m);
+}
+
+static int status_slot(int status)
+{
+	for (int i = 0; i < NSTATUS - 1; i++)
+		if (status_codes[i] == status)
+			return i;
+	return NSTATUS - 1;
+}
+
+void zq_metrics_observe(zq_metrics *m, int route, int status, int64_t us)
+{
+	int slot = route >= 0 && route < m->nslots - 1 ? route : m->nslots - 1;
+	int b = 0;
+
+	atomic_fetch_add_explicit(&m->count[slot * NSTATUS + status_slot(status)], 1,
+				  memory_order_relaxed);
+	while (b < NBUCKET && (double)us / 1e6 > bucket_le[b])
+		b++;
+	atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->sum_us, (uint64_t)(us > 0 ? us : 0), memory_order_relaxed);
+}
+
+void zq_metrics_db_error(zq_metrics *m)
+{
+	atomic_fetch_add_explicit(&m->db_errors, 1, memory_order_relaxed);
+}
+
+void zq_metrics_in_flight(zq_metrics *m, int delta)
+{
+	atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
+}
+
+static uint64_t load(atomic_uint_fast64_t *a)
+{
+	return (uint64_t)atomic_load_explicit(a, memory_order_relaxed);
+}
+
+static void render_requests(zq_metrics *m, const zq_route *routes, int nroutes, zq_buf *out)
+{
+	zq_buf_puts(out, "# HELP zq_api_requests_total HTTP requests by route and status.\n"
+			 "# TYPE zq_api_requests_total counter\n");
+	for (int s = 0; s < m->nslots; s++)
+		for (int k = 0; k < NSTATUS; k++) {
+			uint64_t v = load(&m->count[s * NSTATUS + k]);
+			char status[8];
+			if (!v)
+				continue;
+			if (status_codes[k])
+				snprintf(status, sizeof(status), "%d", status_codes[k]);
+			else
+				strcpy(status, "other");
+			if (s < nroutes)
+				zq_buf_printf(out,
+					      "zq_api_requests_total{method=\"%s\",route=\"%s\","
+					      "status=\"%s\"} %llu\n",
+					      routes[s].method, routes[s].pattern, status,
+					      (unsigned long long)v);
+			else
+				zq_buf_printf(out,
+					      "zq_api_requests_total{method=\"\",route=\"unmatched\","
+					      "status=\"%s\"} %llu\n",
+					      status, (unsigned long long)v);
+		}
+}
+
+static void render_latency(zq_metrics *m, zq_buf *out)
+{
+	uint64_t cum = 0;
+
+	zq_buf_puts(out, "# HELP zq_api_request_duration_seconds Time from request read to "
+			 "response written.\n"
+			 "# TYPE zq_api_request_duration_seconds histogram\n");
+	for (int b = 0; b <= NBUCKET; b++) {
+		cum += load(&m->buckets[b]);
+		if (b < NBUCKET)
+			zq_buf_printf(out, "zq_api_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+				      bucket_le[b], (unsigned long long)cum);
+		else
+			zq_buf_printf(out,
+				      "zq_api_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+				      (unsigned long long)cum);
+	}
+	zq_buf_printf(out, "zq_api_request_duration_seconds_sum %.6f\n",
+		      (double)load(&m->sum_us) / 1e6);
+	zq_buf_printf(out, "zq_api_request_duration_seconds_count %llu\n", (unsigned long long)cum);
+}
+
+void zq_metrics_render(zq_metrics *m, const zq_route *routes, int nroutes, zq_buf *out)
+{
+	render_requests(m, routes, nroutes, out);
+	render_latency(m, out);
+	zq_buf_printf(out,
+		      "# HELP zq_api_db_errors_total Requests that failed on a database error.\n"
+		      "# TYPE zq_api_db_errors_total counter\nzq_api_db_errors_total %llu\n",
+		      (unsigned long long)load(&m->db_errors));
+	zq_buf_printf(out,
+		      "# HELP zq_api_requests_in_flight Requests being handled now.\n"
+		      "# TYPE zq_api_requests_in_flight gauge\nzq_api_requests_in_flight %d\n",
+		      atomic_load_explicit(&m->in_flight, memory_order_relaxed));
+}

@@ -1,0 +1,68 @@
+/* routes.c - the route table: every endpoint of zq-api, who may call it,
+ * and whether it takes a body. Roles (DESIGN §5): viewer reads; operator
+ * also triggers, cancels, enables, disables, pauses, resumes; admin also
+ * creates, updates, deletes tasks and manages users and tokens.
+ * fcgi/openapi.json must list exactly these (a test checks it). */
+#include "api.h"
+#include "handlers.h"
+
+#define PUB ZQ_ACCESS_PUBLIC
+#define VIEW ZQ_ACCESS_VIEWER
+#define OPER ZQ_ACCESS_OPERATOR
+#define ADMIN ZQ_ACCESS_ADMIN
+#define BODY ZQ_ROUTE_BODY
+#define FORM (ZQ_ROUTE_BODY | ZQ_ROUTE_FORM)
+
+static const zq_route routes[] = {
+	{"GET", "/health", PUB, 0, h_health, "liveness and database reachability"},
+	{"GET", "/metrics", PUB, 0, h_metrics, "Prometheus metrics"},
+	{"GET", "/openapi.json", PUB, 0, h_openapi, "this API's OpenAPI 3.0 document"},
+
+	{"POST", "/auth/login", PUB, FORM, h_login, "log in: username + password -> bearer token"},
+	{"POST", "/auth/logout", VIEW, 0, h_logout, "end the current session"},
+	{"GET", "/auth/me", VIEW, 0, h_me, "who the token belongs to"},
+
+	{"GET", "/users", ADMIN, 0, h_users_list, "list users"},
+	{"POST", "/users", ADMIN, BODY, h_user_create, "create a user"},
+	{"PATCH", "/users/{id}", ADMIN, BODY, h_user_update, "change role, password or disabled"},
+	{"DELETE", "/users/{id}", ADMIN, 0, h_user_delete, "delete a user"},
+
+	{"GET", "/tokens", ADMIN, 0, h_tokens_list, "list API tokens"},
+	{"POST", "/tokens", ADMIN, BODY, h_token_create, "create an API token (shown once)"},
+	{"DELETE", "/tokens/{id}", ADMIN, 0, h_token_delete, "revoke an API token"},
+
+	{"GET", "/scheduler/tasks", VIEW, 0, h_tasks_list, "list tasks"},
+	{"POST", "/scheduler/tasks", ADMIN, BODY, h_task_create, "create a task"},
+	{"GET", "/scheduler/tasks/{id}", VIEW, ZQ_ROUTE_TASK_WITH_TOKEN, h_task_get, "one task"},
+	{"PUT", "/scheduler/tasks/{id}", ADMIN, BODY, h_task_update, "update a task (partial)"},
+	{"DELETE", "/scheduler/tasks/{id}", ADMIN, 0, h_task_delete, "delete a task"},
+	{"POST", "/scheduler/tasks/{id}/enable", OPER, 0, h_task_enable, "enable a task"},
+	{"POST", "/scheduler/tasks/{id}/disable", OPER, 0, h_task_disable, "disable a task"},
+	{"POST", "/scheduler/tasks/{id}/pause", OPER, 0, h_task_pause, "pause a task"},
+	{"POST", "/scheduler/tasks/{id}/resume", OPER, 0, h_task_resume, "resume a task"},
+	{"POST", "/scheduler/tasks/{id}/trigger", OPER, BODY, h_task_trigger,
+	 "run a task now (optional config overrides)"},
+
+	{"GET", "/scheduler/tasks/{id}/executions", VIEW, 0, h_executions_list,
+	 "a task's executions, newest first"},
+	{"GET", "/scheduler/tasks/{id}/executions/{eid}", VIEW, 0, h_execution_get,
+	 "one execution with progress, steps and output"},
+	{"POST", "/scheduler/tasks/{id}/executions/{eid}/cancel", OPER, 0, h_execution_cancel,
+	 "stop a pending or running execution"},
+
+	{"GET", "/scheduler/tasks/{id}/workflow", VIEW, 0, h_workflow_get,
+	 "a workflow's nodes and their state in the latest run"},
+	{"POST", "/scheduler/tasks/{id}/workflow/validate", VIEW, BODY, h_workflow_validate,
+	 "check a workflow config without saving it"},
+
+	{"GET", "/scheduler/stats", VIEW, 0, h_stats, "execution statistics, totals and per day"},
+	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview, "next fire times of a cron"},
+	{"GET", "/scheduler/nodes", VIEW, 0, h_nodes, "scheduler daemons and their load"},
+	{"GET", "/scheduler/audit", VIEW, 0, h_audit, "audit log"},
+};
+
+const zq_route *zq_api_routes(int *n)
+{
+	*n = (int)(sizeof(routes) / sizeof(routes[0]));
+	return routes;
+}

@@ -1,0 +1,429 @@
+/* task_input.c - the table of writable task fields and the whole-task
+ * checks. Each field has one setter; the table is the only list of what a
+ * client may write. */
+#include "task_input.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonin.h"
+#include "mem.h"
+#include "schedule.h"
+#include "timeutil.h"
+
+#define DESCRIPTION_MAX 10000
+#define COMMAND_MAX 65536
+
+typedef int (*setter)(zq_task *t, const cJSON *v, const char *name, zq_err *err);
+
+struct field {
+	const char *name;
+	setter set;
+	unsigned mask;
+	int create_only;
+};
+
+static int set_name(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc = jin_string(v, f, 1, ZQ_TASK_NAME_MAX, 0, &s, err);
+
+	if (rc == 0)
+		zq_strlcpy(t->name, s, sizeof(t->name));
+	return rc;
+}
+
+static int set_job_id(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc = jin_string(v, f, 1, 64, 0, &s, err);
+
+	if (rc < 0)
+		return rc;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._:-", *p))
+			return zq_errf(err, ZQ_EINVAL, "%s: only letters, digits and . _ : - are allowed",
+				       f);
+	zq_strlcpy(t->job_id, s, sizeof(t->job_id));
+	return 0;
+}
+
+static int set_type(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	int type = cJSON_IsString(v) ? zq_task_type_parse(v->valuestring) : -1;
+
+	if (type < 0)
+		return zq_errf(err, ZQ_EINVAL,
+			       "%s: must be manual_task, common_task, workflow or example_task", f);
+	t->type = type;
+	return 0;
+}
+
+static int set_cron(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc;
+
+	t->cron_expression[0] = '\0';
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring))
+		return 0;
+	if ((rc = jin_string(v, f, 1, sizeof(t->cron_expression) - 1, 0, &s, err)) < 0)
+		return rc;
+	zq_strlcpy(t->cron_expression, s, sizeof(t->cron_expression));
+	return 0;
+}
+
+static int set_interval(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	t->interval_seconds = 0;
+	if (cJSON_IsNull(v))
+		return 0;
+	return jin_int(v, f, 1, 2147483647, &t->interval_seconds, err);
+}
+
+static int set_time_or_null(int64_t *dst, const cJSON *v, const char *f, zq_err *err)
+{
+	*dst = ZQ_TIME_NONE;
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring))
+		return 0;
+	return jin_time(v, f, dst, err);
+}
+
+static int set_run_at(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_time_or_null(&t->run_at_ms, v, f, err);
+}
+
+static int set_start_at(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_time_or_null(&t->start_at_ms, v, f, err);
+}
+
+static int set_timezone(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc = jin_string(v, f, 1, sizeof(t->timezone) - 1, 0, &s, err);
+
+	if (rc == 0)
+		zq_strlcpy(t->timezone, s, sizeof(t->timezone));
+	return rc;
+}
+
+static int set_enabled(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return jin_bool(v, f, &t->enabled, err);
+}
+
+static int set_paused(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return jin_bool(v, f, &t->paused, err);
+}
+
+static int set_coalesce(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return jin_bool(v, f, &t->coalesce, err);
+}
+
+static int set_description(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc;
+
+	if (cJSON_IsNull(v)) {
+		zq_task_set_description(t, NULL);
+		return 0;
+	}
+	if ((rc = jin_string(v, f, 0, DESCRIPTION_MAX, 1, &s, err)) == 0)
+		zq_task_set_description(t, s);
+	return rc;
+}
+
+static int set_config(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	char *text;
+
+	if (!cJSON_IsObject(v))
+		return zq_errf(err, ZQ_EINVAL, "%s: must be a JSON object", f);
+	text = cJSON_PrintUnformatted(v);
+	zq_task_set_config(t, text);
+	cJSON_free(text);
+	return 0;
+}
+
+static int set_int_field(int *dst, const cJSON *v, const char *f, int64_t lo, int64_t hi,
+			 zq_err *err)
+{
+	int64_t n;
+	int rc = jin_int(v, f, lo, hi, &n, err);
+
+	if (rc == 0)
+		*dst = (int)n;
+	return rc;
+}
+
+static int set_max_retries(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_int_field(&t->max_retries, v, f, 0, 100, err);
+}
+
+static int set_retry_interval(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_int_field(&t->retry_interval, v, f, 1, 86400, err);
+}
+
+static int set_timeout(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	t->timeout_seconds = 0;
+	if (cJSON_IsNull(v))
+		return 0;
+	return set_int_field(&t->timeout_seconds, v, f, 1, 604800, err);
+}
+
+static int set_max_instances(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_int_field(&t->max_instances, v, f, 1, 100, err);
+}
+
+static int set_misfire(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	return set_int_field(&t->misfire_grace_seconds, v, f, 0, 604800, err);
+}
+
+static const struct field fields[] = {
+	{"name", set_name, TI_NAME, 0},
+	{"job_id", set_job_id, TI_JOB_ID, 1},
+	{"task_type", set_type, TI_TYPE, 0},
+	{"cron_expression", set_cron, TI_SCHEDULE, 0},
+	{"interval_seconds", set_interval, TI_SCHEDULE, 0},
+	{"run_at", set_run_at, TI_SCHEDULE, 0},
+	{"start_at", set_start_at, TI_SCHEDULE, 0},
+	{"timezone", set_timezone, TI_TIMEZONE, 0},
+	{"enabled", set_enabled, TI_ENABLED, 0},
+	{"paused", set_paused, TI_PAUSED, 0},
+	{"description", set_description, TI_DESCRIPTION, 0},
+	{"config", set_config, TI_CONFIG, 0},
+	{"max_retries", set_max_retries, TI_RETRY, 0},
+	{"retry_interval", set_retry_interval, TI_RETRY, 0},
+	{"timeout_seconds", set_timeout, TI_LIMITS, 0},
+	{"max_instances", set_max_instances, TI_LIMITS, 0},
+	{"misfire_grace_seconds", set_misfire, TI_LIMITS, 0},
+	{"coalesce", set_coalesce, TI_LIMITS, 0},
+};
+#define NFIELDS ((int)(sizeof(fields) / sizeof(fields[0])))
+
+/* What a task response carries that a client may not write. */
+static const char *const readonly_fields[] = {
+	"id", "job_id", "next_run_time", "next_run_at", "last_fire_at", "last_fire_time",
+	"version", "created_by", "created_at", "updated_at", "latest_execution_id",
+	"latest_execution_time", "latest_execution_status", "schedule_status", "node_count",
+	"config_json", NULL};
+
+static const struct field *find_field(const char *name, int is_create)
+{
+	for (int i = 0; i < NFIELDS; i++)
+		if (strcmp(fields[i].name, name) == 0 && (is_create || !fields[i].create_only))
+			return &fields[i];
+	return NULL;
+}
+
+static int names_schedule(const cJSON *body)
+{
+	return jin_get(body, "cron_expression") || jin_get(body, "interval_seconds") ||
+	       jin_get(body, "run_at");
+}
+
+int task_input_apply(zq_task *t, const cJSON *body, int is_create, unsigned *mask, zq_err *err)
+{
+	int rc;
+
+	*mask = 0;
+	if (!cJSON_IsObject(body))
+		return zq_errf(err, ZQ_EINVAL, "body: must be a JSON object");
+	for (const cJSON *a = body->child; a; a = a->next) {
+		const char *k = a->string ? a->string : "";
+		if (!find_field(k, is_create)) {
+			int ro = 0;
+			for (const char *const *r = readonly_fields; *r; r++)
+				ro |= strcmp(*r, k) == 0;
+			return zq_errf(err, ZQ_EINVAL, "%.100s: %s", k,
+				       ro ? "read-only field" : "unknown field");
+		}
+		for (const cJSON *b = body->child; b != a; b = b->next)
+			if (strcmp(b->string, k) == 0)
+				return zq_errf(err, ZQ_EINVAL, "%.100s: given twice", k);
+	}
+	if (names_schedule(body)) {
+		/* the body's schedule replaces the stored one */
+		t->cron_expression[0] = '\0';
+		t->interval_seconds = 0;
+		t->run_at_ms = ZQ_TIME_NONE;
+		t->start_at_ms = ZQ_TIME_NONE;
+	}
+	for (const cJSON *a = body->child; a; a = a->next) {
+		const struct field *f = find_field(a->string, is_create);
+		if ((rc = f->set(t, a, f->name, err)) < 0)
+			return rc;
+		*mask |= f->mask;
+	}
+	return 0;
+}
+
+static int check_schedule(const zq_task *t, zq_err *err)
+{
+	int n = (t->cron_expression[0] != 0) + (t->interval_seconds > 0) +
+		(t->run_at_ms != ZQ_TIME_NONE);
+	zq_schedule s;
+
+	if (t->type == ZQ_TASK_MANUAL && n > 0)
+		return zq_errf(err, ZQ_EINVAL, "%s: a manual_task never fires by itself; "
+			       "remove the schedule",
+			       t->cron_expression[0] ? "cron_expression"
+			       : t->interval_seconds ? "interval_seconds" : "run_at");
+	if (t->type != ZQ_TASK_MANUAL && n == 0)
+		return zq_errf(err, ZQ_EINVAL, "schedule: %s needs one of cron_expression, "
+			       "interval_seconds or run_at", zq_task_type_name(t->type));
+	if (n > 1)
+		return zq_errf(err, ZQ_EINVAL, "schedule: set only one of cron_expression, "
+			       "interval_seconds and run_at");
+	if (t->start_at_ms != ZQ_TIME_NONE && t->interval_seconds <= 0)
+		return zq_errf(err, ZQ_EINVAL, "start_at: only applies to interval_seconds");
+	if (zq_schedule_init(&s, t->cron_expression[0] ? t->cron_expression : NULL,
+			     t->interval_seconds, t->start_at_ms, t->run_at_ms, t->timezone, err) < 0) {
+		err->code = ZQ_EINVAL; /* an unknown zone is a bad field, not a 404 */
+		return ZQ_EINVAL;
+	}
+	return 0;
+}
+
+static int check_env(const cJSON *env, zq_err *err)
+{
+	int n = 0;
+
+	if (!cJSON_IsObject(env))
+		return zq_errf(err, ZQ_EINVAL, "config.env: must be an object of strings");
+	for (const cJSON *e = env->child; e; e = e->next, n++) {
+		const char *k = e->string;
+		const char *s;
+		char f[200];
+		if (n >= 200)
+			return zq_errf(err, ZQ_EINVAL, "config.env: at most 200 variables");
+		if (!*k || (!isalpha((unsigned char)*k) && *k != '_'))
+			return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%.64s'", k);
+		for (const char *p = k; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%.64s'",
+					       k);
+		snprintf(f, sizeof(f), "config.env.%.64s", k);
+		if (jin_string(e, f, 0, 32768, 1, &s, err) < 0)
+			return ZQ_EINVAL;
+	}
+	return 0;
+}
+
+static int check_command_config(const cJSON *c, zq_err *err)
+{
+	const cJSON *v;
+	const char *s;
+	int64_t n;
+
+	if (!(v = jin_get(c, "command")))
+		return zq_errf(err, ZQ_EINVAL, "config.command: required (the command line to run)");
+	if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > COMMAND_MAX)
+		return zq_errf(err, ZQ_EINVAL, "config.command: must be a non-empty string of at "
+			       "most %d bytes", COMMAND_MAX);
+	if ((v = jin_get(c, "work_dir")) && !cJSON_IsNull(v) &&
+	    jin_string(v, "config.work_dir", 1, 4096, 0, &s, err) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(c, "env")) && !cJSON_IsNull(v) && check_env(v, err) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(c, "timeout_seconds")) && !cJSON_IsNull(v) &&
+	    jin_int(v, "config.timeout_seconds", 1, 604800, &n, err) < 0)
+		return ZQ_EINVAL;
+	return 0;
+}
+
+static int check_example_config(const cJSON *c, zq_err *err)
+{
+	const cJSON *v;
+	const char *s;
+	double d;
+	int64_t n;
+
+	if ((v = jin_get(c, "duration_seconds")) &&
+	    jin_number(v, "config.duration_seconds", 0, 86400, &d, err) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(c, "steps")) && jin_int(v, "config.steps", 1, 1000, &n, err) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(c, "success_rate")) &&
+	    jin_number(v, "config.success_rate", 0, 1, &d, err) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(c, "message")) && !cJSON_IsNull(v) &&
+	    jin_string(v, "config.message", 0, 1024, 1, &s, err) < 0)
+		return ZQ_EINVAL;
+	return 0;
+}
+
+int task_config_check(int type, const cJSON *config, zq_workflow *wf, zq_err *err)
+{
+	zq_workflow local;
+	zq_wf_errors errs;
+	int rc;
+
+	if (!cJSON_IsObject(config))
+		return zq_errf(err, ZQ_EINVAL, "config: must be a JSON object");
+	switch (type) {
+	case ZQ_TASK_MANUAL:
+	case ZQ_TASK_COMMON:
+		return check_command_config(config, err);
+	case ZQ_TASK_EXAMPLE:
+		return check_example_config(config, err);
+	case ZQ_TASK_WORKFLOW:
+		zq_workflow_init(&local);
+		zq_wf_errors_init(&errs);
+		if ((rc = zq_workflow_from_json(wf ? wf : &local, config, "config", &errs)) < 0)
+			zq_wf_errors_to_err(&errs, err);
+		zq_wf_errors_release(&errs);
+		zq_workflow_release(&local);
+		return rc;
+	default:
+		return zq_errf(err, ZQ_EINVAL, "task_type: unknown");
+	}
+}
+
+int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err)
+{
+	cJSON *config;
+	int rc;
+
+	if (!t->name[0])
+		return zq_errf(err, ZQ_EINVAL, "name: required");
+	if (t->type < 0 || t->type >= ZQ_TASK_TYPE_COUNT)
+		return zq_errf(err, ZQ_EINVAL, "task_type: required (manual_task, common_task, "
+			       "workflow or example_task)");
+	if ((rc = check_schedule(t, err)) < 0)
+		return rc;
+	if (!t->config || !(config = cJSON_Parse(t->config)))
+		return zq_errf(err, ZQ_EINVAL, "config: required for %s", zq_task_type_name(t->type));
+	rc = task_config_check(t->type, config, wf, err);
+	cJSON_Delete(config);
+	return rc;
+}
+
+void task_input_mask_names(unsigned mask, char *out, size_t outsz)
+{
+	static const char *const names[] = {"name", "job_id", "task_type", "schedule",
+					    "timezone", "enabled", "paused", "description",
+					    "config", "retries", "limits"};
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (mask & (1u << i)) {
+			int n = snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", names[i]);
+			if (n < 0 || (size_t)n >= outsz - used)
+				break;
+			used += (size_t)n;
+		}
+}

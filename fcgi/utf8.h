@@ -1,0 +1,18 @@
+/* utf8.h - strict UTF-8 decoding (no overlongs, no surrogates, <= U+10FFFF),
+ * shared by the JSON writer (which repairs) and the input checks (which
+ * reject). */
+#ifndef ZQ_UTF8_H
+#define ZQ_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode one code point from s (n > 0 bytes available). Returns its length
+ * in bytes (1-4) and *cp, or -1 when the bytes at s are not valid UTF-8. */
+int zq_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* 0 when s[0..n) is valid UTF-8 (then *nchars = code points, if not NULL),
+ * -1 otherwise. */
+int zq_utf8_check(const char *s, size_t n, size_t *nchars);
+
+#endif

@@ -1,0 +1,421 @@
+/* command.c - command executor: spawn, supervise, capture (see command.h). */
+#include "command.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mem.h"
+#include "proc.h"
+#include "progress.h"
+#include "tail.h"
+#include "task.h"
+#include "text.h"
+#include "timeutil.h"
+
+#define READ_CHUNK (64 << 10)
+#define READ_BUDGET (1 << 20)       /* bytes per stream per round before re-checking */
+#define HEAD_BYTES 2048             /* enough for 500 characters of stderr */
+#define LINE_MAX_BYTES (64 << 10)   /* longest ##progress / ##result line parsed */
+#define COMMAND_SHOWN_MAX 1000      /* characters of the command kept in the result */
+
+extern char **environ;
+
+struct cmd {
+	run *r;
+	proc p;
+	tail out, err;
+	progress_lines lines;
+	char *summary;               /* last ##result object, clean JSON text */
+	int summary_bad;             /* a ##result line was not a JSON object */
+	const char *command, *work_dir;
+	char **envp;
+	char *buf;
+	int stop;                    /* why we stopped it; 0 = it ended by itself */
+	int64_t kill_at;             /* monotonic ms to send KILL; 0 = not scheduled */
+	int killed;
+};
+
+/* ---- config and environment ---------------------------------------------------- */
+
+static const char *cfg_str(const cJSON *cfg, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Set name (the first name_len bytes of name) to value in a NULL-terminated
+ * heap array of "NAME=value" strings. */
+static void env_putn(char ***env, int *n, int *alloc, const char *name, size_t nl,
+		     const char *value)
+{
+	size_t vl = strlen(value);
+	char *kv = zq_malloc(nl + vl + 2);
+
+	memcpy(kv, name, nl);
+	kv[nl] = '=';
+	memcpy(kv + nl + 1, value, vl + 1);
+	for (int i = 0; i < *n; i++)
+		if (strncmp((*env)[i], kv, nl + 1) == 0) {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	if (*n + 2 > *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 64;
+		*env = zq_realloc(*env, (size_t)*alloc * sizeof(char *));
+	}
+	(*env)[(*n)++] = kv;
+	(*env)[*n] = NULL;
+}
+
+static void env_put(char ***env, int *n, int *alloc, const char *name, const char *value)
+{
+	env_putn(env, n, alloc, name, strlen(name), value);
+}
+
+static int env_from_config(const cJSON *e, char ***env, int *n, int *alloc, zq_err *err)
+{
+	char num[64];
+
+	if (!e || cJSON_IsNull(e))
+		return 0;
+	if (!cJSON_IsObject(e))
+		return zq_errf(err, ZQ_EINVAL, "config.env: must be an object of NAME: value");
+	for (const cJSON *it = e->child; it; it = it->next) {
+		if (!*it->string || strchr(it->string, '='))
+			return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%s'", it->string);
+		if (cJSON_IsString(it))
+			env_put(env, n, alloc, it->string, it->valuestring);
+		else if (cJSON_IsNumber(it) || cJSON_IsBool(it)) {
+			if (cJSON_IsBool(it))
+				snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "true" : "false");
+			else
+				snprintf(num, sizeof(num), "%.17g", it->valuedouble);
+			env_put(env, n, alloc, it->string, num);
+		} else
+			return zq_errf(err, ZQ_EINVAL, "config.env.%s: must be a string or number",
+				       it->string);
+	}
+	return 0;
+}
+
+/* The daemon's environment without ZQ_* (which may carry secrets such as
+ * ZQ_DB_PASSWORD), then config.env, then the execution's identity. */
+static int build_env(struct cmd *c, zq_err *err)
+{
+	const exec_job *j = &c->r->job;
+	char **env = NULL, num[32], ts[32];
+	int n = 0, alloc = 0, rc;
+
+	env_put(&env, &n, &alloc, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	/* environ is shared by every worker: read it, never write into it */
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq && strncmp(*e, "ZQ_", 3) != 0)
+			env_putn(&env, &n, &alloc, *e, (size_t)(eq - *e), eq + 1);
+	}
+	rc = env_from_config(cJSON_GetObjectItemCaseSensitive(c->r->config, "env"), &env, &n, &alloc,
+			     err);
+	snprintf(num, sizeof(num), "%lld", (long long)j->task_id);
+	env_put(&env, &n, &alloc, "ZQ_TASK_ID", num);
+	env_put(&env, &n, &alloc, "ZQ_TASK_NAME", j->task_name ? j->task_name : "");
+	snprintf(num, sizeof(num), "%lld", (long long)j->id);
+	env_put(&env, &n, &alloc, "ZQ_EXECUTION_ID", num);
+	env_put(&env, &n, &alloc, "ZQ_TRIGGER", zq_trigger_name(j->trigger));
+	snprintf(num, sizeof(num), "%d", j->retry_count);
+	env_put(&env, &n, &alloc, "ZQ_RETRY_COUNT", num);
+	env_put(&env, &n, &alloc, "ZQ_SCHEDULED_TIME", zq_time_format_iso(j->scheduled_ms, ts, sizeof(ts)));
+	c->envp = env;
+	return rc;
+}
+
+static void free_env(char **env)
+{
+	for (char **e = env; e && *e; e++)
+		free(*e);
+	free(env);
+}
+
+/* ---- output --------------------------------------------------------------------- */
+
+static void on_line(const char *line, size_t len, void *ctx)
+{
+	struct cmd *c = ctx;
+	progress_line pl;
+
+	switch (progress_parse(line, len, &pl)) {
+	case PROGRESS_STEP:
+		if (c->r->last_step && c->r->last_step != (int)pl.current)
+			run_step_set(c->r, c->r->last_step, EXEC_STEP_COMPLETED, NULL, 0);
+		c->r->last_step = pl.current > RUN_STEPS_MAX ? 0 : (int)pl.current;
+		run_step_set(c->r, (int)pl.current, EXEC_STEP_RUNNING, pl.text, pl.text_len);
+		run_progress(c->r, pl.percent, (int)pl.current, (int)pl.total,
+			     pl.text_len ? pl.text : NULL, pl.text_len);
+		break;
+	case PROGRESS_PERCENT:
+		run_progress(c->r, pl.percent, -1, -1, pl.text_len ? pl.text : NULL, pl.text_len);
+		break;
+	case PROGRESS_RESULT: {
+		char *clean = text_clean(pl.text, pl.text_len, TEXT_NO_LIMIT, NULL);
+		cJSON *o = cJSON_Parse(clean);
+		free(clean);
+		free(c->summary);
+		c->summary = NULL;
+		c->summary_bad = !cJSON_IsObject(o);
+		if (!c->summary_bad)
+			c->summary = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Read what is there (up to a budget); closes the fd at EOF. */
+static void drain(struct cmd *c, int *fd, tail *t, int is_stdout)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (*fd >= 0 && got < READ_BUDGET) {
+		n = read(*fd, c->buf, READ_CHUNK);
+		if (n > 0) {
+			tail_add(t, c->buf, (size_t)n);
+			if (is_stdout)
+				progress_lines_feed(&c->lines, c->buf, (size_t)n, on_line, c);
+			got += (size_t)n;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(*fd);
+			*fd = -1;
+		} else if (errno == EAGAIN) {
+			return;
+		}
+	}
+}
+
+/* ---- supervision ------------------------------------------------------------------ */
+
+static const char *stop_reason_name(int stop)
+{
+	switch (stop) {
+	case RUN_STOP_CANCEL:
+		return "cancel requested";
+	case RUN_STOP_TIMEOUT:
+		return "timeout";
+	case RUN_STOP_LEASE:
+		return "lease lost";
+	case RUN_STOP_ORPHANED:
+		return "row gone";
+	default:
+		return "shutdown";
+	}
+}
+
+/* Something to do about the process group this round. */
+static void supervise(struct cmd *c)
+{
+	int64_t now = zq_mono_ms();
+	int stop = run_check_stop(c->r);
+
+	if (stop && !c->stop && !c->p.exited) {
+		c->stop = stop;
+		proc_signal_group(&c->p, SIGTERM);
+		c->kill_at = now + c->r->set.kill_grace_ms;
+		zq_info("exec=%lld stopping: %s (TERM to process group %d)", (long long)c->r->job.id,
+			stop_reason_name(stop), (int)c->p.pid);
+	}
+	if (!c->p.exited && proc_check_exit(&c->p) && !c->kill_at) {
+		/* the shell is done: what it left in its group is told to go */
+		proc_signal_group(&c->p, SIGTERM);
+		c->kill_at = now + c->r->set.kill_grace_ms;
+	}
+	if (c->kill_at && now >= c->kill_at && !c->killed) {
+		proc_signal_group(&c->p, SIGKILL);
+		c->killed = 1;
+	}
+}
+
+static int finished(const struct cmd *c)
+{
+	/* exited and nobody holds the pipes, or killed and the leader is gone */
+	return c->p.exited && ((c->p.out_fd < 0 && c->p.err_fd < 0) || c->killed);
+}
+
+static void wait_round(struct cmd *c)
+{
+	struct pollfd fds[4];
+	int nfds = 0;
+	int64_t want = 1000, now = zq_mono_ms();
+	uint64_t v;
+
+	if (c->kill_at && !c->killed)
+		want = c->kill_at - now;
+	if (c->p.out_fd >= 0)
+		fds[nfds++] = (struct pollfd){c->p.out_fd, POLLIN, 0};
+	if (c->p.err_fd >= 0)
+		fds[nfds++] = (struct pollfd){c->p.err_fd, POLLIN, 0};
+	if (!c->p.exited && c->p.pidfd >= 0)
+		fds[nfds++] = (struct pollfd){c->p.pidfd, POLLIN, 0};
+	else if (!c->p.exited && want > 50)
+		want = 50;  /* no pidfd: look again soon */
+	if (c->r->wake_fd >= 0)
+		fds[nfds++] = (struct pollfd){c->r->wake_fd, POLLIN, 0};
+	if (poll(fds, (nfds_t)nfds, (int)run_poll_ms(c->r, want < 0 ? 0 : want)) > 0 &&
+	    c->r->wake_fd >= 0 && read(c->r->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		zq_debug("exec=%lld wake read: %s", (long long)c->r->job.id, strerror(errno));
+}
+
+static void supervise_loop(struct cmd *c)
+{
+	while (!finished(c)) {
+		supervise(c);
+		if (finished(c))
+			break;
+		wait_round(c);
+		drain(c, &c->p.out_fd, &c->out, 1);
+		drain(c, &c->p.err_fd, &c->err, 0);
+		run_flush(c->r);
+	}
+	drain(c, &c->p.out_fd, &c->out, 1);
+	drain(c, &c->p.err_fd, &c->err, 0);
+	proc_signal_group(&c->p, SIGKILL);  /* nothing of the run outlives it */
+	proc_reap(&c->p);
+	progress_lines_finish(&c->lines, on_line, c);
+}
+
+/* ---- outcome -------------------------------------------------------------------- */
+
+static void put_summary(cJSON *o, const struct cmd *c)
+{
+	cJSON *s;
+
+	if (c->summary && strlen(c->summary) <= RUN_RESULT_MAX - 8192 &&
+	    (s = cJSON_Parse(c->summary)) != NULL)
+		cJSON_AddItemToObject(o, "summary", s);
+	else if (c->summary)
+		cJSON_AddStringToObject(o, "summary_error", "##result object too large; dropped");
+	else if (c->summary_bad)
+		cJSON_AddStringToObject(o, "summary_error", "##result line is not a JSON object");
+}
+
+static char *build_result(struct cmd *c, int success, const char *error_summary)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *cmd = text_clean(c->command, strlen(c->command), COMMAND_SHOWN_MAX, NULL), *s;
+
+	cJSON_AddBoolToObject(o, "success", success);
+	if (c->p.exit_code >= 0)
+		cJSON_AddNumberToObject(o, "exit_code", c->p.exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	if (c->p.term_signal > 0)
+		cJSON_AddNumberToObject(o, "signal", c->p.term_signal);
+	cJSON_AddStringToObject(o, "command", cmd);
+	if (c->work_dir)
+		cJSON_AddStringToObject(o, "work_dir", c->work_dir);
+	else
+		cJSON_AddNullToObject(o, "work_dir");
+	cJSON_AddNumberToObject(o, "duration_seconds",
+				(double)(zq_mono_ms() - c->r->start_mono) / 1000.0);
+	if (error_summary && *error_summary)
+		cJSON_AddStringToObject(o, "error_summary", error_summary);
+	put_summary(o, c);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(cmd);
+	return s;
+}
+
+static void keep_output(struct cmd *c)
+{
+	run *r = c->r;
+
+	r->has_output = 1;
+	r->out_text = tail_text(&c->out, &r->out_len);
+	r->err_text = tail_text(&c->err, &r->err_len);
+	r->out_bytes = (int64_t)c->out.total;
+	r->err_bytes = (int64_t)c->err.total;
+	r->exit_code = c->p.exit_code;
+	r->term_signal = c->p.term_signal;
+}
+
+static void end_run(struct cmd *c)
+{
+	run *r = c->r;
+	int ok = !c->stop && c->p.exit_code == 0;
+	char *summary = ok ? NULL : tail_head_text(&c->err, COMMAND_ERROR_SUMMARY_CHARS);
+	char *res = build_result(c, ok, summary), msg[64];
+
+	keep_output(c);
+	if (r->last_step)
+		run_step_set(r, r->last_step, ok ? EXEC_STEP_COMPLETED : EXEC_STEP_FAILED, NULL, 0);
+	if (ok) {
+		run_progress(r, 100, -1, -1, NULL, 0);
+		run_end(r, ZQ_EXEC_SUCCESS, 0, NULL, res);
+	} else if (c->stop) {
+		run_end_stopped(r, c->stop, res);
+	} else {
+		if (c->p.term_signal > 0)
+			snprintf(msg, sizeof(msg), "killed by signal %d", c->p.term_signal);
+		else
+			snprintf(msg, sizeof(msg), "exit code %d", c->p.exit_code);
+		run_end(r, ZQ_EXEC_FAILED, 1, msg, res);
+	}
+	free(summary);
+	cJSON_free(res);
+}
+
+static void cmd_release(struct cmd *c)
+{
+	proc_close(&c->p);
+	tail_release(&c->out);
+	tail_release(&c->err);
+	progress_lines_release(&c->lines);
+	free(c->summary);
+	free_env(c->envp);
+	free(c->buf);
+}
+
+void command_run(run *r)
+{
+	struct cmd c;
+	zq_err err = ZQ_ERR_INIT;
+
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.p.pid = -1;
+	c.p.pidfd = c.p.out_fd = c.p.err_fd = -1;
+	tail_init(&c.out, (size_t)r->set.output_tail, 0);
+	tail_init(&c.err, (size_t)r->set.output_tail, HEAD_BYTES);
+	progress_lines_init(&c.lines, LINE_MAX_BYTES);
+	if (!r->config) {
+		run_end(r, ZQ_EXEC_FAILED, 0, r->config_error, NULL);
+		goto out;
+	}
+	c.command = cfg_str(r->config, "command");
+	c.work_dir = cfg_str(r->config, "work_dir");
+	if (!c.command || !*c.command) {
+		run_end(r, ZQ_EXEC_FAILED, 0,
+			"config.command: missing: a common_task or manual_task runs {\"command\": \"...\"}",
+			NULL);
+		goto out;
+	}
+	if (build_env(&c, &err) < 0 || proc_spawn(&c.p, c.command, c.work_dir, c.envp, &err) < 0) {
+		run_end(r, ZQ_EXEC_FAILED, err.code != ZQ_EINVAL, err.msg, NULL);
+		goto out;
+	}
+	c.buf = zq_malloc(READ_CHUNK);
+	supervise_loop(&c);
+	end_run(&c);
+out:
+	cmd_release(&c);
+}

@@ -1,0 +1,817 @@
+/* loop.c - the scheduler loop (see loop.h).
+ *
+ * Transactions per execution: a scheduled run is fired and claimed in one
+ * tick transaction (shared by every execution of that tick), may write
+ * throttled progress from its worker, and is settled in a later tick
+ * transaction (again shared). At load a tick settles and claims dozens of
+ * executions at once: tests/bench/bench_scheduler.py measures well under
+ * 0.1 COMMIT per execution for 10,000 due trivial tasks.
+ *
+ * Duties and their periods (STYLE §12, redis serverCron):
+ *   tick        every wake-up: settle, reap*, cancel*, fire, claim, stats
+ *   heartbeat   scheduler.heartbeat_s: node row + running executions; a
+ *               run whose row is gone (reaped elsewhere, task deleted) stops
+ *   reap        scheduler.heartbeat_s: mark silent nodes lost; the tick
+ *               then fails their executions "scheduler node lost"
+ *   cancel      on a wake-up datagram and every poll interval (running);
+ *               pending executions cancelled in advance: every 5 s
+ *   retention   every minute: history older than scheduler.history_days
+ * Clock: wall time comes from zq_wall_ms() (injectable); sleeping and
+ * periods use the monotonic clock. A forward wall-clock jump is detected by
+ * comparing the two and makes the fires it skipped merge into one run per
+ * task (fire.h); a backward jump only delays fires, never the loop, whose
+ * sleep is capped by the poll interval. */
+#include "loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "claim.h"
+#include "command.h"
+#include "db.h"
+#include "example.h"
+#include "exec_store.h"
+#include "fire.h"
+#include "firing.h"
+#include "log.h"
+#include "mem.h"
+#include "migrate.h"
+#include "node_store.h"
+#include "pool.h"
+#include "run.h"
+#include "settle.h"
+#include "stats_store.h"
+#include "task.h"
+#include "timeutil.h"
+#include "wakeup.h"
+#include "wf.h"
+
+#define SETTLE_MAX 256               /* runs settled per tick */
+#define SETTLE_BYTES (2 << 20)       /* ... and about this much result/output text */
+#define TICK_RETRIES 3               /* deadlock / lock wait: run the tick again */
+#define JUMP_TOLERANCE_MS 2000
+#define RETENTION_PERIOD_MS 60000
+#define RETENTION_BATCH 500
+#define RETENTION_BUDGET_MS 1000
+#define NODE_KEEP_DAYS 7
+#define PENDING_CANCEL_PERIOD_MS 5000
+#define BUSY_RETRY_MS 10             /* due work locked by another daemon: look again soon */
+#define WORKER_STACK (256 << 10)
+#define EXIT_WAIT_MS 10000           /* after the grace period, how long to wait for the DB */
+
+/* What may change on SIGHUP. */
+struct tunables {
+	int poll_ms, heartbeat_ms, lease_s, batch, shutdown_grace_ms, history_days;
+	run_settings set;
+};
+
+struct loop {
+	const zq_config *cfg;
+	loop_signals sig;
+	struct tunables t;
+	zq_db *db;
+	int64_t node_id;
+	int threads;
+	pool *pool;
+	int wake_fd;                 /* wake-up datagram socket, -1 = polling only */
+	char wake_path[PATH_MAX];
+	int done_fd;                 /* eventfd: a worker finished a run */
+	pthread_mutex_t done_mu;
+	run *done_head, *done_tail;  /* finished runs not yet taken by the loop */
+	run **inflight;              /* runs posted to workers (threads slots) */
+	int ninflight;
+	run **settling;              /* finished runs waiting for their final commit */
+	int nsettling, settling_cap;
+	_Atomic int64_t lease_until; /* monotonic ms: workers stop their runs after this */
+	int64_t prev_wall, prev_mono, jump_ms;
+	int64_t next_heartbeat, next_reap, next_cancel, next_retention;
+	int reap_due, cancel_due, woken;
+	int draining, stop_sent;
+	int64_t drain_deadline;
+	int more;                    /* the last tick left work: do not sleep */
+	int lease_warned;
+	int tick_failed;             /* the last tick failed: do not retry at once */
+	int64_t next_pending_cancel;
+	stats_batch stats;
+	zq_buf events;
+	uint64_t ticks, commits, claimed, settled;
+};
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static void tunables_from(struct tunables *t, const zq_config *c)
+{
+	t->poll_ms = c->sched_poll_ms;
+	t->heartbeat_ms = c->sched_heartbeat_s * 1000;
+	t->lease_s = c->sched_lease_s;
+	t->batch = c->sched_batch;
+	t->shutdown_grace_ms = c->sched_shutdown_grace_s * 1000;
+	t->history_days = c->sched_history_days;
+	t->set.progress_ms = c->sched_progress_ms;
+	t->set.kill_grace_ms = c->sched_kill_grace_s * 1000;
+	t->set.output_tail = c->sched_output_tail;
+}
+
+/* Workers stop their children this long after the last renewed lease:
+ * early enough that KILL lands before another daemon may reap the run. */
+static int64_t lease_abort_ms(const struct tunables *t)
+{
+	int64_t lease = (int64_t)t->lease_s * 1000, at = lease - t->set.kill_grace_ms - 1000;
+
+	return at < lease / 2 ? lease / 2 : at;
+}
+
+static void reload(loop *L)
+{
+	zq_config nc;
+	zq_err err = ZQ_ERR_INIT;
+	const zq_config *c = L->cfg;
+
+	if (zq_config_load(&nc, c->path[0] ? c->path : NULL, &err) < 0) {
+		zq_error("SIGHUP: configuration not reloaded: %s", err.msg);
+		return;
+	}
+	tunables_from(&L->t, &nc);
+	zq_log_set_level(nc.log_level);
+	if (nc.sched_threads != c->sched_threads || strcmp(nc.sched_wakeup_dir, c->sched_wakeup_dir) ||
+	    strcmp(nc.db_host, c->db_host) || strcmp(nc.db_socket, c->db_socket) ||
+	    strcmp(nc.db_name, c->db_name) || strcmp(nc.db_user, c->db_user) ||
+	    strcmp(nc.db_password, c->db_password) || nc.db_port != c->db_port ||
+	    strcmp(nc.sched_node_name, c->sched_node_name))
+		zq_warn("SIGHUP: scheduler.threads, scheduler.wakeup_dir, scheduler.node_name and db.* "
+			"take effect only after a restart");
+	zq_info("SIGHUP: configuration reloaded: log.level=%s poll_ms=%d heartbeat_s=%d lease_s=%d "
+		"batch=%d progress_ms=%d kill_grace_s=%d shutdown_grace_s=%d output_tail=%d "
+		"history_days=%d",
+		zq_log_level_name(nc.log_level), nc.sched_poll_ms, nc.sched_heartbeat_s,
+		nc.sched_lease_s, nc.sched_batch, nc.sched_progress_ms, nc.sched_kill_grace_s,
+		nc.sched_shutdown_grace_s, nc.sched_output_tail, nc.sched_history_days);
+}
+
+/* ---- workers -------------------------------------------------------------------------- */
+
+static void done_push(loop *L, run *r)
+{
+	uint64_t one = 1;
+
+	r->next = NULL;
+	pthread_mutex_lock(&L->done_mu);
+	if (L->done_tail)
+		L->done_tail->next = r;
+	else
+		L->done_head = r;
+	L->done_tail = r;
+	pthread_mutex_unlock(&L->done_mu);
+	if (write(L->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		zq_warn("done queue: eventfd write: %s", strerror(errno));
+}
+
+static void *worker_init(void *ctx, int index)
+{
+	loop *L = ctx;
+
+	(void)index;
+	zq_db_thread_init();
+	return zq_db_new(L->cfg);
+}
+
+static void worker_run(void *ctx, void *state, void *job)
+{
+	loop *L = ctx;
+	run *r = job;
+
+	r->db = state;
+	run_started(r);
+	zq_info("START exec=%lld task=%lld type=%s trigger=%s retry=%d timeout_s=%d",
+		(long long)r->job.id, (long long)r->job.task_id, zq_task_type_name(r->job.task_type),
+		zq_trigger_name(r->job.trigger), r->job.retry_count, r->timeout_s);
+	if (r->job.task_type == ZQ_TASK_EXAMPLE)
+		example_run(r);
+	else
+		command_run(r);
+	r->db = NULL;
+	done_push(L, r);
+}
+
+static void worker_end(void *ctx, void *state)
+{
+	(void)ctx;
+	zq_db_free(state);
+	zq_db_thread_end();
+}
+
+static void settle_later(loop *L, run *r)
+{
+	if (L->nsettling == L->settling_cap) {
+		L->settling_cap = L->settling_cap ? L->settling_cap * 2 : 64;
+		L->settling = zq_realloc(L->settling, (size_t)L->settling_cap * sizeof(run *));
+	}
+	L->settling[L->nsettling++] = r;
+}
+
+/* Move finished runs from the workers' queue to the settle list. */
+static void collect_done(loop *L)
+{
+	run *r, *next;
+
+	pthread_mutex_lock(&L->done_mu);
+	r = L->done_head;
+	L->done_head = L->done_tail = NULL;
+	pthread_mutex_unlock(&L->done_mu);
+	for (; r; r = next) {
+		next = r->next;
+		for (int i = 0; i < L->ninflight; i++)
+			if (L->inflight[i] == r) {
+				L->inflight[i] = L->inflight[--L->ninflight];
+				break;
+			}
+		settle_later(L, r);
+	}
+}
+
+/* Hand claimed runs to the workers (after the claim committed). */
+static void dispatch(loop *L, run *r)
+{
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	L->inflight[L->ninflight++] = r;
+	if (pool_post(L->pool, r) == 0)
+		return;
+	/* cannot happen (claims never exceed free workers); never strand the row */
+	L->ninflight--;
+	run_end(r, ZQ_EXEC_FAILED, 1, "internal: no worker free for a claimed execution", NULL);
+	settle_later(L, r);
+}
+
+/* ---- the tick --------------------------------------------------------------------------- */
+
+/* How many finished runs this tick settles (bounded in count and bytes). */
+static int settle_take(const loop *L)
+{
+	size_t bytes = 0;
+	int n = 0;
+
+	while (n < L->nsettling && n < SETTLE_MAX && bytes < SETTLE_BYTES) {
+		const run *r = L->settling[n++];
+		bytes += (r->result ? strlen(r->result) : 0) + r->out_len + r->err_len + 512;
+		bytes += (size_t)r->nsteps * 300;
+	}
+	return n;
+}
+
+struct tick {
+	int64_t now_ms;
+	int nsettle;                 /* L->settling[0..nsettle) settled by this tick */
+	int *lost;                   /* per settled run: settled elsewhere */
+	claim_ctx c;
+	firing_result fired;
+	int claim_limit;
+};
+
+static int settle_all(loop *L, struct tick *k, zq_err *err)
+{
+	int n = k->nsettle + k->c.nended, rc;
+	run **all = zq_calloc((size_t)n + 1, sizeof(run *));
+
+	for (int i = 0; i < k->nsettle; i++)
+		all[i] = L->settling[i];
+	for (int i = 0; i < k->c.nended; i++)
+		all[k->nsettle + i] = k->c.ended[i];
+	k->lost = zq_calloc((size_t)n + 1, sizeof(int));
+	rc = n ? settle_runs(L->db, L->node_id, all, n, k->lost, &L->stats, &L->events, err) : 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (all[i]->job.parent_id && !k->lost[i])
+			wf_child_ended(all[i]);
+	free(all);
+	return rc;
+}
+
+/* Everything that happens in the tick's transaction. */
+static int tick_body(loop *L, struct tick *k, zq_err *err)
+{
+	int rc, nended;
+
+	if (L->reap_due && (rc = claim_stale(&k->c, L->t.lease_s, L->t.batch, err)) < 0)
+		return rc;
+	if (L->cancel_due && (rc = claim_cancelled(&k->c, L->t.batch, err)) < 0)
+		return rc;
+	/* settle first: its retry inserts never wait while this tick holds task locks */
+	if ((rc = settle_all(L, k, err)) < 0)
+		return rc;
+	nended = k->c.nended;
+	if (!L->draining) {
+		if ((rc = firing_run(L->db, k->now_ms, L->jump_ms, L->t.batch, &L->stats, &L->events,
+				     &k->fired, err)) < 0)
+			return rc;
+		if (k->claim_limit > 0 && (rc = claim_pending(&k->c, k->claim_limit, err)) < 0)
+			return rc;
+		if ((rc = wf_advance(L->db, k->now_ms, &L->events, err)) < 0)
+			return rc;
+	}
+	if (k->c.nended > nended) {  /* claimed but ended at once (cancelled, workflow) */
+		run **all = k->c.ended + nended;
+		int n = k->c.nended - nended, *lost = zq_calloc((size_t)n, sizeof(int));
+		rc = settle_runs(L->db, L->node_id, all, n, lost, &L->stats, &L->events, err);
+		free(lost);
+		if (rc < 0)
+			return rc;
+	}
+	return stats_store_upsert(L->db, &L->stats, err);
+}
+
+static void print_events(loop *L)
+{
+	char *line = L->events.data, *nl;
+
+	while (*line && (nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		zq_info("%s", line);
+		line = nl + 1;
+	}
+}
+
+/* After commit: log, free settled runs, post claimed ones. */
+static void tick_committed(loop *L, struct tick *k)
+{
+	for (int i = 0; i < k->nsettle; i++)
+		if (k->lost[i])
+			zq_warn("REAP exec=%lld task=%lld: outcome dropped, the row is no longer running "
+				"on this node (reaped elsewhere after a lost lease, or deleted with its task)",
+				(long long)L->settling[i]->job.id, (long long)L->settling[i]->job.task_id);
+	print_events(L);
+	for (int i = 0; i < k->nsettle; i++)
+		run_free(L->settling[i]);
+	if (k->nsettle) {
+		memmove(L->settling, L->settling + k->nsettle,
+			(size_t)(L->nsettling - k->nsettle) * sizeof(run *));
+		L->nsettling -= k->nsettle;
+	}
+	L->settled += (uint64_t)k->nsettle;
+	L->claimed += (uint64_t)k->c.nrun;
+	L->more = k->fired.full || L->nsettling > 0 ||
+		  (k->claim_limit > 0 && k->c.nrun == k->claim_limit);
+	for (int i = 0; i < k->c.nrun; i++)
+		dispatch(L, k->c.to_run[i]);
+	k->c.nrun = 0;  /* posted: no longer ours to free */
+	L->reap_due = 0;
+	L->cancel_due = 0;
+	L->commits++;
+}
+
+static int tick_once(loop *L, int64_t now_ms, zq_err *err)
+{
+	struct tick k;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	k.now_ms = now_ms;
+	k.nsettle = settle_take(L);
+	k.claim_limit = L->threads - L->ninflight;
+	k.c = (claim_ctx){.db = L->db, .node_id = L->node_id, .now_ms = now_ms, .set = L->t.set,
+			  .lease_until = &L->lease_until, .events = &L->events};
+	stats_batch_reset(&L->stats);
+	zq_buf_reset(&L->events);
+	if ((rc = zq_db_begin(L->db, err)) == 0 && (rc = tick_body(L, &k, err)) == 0)
+		rc = zq_db_commit(L->db, err);
+	if (rc < 0) {
+		zq_db_rollback(L->db);
+		L->more = 0;
+	} else {
+		tick_committed(L, &k);
+	}
+	claim_release(&k.c);
+	free(k.lost);
+	return rc;
+}
+
+/* Settle one run in its own transaction. */
+static int settle_one(loop *L, run *r, zq_err *err)
+{
+	int lost = 0, rc;
+
+	stats_batch_reset(&L->stats);
+	zq_buf_reset(&L->events);
+	if ((rc = zq_db_begin(L->db, err)) == 0 &&
+	    (rc = settle_runs(L->db, L->node_id, &r, 1, &lost, &L->stats, &L->events, err)) == 0 &&
+	    (rc = stats_store_upsert(L->db, &L->stats, err)) == 0)
+		rc = zq_db_commit(L->db, err);
+	if (rc < 0)
+		zq_db_rollback(L->db);
+	else
+		print_events(L);
+	return rc;
+}
+
+/* A tick failed for a reason other than a lock conflict or an outage: one
+ * finished run may be what the database refuses. Settle them one by one so
+ * one bad outcome cannot block the daemon; a run whose outcome is refused
+ * is recorded as a plain failure, or, if even that fails, dropped (its row
+ * is then reaped as lost, so it never stays running). */
+static void settle_isolated(loop *L)
+{
+	zq_err err = ZQ_ERR_INIT;
+	char msg[ZQ_ERR_MSG_MAX + 64];
+
+	while (L->nsettling) {
+		run *r = L->settling[0];
+		if (settle_one(L, r, &err) < 0 && err.code != ZQ_EDBDOWN) {
+			zq_error("FAIL exec=%lld: outcome refused by the database: %s", (long long)r->job.id,
+				 err.msg);
+			snprintf(msg, sizeof(msg), "could not record the outcome: %s", err.msg);
+			for (int i = 0; i < r->nsteps; i++)
+				free(r->steps[i].message);
+			r->nsteps = 0;
+			r->has_output = 0;
+			free(r->message);
+			r->message = NULL;
+			run_end(r, ZQ_EXEC_FAILED, 0, msg, NULL);
+			if (settle_one(L, r, &err) < 0)
+				zq_error("FAIL exec=%lld: dropped, it will be reaped: %s", (long long)r->job.id,
+					 err.msg);
+		} else if (err.code == ZQ_EDBDOWN) {
+			return;  /* try again later */
+		}
+		run_free(r);
+		memmove(L->settling, L->settling + 1, (size_t)(--L->nsettling) * sizeof(run *));
+		zq_err_clear(&err);
+	}
+}
+
+static void tick(loop *L)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int rc;
+
+	collect_done(L);
+	L->ticks++;
+	L->tick_failed = 0;
+	for (int attempt = 0; attempt < TICK_RETRIES; attempt++) {
+		if ((rc = tick_once(L, zq_wall_ms(), &err)) != ZQ_EBUSY)
+			break;
+		zq_debug("tick: %s; running it again", err.msg);
+	}
+	if (rc < 0)
+		L->tick_failed = 1;
+	if (rc < 0 && rc != ZQ_EDBDOWN) {
+		zq_error("tick: %s", err.msg);
+		if (rc != ZQ_EBUSY && L->nsettling)
+			settle_isolated(L);
+	} else if (rc < 0) {
+		zq_debug("tick: %s", err.msg);
+	}
+}
+
+/* ---- duties around the tick ------------------------------------------------------------ */
+
+/* Runs whose row is no longer running on this node (reaped by another
+ * daemon, or deleted with its task): stop them, their outcome has no home. */
+static void stop_orphans(loop *L, const int64_t *ids, int n)
+{
+	int64_t *alive = zq_calloc((size_t)n + 1, sizeof(int64_t));
+	zq_err err = ZQ_ERR_INIT;
+	int nalive = 0;
+
+	if (exec_store_still_running(L->db, L->node_id, ids, n, alive, &nalive, &err) == 0)
+		for (int i = 0; i < L->ninflight; i++) {
+			run *r = L->inflight[i];
+			int found = 0;
+			for (int j = 0; j < nalive && !found; j++)
+				found = alive[j] == r->job.id;
+			if (!found && !atomic_load(&r->stop)) {
+				zq_warn("exec=%lld task=%lld is no longer running on this node (reaped "
+					"elsewhere or deleted): stopping it", (long long)r->job.id,
+					(long long)r->job.task_id);
+				run_request_stop(r, RUN_STOP_ORPHANED);
+			}
+		}
+	free(alive);
+}
+
+static void heartbeat(loop *L, int64_t mono)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int64_t *ids = zq_calloc((size_t)L->ninflight + 1, sizeof(int64_t));
+	const char *state = L->draining ? "stopping" : "running";
+	int rc, renewed = 0;
+
+	for (int i = 0; i < L->ninflight; i++)
+		ids[i] = L->inflight[i]->job.id;
+	rc = node_store_heartbeat(L->db, L->node_id, state, L->threads, L->ninflight, &err);
+	if (rc == 0)
+		rc = exec_store_heartbeat(L->db, L->node_id, ids, L->ninflight, &renewed, &err);
+	if (rc == 0 && renewed < L->ninflight)
+		stop_orphans(L, ids, L->ninflight);
+	free(ids);
+	L->next_heartbeat = mono + L->t.heartbeat_ms;
+	if (rc < 0) {
+		zq_debug("heartbeat: %s", err.msg);
+		if (mono >= atomic_load(&L->lease_until) && !L->lease_warned) {
+			zq_warn("heartbeat: lease not renewed for %lld ms: running executions stop (%s)",
+				(long long)lease_abort_ms(&L->t), err.msg);
+			L->lease_warned = 1;
+		}
+		return;
+	}
+	L->lease_warned = 0;
+	atomic_store(&L->lease_until, zq_mono_ms() + lease_abort_ms(&L->t));
+}
+
+static void mark_lost_nodes(loop *L, int64_t mono)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int n = 0;
+
+	L->next_reap = mono + L->t.heartbeat_ms;
+	L->reap_due = 1;
+	if (node_store_mark_lost(L->db, L->t.lease_s, &n, &err) < 0)
+		zq_debug("reap: %s", err.msg);
+	else if (n)
+		zq_warn("REAP %d scheduler node(s) silent for more than %d s marked lost", n,
+			L->t.lease_s);
+}
+
+static void pass_cancels(loop *L, int64_t mono)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int64_t ids[256];
+	int n = 0;
+
+	L->next_cancel = mono + L->t.poll_ms;
+	if (L->woken || mono >= L->next_pending_cancel) {
+		/* the tick also ends pending executions that were cancelled */
+		L->cancel_due = 1;
+		L->next_pending_cancel = mono + PENDING_CANCEL_PERIOD_MS;
+	}
+	if (!L->ninflight)
+		return;
+	if (exec_store_cancelled_running(L->db, L->node_id, ids, 256, &n, &err) < 0) {
+		zq_debug("cancel: %s", err.msg);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < L->ninflight; j++)
+			if (L->inflight[j]->job.id == ids[i] && !atomic_load(&L->inflight[j]->stop)) {
+				zq_info("exec=%lld task=%lld cancel requested: stopping it", (long long)ids[i],
+					(long long)L->inflight[j]->job.task_id);
+				run_request_stop(L->inflight[j], RUN_STOP_CANCEL);
+			}
+}
+
+static void retention(loop *L, int64_t mono)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int64_t cutoff = zq_wall_ms() - (int64_t)L->t.history_days * 86400000, total = 0;
+	int n = RETENTION_BATCH, nodes = 0;
+
+	L->next_retention = mono + RETENTION_PERIOD_MS;
+	if (L->t.history_days <= 0)
+		return;
+	while (n == RETENTION_BATCH && zq_mono_ms() - mono < RETENTION_BUDGET_MS) {
+		if (exec_store_purge(L->db, cutoff, RETENTION_BATCH, &n, &err) < 0) {
+			zq_debug("retention: %s", err.msg);
+			return;
+		}
+		total += n;
+	}
+	if (n == RETENTION_BATCH)  /* more to delete: come back soon, in small bites */
+		L->next_retention = mono + 5000;
+	node_store_purge(L->db, NODE_KEEP_DAYS, &nodes, &err);
+	if (total)
+		zq_info("retention: deleted %lld executions older than %d days", (long long)total,
+			L->t.history_days);
+}
+
+static void check_clock(loop *L, int64_t wall, int64_t mono)
+{
+	int64_t d = L->prev_mono ? fire_clock_jump(L->prev_wall, L->prev_mono, wall, mono,
+						   JUMP_TOLERANCE_MS)
+				 : 0;
+
+	if (d > 0) {
+		L->jump_ms = wall;
+		zq_warn("clock jumped forward by %lld ms: fires it skipped run once per task", (long long)d);
+	} else if (d < 0) {
+		zq_warn("clock jumped back by %lld ms: fires wait until the clock reaches their time",
+			(long long)-d);
+	}
+	L->prev_wall = wall;
+	L->prev_mono = mono;
+}
+
+static void duties(loop *L)
+{
+	int64_t mono = zq_mono_ms();
+
+	check_clock(L, zq_wall_ms(), mono);
+	if (mono >= L->next_heartbeat)
+		heartbeat(L, mono);
+	if (!L->draining && mono >= L->next_reap)
+		mark_lost_nodes(L, mono);
+	if (L->woken || mono >= L->next_cancel)
+		pass_cancels(L, mono);
+	L->woken = 0;
+}
+
+/* ---- shutdown --------------------------------------------------------------------------- */
+
+static void start_draining(loop *L)
+{
+	L->draining = 1;
+	L->drain_deadline = zq_mono_ms() + L->t.shutdown_grace_ms;
+	L->next_heartbeat = 0;
+	zq_info("STOP requested: no more claims; %d running execution(s) may finish within %d s",
+		L->ninflight, L->t.shutdown_grace_ms / 1000);
+}
+
+/* 1 when the loop may exit. */
+static int drained(loop *L)
+{
+	int64_t mono = zq_mono_ms();
+
+	if (L->ninflight && mono >= L->drain_deadline && !L->stop_sent) {
+		zq_warn("STOP grace period over: stopping %d running execution(s)", L->ninflight);
+		for (int i = 0; i < L->ninflight; i++)
+			run_request_stop(L->inflight[i], RUN_STOP_SHUTDOWN);
+		L->stop_sent = 1;
+	}
+	if (!L->ninflight && !L->nsettling)
+		return 1;
+	if (!L->ninflight && mono >= L->drain_deadline + L->t.set.kill_grace_ms + EXIT_WAIT_MS) {
+		zq_error("STOP: %d finished execution(s) could not be recorded (database unreachable); "
+			 "they will be reaped as lost", L->nsettling);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- sleeping ------------------------------------------------------------------------------- */
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* How long to sleep: until the next due fire or pending execution, the
+ * next duty, or the poll interval, whichever comes first. */
+static int64_t sleep_ms(loop *L)
+{
+	int64_t now = zq_wall_ms(), mono = zq_mono_ms(), t = L->t.poll_ms, task = ZQ_TIME_NONE,
+		pending = ZQ_TIME_NONE;
+	zq_err err = ZQ_ERR_INIT;
+
+	if (L->more)
+		return 0;
+	if (!L->draining && exec_store_next_due(L->db, &task, &pending, &err) == 0) {
+		if (task != ZQ_TIME_NONE)
+			t = min64(t, task > now ? task - now : BUSY_RETRY_MS);
+		if (pending != ZQ_TIME_NONE && L->ninflight < L->threads)
+			t = min64(t, pending > now ? pending - now : BUSY_RETRY_MS);
+	}
+	t = min64(t, L->next_heartbeat - mono);
+	if (!L->draining)
+		t = min64(t, min64(L->next_reap - mono, L->next_cancel - mono));
+	if (L->draining && !L->stop_sent && L->ninflight)
+		t = min64(t, L->drain_deadline - mono);
+	if (L->draining && L->nsettling)
+		t = min64(t, 200);
+	if (L->tick_failed && t < min64(L->t.poll_ms, 1000))
+		t = min64(L->t.poll_ms, 1000);  /* an error repeats: do not spin on it */
+	return t < 0 ? 0 : t;
+}
+
+static void drain_fd(int fd)
+{
+	uint64_t v;
+
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		zq_debug("eventfd read: %s", strerror(errno));
+}
+
+static void wait_for_work(loop *L, int64_t ms)
+{
+	struct pollfd fds[2] = {{L->done_fd, POLLIN, 0}, {L->wake_fd, POLLIN, 0}};
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	sigset_t open_mask;
+
+	if ((*L->sig.term && !L->draining) || *L->sig.hup)
+		return;  /* a signal came while we were busy: handle it first */
+	sigemptyset(&open_mask);
+	if (ppoll(fds, L->wake_fd >= 0 ? 2 : 1, &ts, &open_mask) <= 0)
+		return;
+	if (fds[0].revents)
+		drain_fd(L->done_fd);
+	if (L->wake_fd >= 0 && fds[1].revents && zq_wakeup_drain(L->wake_fd) > 0)
+		L->woken = 1;
+}
+
+/* ---- life ------------------------------------------------------------------------------------- */
+
+static int start_node(loop *L, zq_err *err)
+{
+	char host[256] = "localhost", name[320];
+	const zq_config *c = L->cfg;
+	int rc;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(name, sizeof(name), "%s:%d", host, (int)getpid());
+	if ((rc = zq_db_connect_wait(L->db, c->db_startup_wait, err)) < 0 ||
+	    (rc = zq_check_server(L->db, err)) < 0 || (rc = zq_check_schema(L->db, err)) < 0)
+		return rc;
+	return node_store_register(L->db, c->sched_node_name[0] ? c->sched_node_name : name, host,
+				   (int)getpid(), ZQ_VERSION, L->threads, &L->node_id, err);
+}
+
+loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
+{
+	loop *L = zq_calloc(1, sizeof(*L));
+	pool_ops ops = {worker_init, worker_run, worker_end};
+
+	L->cfg = cfg;
+	L->sig = *sig;
+	tunables_from(&L->t, cfg);
+	L->threads = cfg->sched_threads;
+	L->wake_fd = L->done_fd = -1;
+	L->jump_ms = ZQ_TIME_NONE;
+	pthread_mutex_init(&L->done_mu, NULL);
+	stats_batch_init(&L->stats);
+	zq_buf_init(&L->events, 1 << 20);
+	L->inflight = zq_calloc((size_t)L->threads, sizeof(run *));
+	L->db = zq_db_new(cfg);
+	if (start_node(L, err) < 0)
+		goto fail;
+	if ((L->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		zq_errf(err, ZQ_EIO, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	L->wake_fd = zq_wakeup_listen(cfg->sched_wakeup_dir, L->wake_path, sizeof(L->wake_path));
+	atomic_store(&L->lease_until, zq_mono_ms() + lease_abort_ms(&L->t));
+	if (!(L->pool = pool_new(L->threads, L->threads, &ops, L, WORKER_STACK, err)))
+		goto fail;
+	return L;
+fail:
+	loop_free(L);
+	return NULL;
+}
+
+int loop_run(loop *L)
+{
+	zq_info("START node=%lld threads=%d poll_ms=%d heartbeat_s=%d lease_s=%d wakeup=%s",
+		(long long)L->node_id, L->threads, L->t.poll_ms, L->t.heartbeat_ms / 1000, L->t.lease_s,
+		L->wake_fd >= 0 ? L->wake_path : "off (polling)");
+	L->reap_due = L->cancel_due = 1;  /* adopt what a crashed predecessor left, once stale */
+	for (;;) {
+		if (*L->sig.hup) {
+			*L->sig.hup = 0;
+			reload(L);
+		}
+		if (*L->sig.term && !L->draining)
+			start_draining(L);
+		if (L->draining && drained(L))
+			break;
+		duties(L);
+		tick(L);
+		if (!L->draining && zq_mono_ms() >= L->next_retention)
+			retention(L, zq_mono_ms());
+		wait_for_work(L, sleep_ms(L));
+	}
+	return 0;
+}
+
+void loop_free(loop *L)
+{
+	zq_err err = ZQ_ERR_INIT;
+
+	if (!L)
+		return;
+	pool_free(L->pool);  /* workers are idle by now (drained) */
+	collect_done(L);
+	for (int i = 0; i < L->nsettling; i++)
+		run_free(L->settling[i]);
+	if (L->node_id && node_store_heartbeat(L->db, L->node_id, "stopped", L->threads, 0, &err) == 0)
+		zq_info("STOP node=%lld ticks=%llu commits=%llu claimed=%llu settled=%llu",
+			(long long)L->node_id, (unsigned long long)L->ticks,
+			(unsigned long long)L->commits, (unsigned long long)L->claimed,
+			(unsigned long long)L->settled);
+	if (L->wake_fd >= 0) {
+		close(L->wake_fd);
+		unlink(L->wake_path);
+	}
+	if (L->done_fd >= 0)
+		close(L->done_fd);
+	zq_db_free(L->db);
+	pthread_mutex_destroy(&L->done_mu);
+	stats_batch_release(&L->stats);
+	zq_buf_release(&L->events);
+	free(L->inflight);
+	free(L->settling);
+	free(L);
+}

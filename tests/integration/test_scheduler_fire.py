@@ -1,0 +1,205 @@
+"""zq-scheduler firing: cron with seconds, intervals, one-off, manual triggers,
+misfires after a daemon pause, max_instances, workflows not run as commands.
+Tasks and triggers are written into the database as zq-api writes them."""
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sched_util import SchedEnv, pid_alive  # noqa: E402
+
+QUICK = {"duration_seconds": 0, "steps": 1}
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = SchedEnv().start()
+    yield e
+    e.close()
+
+
+@pytest.fixture(autouse=True)
+def clean(env):
+    env.reset()
+    yield
+    for d in list(env.daemons):
+        env.stop_daemon(d)
+
+
+def test_six_field_cron_fires_on_its_even_seconds(env):
+    now = env.now_ms()
+    first = (now // 2000 + 2) * 2000
+    tid = env.task("cron2s", "example_task", QUICK, cron_expression="*/2 * * * * *",
+                   next_run_at=first)
+    env.daemon()
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") >= 4, timeout=30,
+             what="four cron runs")
+    runs = [e for e in env.executions(tid) if e["status"] != "skipped"]
+    sched = [int(float(e["sched_ms"])) for e in runs]
+    assert all(s % 2000 == 0 for s in sched), sched
+    assert all(b - a == 2000 for a, b in zip(sched, sched[1:])), sched
+    assert all(e["trigger_type"] == "schedule" and e["fire_key"] for e in runs)
+    # each run started at (not before) its second
+    for e in runs[:4]:
+        assert 0 <= float(e["start_ms"]) - float(e["sched_ms"]) < 5000, e
+    assert env.count(f"task_id = {tid} AND status = 'skipped'") == 0
+
+
+def test_interval_counts_from_the_scheduled_time(env):
+    tid = env.task("every2", "example_task", {"duration_seconds": 0.3, "steps": 1},
+                   interval_seconds=2, next_run_at=env.now_ms() + 500)
+    env.daemon()
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") >= 3, timeout=30,
+             what="three interval runs")
+    sched = [int(float(e["sched_ms"])) for e in env.executions(tid)][:3]
+    assert [b - a for a, b in zip(sched, sched[1:])] == [2000, 2000]
+    nxt = int(float(env.value(f"SELECT UNIX_TIMESTAMP(next_run_at) * 1000 FROM scheduled_tasks "
+                              f"WHERE id = {tid}")))
+    assert (nxt - sched[0]) % 2000 == 0
+
+
+def test_one_off_fires_once_and_then_never(env):
+    at = env.now_ms() + 1000
+    tid = env.task("once", "example_task", QUICK, run_at=None, next_run_at=at)
+    env.sql(f"UPDATE scheduled_tasks SET run_at = next_run_at WHERE id = {tid}")
+    env.daemon()
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") == 1,
+             what="the one-off run")
+    assert env.value(f"SELECT next_run_at FROM scheduled_tasks WHERE id = {tid}") is None
+    assert env.value(f"SELECT UNIX_TIMESTAMP(last_fire_at) * 1000 FROM scheduled_tasks "
+                     f"WHERE id = {tid}") is not None
+    time.sleep(2.5)
+    assert env.count(f"task_id = {tid}") == 1
+
+
+def test_manual_trigger_runs_with_its_config_override(env):
+    tid = env.task("manual-ex", "example_task", {"duration_seconds": 0, "steps": 2,
+                                                 "message": "from task"})
+    env.daemon()
+    eid = env.trigger(tid, config_override={"steps": 4, "message": "from override"})
+    e = env.wait_final(eid)
+    assert e["status"] == "success", e
+    assert e["trigger_type"] == "manual" and e["created_by"] == "test"
+    assert (e["current_step"], e["total_steps"], e["progress_percent"]) == ("4", "4", "100")
+    assert e["progress_message"] == "from override"
+    steps = env.rows(f"SELECT step, status, message FROM execution_steps "
+                     f"WHERE execution_id = {eid} ORDER BY step")
+    assert [(s["step"], s["status"]) for s in steps] == [(str(i), "completed") for i in range(1, 5)]
+    assert steps[2]["message"] == "step 3/4 done"
+    import json
+    res = json.loads(e["result"])
+    assert res == {"success": True, "message": "from override",
+                   "duration_seconds": res["duration_seconds"], "steps_total": 4}
+
+
+def test_manual_task_is_never_fired_by_itself(env):
+    # a contract violation repaired: a manual task with next_run_at set
+    tid = env.task("manual-cmd", "manual_task", {"command": "true"},
+                   next_run_at=env.now_ms() - 1000)
+    env.daemon()
+    env.wait(lambda: env.value(f"SELECT next_run_at IS NULL FROM scheduled_tasks "
+                               f"WHERE id = {tid}") == "1", what="next_run_at cleared")
+    assert env.count(f"task_id = {tid}") == 0
+
+
+def _pause(env, d, seconds):
+    d.send(signal.SIGSTOP)
+    time.sleep(seconds)
+    d.send(signal.SIGCONT)
+
+
+def test_misfire_after_a_pause_is_coalesced_into_one_run(env):
+    tid = env.task("coalesce", "example_task", QUICK, interval_seconds=1,
+                   misfire_grace_seconds=3, coalesce_misfires=1, next_run_at=env.now_ms() + 500)
+    d = env.daemon(scheduler__lease_s="60")
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") >= 2, what="two runs")
+    _pause(env, d, 8)
+    resumed = env.now_ms()
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success' AND "
+                               f"scheduled_time > FROM_UNIXTIME({resumed / 1000 + 1})") >= 2,
+             what="runs after the pause")
+    sched = [int(float(e["sched_ms"])) for e in env.executions(tid)]
+    gaps = [b - a for a, b in zip(sched, sched[1:])]
+    # the ~8 fires of the pause became ONE run: one gap of about the pause
+    assert max(gaps) >= 5000, gaps
+    assert sum(1 for g in gaps if g >= 2000) == 1, gaps
+    assert env.count(f"task_id = {tid} AND status = 'skipped'") == 0
+    assert "coalesced=" in d.output()
+
+
+def test_misfire_without_coalesce_is_one_skipped_row(env):
+    tid = env.task("nocoalesce", "example_task", QUICK, interval_seconds=1,
+                   misfire_grace_seconds=3, coalesce_misfires=0, next_run_at=env.now_ms() + 500)
+    d = env.daemon(scheduler__lease_s="60")
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") >= 2, what="two runs")
+    _pause(env, d, 8)
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'skipped'") >= 1,
+             what="the misfire row")
+    time.sleep(1.5)
+    skipped = env.rows(f"SELECT error_message FROM task_executions WHERE task_id = {tid} "
+                       f"AND status = 'skipped'")
+    misfire = [s for s in skipped if s["error_message"].startswith("misfire:")]
+    assert len(misfire) == 1, skipped
+    assert "fires from" in misfire[0]["error_message"]
+    n = int(misfire[0]["error_message"].split("misfire: ")[1].split()[0])
+    assert 3 <= n <= 8, misfire  # the fires more than 3 s late of an 8 s pause
+    stats = env.rows(f"SELECT skipped FROM task_stats_daily WHERE task_id = {tid}")
+    assert sum(int(s["skipped"]) for s in stats) == len(skipped)
+
+
+def test_fires_beyond_max_instances_are_skipped(env):
+    tid = env.task("slow", "example_task", {"duration_seconds": 2.5, "steps": 1},
+                   interval_seconds=1, max_instances=1, next_run_at=env.now_ms() + 300)
+    env.daemon()
+    env.wait(lambda: env.count(f"task_id = {tid} AND status = 'skipped'") >= 2,
+             what="skipped fires")
+    rows = env.rows(f"SELECT status, error_message FROM task_executions WHERE task_id = {tid} "
+                    f"AND status = 'skipped'")
+    assert all(r["error_message"].startswith("max_instances (1) reached") for r in rows), rows
+    # never two at once
+    assert env.count(f"task_id = {tid} AND status IN ('running', 'pending')") <= 1
+
+
+def test_pending_workflow_is_not_run_as_a_command(env):
+    tid = env.task("wf", "workflow", {"workflow_type": "serial", "tasks": [],
+                                      "command": "touch /tmp/zq-wf-must-not-run"})
+    env.daemon()
+    eid = env.trigger(tid)
+    e = env.wait_final(eid)
+    assert e["status"] == "skipped"
+    assert "workflow" in e["error_message"]
+    assert not os.path.exists("/tmp/zq-wf-must-not-run")
+    assert e["start_time"] is None
+
+
+def test_node_row_heartbeats_and_stops(env):
+    d = env.daemon(scheduler__threads="3")
+    pid = d.pid
+    row = env.wait(lambda: (env.rows(f"SELECT * FROM scheduler_nodes WHERE pid = {pid}") or
+                            [None])[0], what="node row")
+    assert row["state"] == "running" and row["threads"] == "3"
+    hb1 = env.value(f"SELECT heartbeat_at FROM scheduler_nodes WHERE pid = {pid}")
+    env.wait(lambda: env.value(f"SELECT heartbeat_at FROM scheduler_nodes WHERE pid = {pid}")
+             != hb1, what="a heartbeat")
+    env.stop_daemon(d)
+    assert env.value(f"SELECT state FROM scheduler_nodes WHERE pid = {pid}") == "stopped"
+    assert not pid_alive(pid)
+
+
+def test_history_older_than_history_days_is_purged(env):
+    tid = env.task("old", "example_task", QUICK)
+    env.sql(f"INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+            f"end_time) VALUES ({tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 3 DAY, "
+            f"UTC_TIMESTAMP(3) - INTERVAL 3 DAY, UTC_TIMESTAMP(3) - INTERVAL 3 DAY), "
+            f"({tid}, 'manual', 'failed', UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, "
+            f"UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, UTC_TIMESTAMP(3) - INTERVAL 1 HOUR), "
+            f"({tid}, 'manual', 'pending', UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
+            f"UTC_TIMESTAMP(3) - INTERVAL 5 DAY, NULL)")
+    env.daemon(scheduler__history_days="2")
+    env.wait(lambda: env.count(f"task_id = {tid}") == 2, what="the purge")
+    left = sorted(r["status"] for r in env.rows(f"SELECT status FROM task_executions "
+                                                 f"WHERE task_id = {tid}"))
+    assert left == ["failed", "pending"]  # recent history and unfinished work stay
