@@ -872,6 +872,21 @@ out:
 	return rc;
 }
 
+int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : ZQ_EDB;
+	zq_stmt_bind_i64(st, 0, id);
+	rc = zq_stmt_exec(st, err);
+	if (affected)
+		*affected = rc == 0 ? zq_stmt_affected(st) : 0;
+	zq_stmt_done(st);
+	return rc;
+}
+
 const char *zq_db_server_info(zq_db *db)
 {
 	return db->m ? mysql_get_server_info(db->m) : "";

@@ -104,6 +104,10 @@ void zq_stmt_done(zq_stmt *st);
 #define ZQ_NO_PARAM INT64_MIN
 int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_err *err);
 
+/* Run sql (no result rows) with one i64 parameter, the common "update or
+ * delete by id" shape. *affected (may be NULL) gets the affected row count. */
+int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err);
+
 /* Server identity: "10.11.6-MariaDB..." and numeric version (101106). */
 const char *zq_db_server_info(zq_db *db);
 unsigned long zq_db_server_version(zq_db *db);

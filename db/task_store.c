@@ -158,16 +158,11 @@ int task_store_insert(zq_db *db, zq_task *t, zq_err *err)
 int task_store_delete(zq_db *db, int64_t id, zq_err *err)
 {
 	/* PRIMARY KEY; executions, steps, output, stats and workflow_nodes cascade */
-	zq_stmt *st = zq_db_prepare(db, "DELETE FROM scheduled_tasks WHERE id = ?", err);
-	int rc;
+	uint64_t n = 0;
+	int rc = zq_db_exec_id(db, "DELETE FROM scheduled_tasks WHERE id = ?", id, &n, err);
 
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_exec(st, err);
-	if (rc == 0 && zq_stmt_affected(st) == 0)
+	if (rc == 0 && n == 0)
 		rc = zq_errf(err, ZQ_ENOTFOUND, "task %lld not found", (long long)id);
-	zq_stmt_done(st);
 	return rc;
 }
 
@@ -630,15 +625,8 @@ int task_store_update(zq_db *db, const zq_task *t, zq_err *err)
 static int clear_nodes(zq_db *db, int64_t wf_id, zq_err *err)
 {
 	/* PRIMARY KEY prefix (workflow_id) */
-	zq_stmt *st = zq_db_prepare(db, "DELETE FROM workflow_nodes WHERE workflow_id = ?", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, wf_id);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_exec_id(db, "DELETE FROM workflow_nodes WHERE workflow_id = ?",
+			     wf_id, NULL, err);
 }
 
 int task_store_set_nodes(zq_db *db, int64_t wf_id, const char *ids_json, zq_err *err)

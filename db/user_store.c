@@ -267,16 +267,11 @@ int user_store_update(zq_db *db, int64_t id, int role, int disabled, const char 
 int user_store_delete(zq_db *db, int64_t id, zq_err *err)
 {
 	/* PRIMARY KEY; api_tokens cascade */
-	zq_stmt *st = zq_db_prepare(db, "DELETE FROM users WHERE id = ?", err);
-	int rc;
+	uint64_t n = 0;
+	int rc = zq_db_exec_id(db, "DELETE FROM users WHERE id = ?", id, &n, err);
 
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_exec(st, err);
-	if (rc == 0 && zq_stmt_affected(st) == 0)
+	if (rc == 0 && n == 0)
 		rc = zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
-	zq_stmt_done(st);
 	return rc;
 }
 
@@ -291,16 +286,8 @@ int user_store_count_admins(zq_db *db, int64_t except_id, int64_t *n, zq_err *er
 
 int user_store_touch_login(zq_db *db, int64_t id, zq_err *err)
 {
-	zq_stmt *st = zq_db_prepare(db, "UPDATE users SET last_login_at = UTC_TIMESTAMP(3) "
-				    "WHERE id = ?", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_exec_id(db, "UPDATE users SET last_login_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			     id, NULL, err);
 }
 
 /* ---- tokens ---------------------------------------------------------------- */
@@ -351,16 +338,8 @@ out:
 int token_store_touch(zq_db *db, int64_t id, zq_err *err)
 {
 	/* PRIMARY KEY */
-	zq_stmt *st = zq_db_prepare(db, "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP(3) "
-				    "WHERE id = ?", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_exec_id(db, "UPDATE api_tokens SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			     id, NULL, err);
 }
 
 int token_store_delete(zq_db *db, int64_t id, const char *kind, zq_err *err)
@@ -385,16 +364,8 @@ int token_store_delete(zq_db *db, int64_t id, const char *kind, zq_err *err)
 int token_store_revoke_sessions(zq_db *db, int64_t user_id, zq_err *err)
 {
 	/* ix_tokens_user */
-	zq_stmt *st = zq_db_prepare(db, "DELETE FROM api_tokens WHERE user_id = ? AND "
-				    "kind = 'session'", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, user_id);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_exec_id(db, "DELETE FROM api_tokens WHERE user_id = ? AND kind = 'session'",
+			     user_id, NULL, err);
 }
 
 static void read_token_row(zq_stmt *st, zq_token_row *r)
