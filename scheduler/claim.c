@@ -77,6 +77,22 @@ static int mark_running(claim_ctx *c, int first, zq_err *err)
 	return rc;
 }
 
+/* A workflow never goes to a worker: the engine starts it (and the run is
+ * freed: its state is in the database) or ends it at once. */
+static int take_workflow(claim_ctx *c, run *r, zq_err *err)
+{
+	int rc = wf_claimed(c->db, r, c->now_ms, c->events, err);
+
+	if (rc == 1) {
+		push_ended(c, r);
+		return 0;
+	}
+	run_free(r);
+	if (rc == 0)
+		c->nworkflows++;
+	return rc;
+}
+
 int claim_pending(claim_ctx *c, int limit, zq_err *err)
 {
 	int64_t *ids = zq_calloc((size_t)limit + 1, sizeof(int64_t));
@@ -90,15 +106,18 @@ int claim_pending(claim_ctx *c, int limit, zq_err *err)
 		goto out;
 	for (int i = 0; i < got; i++) {
 		run *r = runs[i];
+		runs[i] = NULL;
 		if (r->job.cancel_requested)
 			end_cancelled(c, r);
-		else if (r->job.task_type == ZQ_TASK_WORKFLOW && wf_claimed(c->db, r, c->events))
-			push_ended(c, r);
-		else
+		else if (r->job.task_type != ZQ_TASK_WORKFLOW)
 			push(&c->to_run, &c->nrun, &c->run_cap, r);
+		else if ((rc = take_workflow(c, r, err)) < 0)
+			goto out;
 	}
 	rc = mark_running(c, first, err);
 out:
+	for (int i = 0; runs && i < got; i++)
+		run_free(runs[i]);  /* not taken: the transaction rolls back */
 	free(runs);
 	free(ids);
 	free(cancel);

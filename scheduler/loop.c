@@ -16,6 +16,8 @@
  *   cancel      on a wake-up datagram and every poll interval (running);
  *               pending executions cancelled in advance: every 5 s
  *   retention   every minute: history older than scheduler.history_days
+ *   workflows   in the tick, when it settled a child or claimed a workflow
+ *               (at once), on cancels, and every poll interval (wf.h)
  * Clock: wall time comes from zq_wall_ms() (injectable); sleeping and
  * periods use the monotonic clock. A forward wall-clock jump is detected by
  * comparing the two and makes the fires it skipped merge into one run per
@@ -102,6 +104,7 @@ struct loop {
 	int lease_warned;
 	int tick_failed;             /* the last tick failed: do not retry at once */
 	int64_t next_pending_cancel;
+	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf.h) */
 	stats_batch stats;
 	zq_buf events;
 	uint64_t ticks, commits, claimed, settled;
@@ -275,7 +278,18 @@ struct tick {
 	claim_ctx c;
 	firing_result fired;
 	int claim_limit;
+	int wf_due;                  /* workflow runs this tick started or queued */
+	int wf_polled, wf_more;      /* wf_advance ran; it left due runs */
 };
+
+/* Queue the workflow runs of settled children (wf.h). */
+static int wf_settled(loop *L, struct tick *k, run **runs, int n, const int *lost, zq_err *err)
+{
+	int queued = 0, rc = wf_children_settled(L->db, runs, n, lost, k->now_ms, &queued, err);
+
+	k->wf_due += queued;
+	return rc;
+}
 
 static int settle_all(loop *L, struct tick *k, zq_err *err)
 {
@@ -288,9 +302,8 @@ static int settle_all(loop *L, struct tick *k, zq_err *err)
 		all[k->nsettle + i] = k->c.ended[i];
 	k->lost = zq_calloc((size_t)n + 1, sizeof(int));
 	rc = n ? settle_runs(L->db, L->node_id, all, n, k->lost, &L->stats, &L->events, err) : 0;
-	for (int i = 0; rc == 0 && i < n; i++)
-		if (all[i]->job.parent_id && !k->lost[i])
-			wf_child_ended(all[i]);
+	if (rc == 0 && n)
+		rc = wf_settled(L, k, all, n, k->lost, err);
 	free(all);
 	return rc;
 }
@@ -314,15 +327,23 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 			return rc;
 		if (k->claim_limit > 0 && (rc = claim_pending(&k->c, k->claim_limit, err)) < 0)
 			return rc;
-		if ((rc = wf_advance(L->db, k->now_ms, &L->events, err)) < 0)
-			return rc;
 	}
 	if (k->c.nended > nended) {  /* claimed but ended at once (cancelled, workflow) */
 		run **all = k->c.ended + nended;
 		int n = k->c.nended - nended, *lost = zq_calloc((size_t)n, sizeof(int));
 		rc = settle_runs(L->db, L->node_id, all, n, lost, &L->stats, &L->events, err);
+		if (rc == 0)
+			rc = wf_settled(L, k, all, n, lost, err);
 		free(lost);
 		if (rc < 0)
+			return rc;
+	}
+	/* workflow runs: the ones this tick touched at once, others' every poll */
+	k->wf_due += k->c.nworkflows;
+	if (!L->draining && (k->wf_due || L->cancel_due || zq_mono_ms() >= L->next_wf_poll)) {
+		k->wf_polled = 1;
+		if ((rc = wf_advance(L->db, k->now_ms, WF_ADVANCE_MAX, L->cancel_due, &L->stats,
+				     &L->events, &k->wf_more, err)) < 0)
 			return rc;
 	}
 	return stats_store_upsert(L->db, &L->stats, err);
@@ -357,8 +378,10 @@ static void tick_committed(loop *L, struct tick *k)
 	}
 	L->settled += (uint64_t)k->nsettle;
 	L->claimed += (uint64_t)k->c.nrun;
-	L->more = k->fired.full || L->nsettling > 0 ||
+	L->more = k->fired.full || L->nsettling > 0 || k->wf_more ||
 		  (k->claim_limit > 0 && k->c.nrun == k->claim_limit);
+	if (k->wf_polled)
+		L->next_wf_poll = zq_mono_ms() + L->t.poll_ms;
 	for (int i = 0; i < k->c.nrun; i++)
 		dispatch(L, k->c.to_run[i]);
 	k->c.nrun = 0;  /* posted: no longer ours to free */
@@ -396,12 +419,13 @@ static int tick_once(loop *L, int64_t now_ms, zq_err *err)
 /* Settle one run in its own transaction. */
 static int settle_one(loop *L, run *r, zq_err *err)
 {
-	int lost = 0, rc;
+	int lost = 0, queued = 0, rc;
 
 	stats_batch_reset(&L->stats);
 	zq_buf_reset(&L->events);
 	if ((rc = zq_db_begin(L->db, err)) == 0 &&
 	    (rc = settle_runs(L->db, L->node_id, &r, 1, &lost, &L->stats, &L->events, err)) == 0 &&
+	    (rc = wf_children_settled(L->db, &r, 1, &lost, zq_wall_ms(), &queued, err)) == 0 &&
 	    (rc = stats_store_upsert(L->db, &L->stats, err)) == 0)
 		rc = zq_db_commit(L->db, err);
 	if (rc < 0)

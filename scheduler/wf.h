@@ -1,34 +1,59 @@
-/* wf.h - where the workflow engine plugs into the loop (a later issue).
+/* wf.h - the workflow engine (README "Workflows").
  *
- * A workflow run is a parent execution (task_type workflow) plus child
- * executions (trigger 'workflow', parent_execution_id set). The parent never
- * holds a worker: the loop advances it from database state. The hooks:
+ * A workflow run is a parent execution (task_type workflow) plus one child
+ * execution per node (trigger 'workflow', parent_execution_id set). The
+ * parent never holds a worker: its state is in the database (workflow_runs:
+ * the plan it started with, its deadline and when to look at it next; the
+ * nodes' states are those of their latest child executions), and the loop
+ * advances it, in the tick's transaction, on whichever daemon gets there
+ * first. Children are ordinary executions: claimed, run, retried, cancelled
+ * and reaped like any other. The hooks, all inside the tick's transaction:
  *
- *   wf_claimed()     a pending parent was claimed in the tick's transaction:
- *                    today it is ended 'skipped' (never run as a command);
- *                    the engine will mark it running and insert the first
- *                    children as pending executions instead.
- *   wf_child_ended() settle saw a child reach a final status (same
- *                    transaction): the engine will queue its parent.
- *   wf_advance()     a per-tick duty: the engine will lock queued / running
- *                    parents (SKIP LOCKED), start children whose
- *                    dependencies finished, and end parents (success,
- *                    failed, completed).
- * Children are ordinary pending executions: claimed, run, retried and
- * reaped like any other. */
+ *   wf_claimed()          a pending workflow execution was claimed: check
+ *                         its plan and start the run (or fail it at once)
+ *   wf_children_settled() settled children queue their runs
+ *   wf_advance()          lock due runs (SKIP LOCKED), start children whose
+ *                         dependencies finished, record skipped nodes, pass
+ *                         cancels and timeouts on, end runs
+ *
+ * Restart safety: every decision is taken and written in one transaction
+ * while the run's workflow_runs row is locked, and starting a node is an
+ * insert the unique key (parent_execution_id, task_id, retry_count) makes
+ * idempotent: a crash, kill -9 or a second daemon can delay a run, never
+ * start a node twice or lose the run. Runs are re-examined every
+ * WF_RECHECK_MS in any case. */
 #ifndef ZQ_SCHED_WF_H
 #define ZQ_SCHED_WF_H
+
+#include <stdint.h>
 
 #include "buf.h"
 #include "db.h"
 #include "run.h"
+#include "stats_store.h"
 
-/* Take over a claimed workflow execution. Returns 1 when r has been ended
- * (to settle in this transaction), 0 when the engine keeps it. */
-int wf_claimed(zq_db *db, run *r, zq_buf *events);
-/* A child execution (r->job.parent_id != 0) is being settled. */
-void wf_child_ended(const run *r);
-/* Advance running workflows; 0 or a ZQ_E* code. */
-int wf_advance(zq_db *db, int64_t now_ms, zq_buf *events, zq_err *err);
+#define WF_RECHECK_MS 30000   /* a run nobody queued is looked at again after this */
+#define WF_NEST_MAX 8         /* workflows inside workflows, at most this deep */
+#define WF_ADVANCE_MAX 32     /* runs advanced per tick (more: the loop ticks again) */
+
+/* Take over the claimed workflow execution r (locked, pending). Returns 1
+ * when r has been ended (a plan that is invalid, names missing or disabled
+ * tasks, or nests too deep: settle it in this transaction), 0 when the run
+ * started (the caller frees r: the engine goes on from the database), or a
+ * ZQ_E* code. */
+int wf_claimed(zq_db *db, run *r, int64_t now_ms, zq_buf *events, zq_err *err);
+
+/* runs[0..n) were just settled (lost[i]: dropped, not settled): queue the
+ * runs the children among them belong to. *queued receives how many runs
+ * were queued. 0 or a ZQ_E* code. */
+int wf_children_settled(zq_db *db, run *const *runs, int n, const int *lost, int64_t now_ms,
+			int *queued, zq_err *err);
+
+/* Advance up to limit due runs, and with cancels set also runs whose
+ * cancel was requested. Ended runs and skipped nodes are added to stats;
+ * log lines to events. *more is set when due runs were left for the next
+ * tick. 0 or a ZQ_E* code. */
+int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *stats,
+	       zq_buf *events, int *more, zq_err *err);
 
 #endif
