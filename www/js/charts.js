@@ -4,7 +4,7 @@ import { svg, h } from './dom.js';
 
 const W = 640;
 const H = 220;
-const PAD = { l: 44, r: 12, t: 12, b: 34 };
+const PAD = { l: 56, r: 12, t: 12, b: 34 }; // room for "500 ms"-wide y labels
 
 /** A top for the y axis that splits into 4 readable ticks. */
 function niceMax(v, integer) {
