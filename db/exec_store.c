@@ -691,22 +691,38 @@ out:
 	return rc;
 }
 
-int exec_store_purge(zq_db *db, int64_t before_ms, int limit, int *deleted, zq_err *err)
+int exec_store_purge_pick(zq_db *db, int64_t before_ms, int limit, int64_t *ids,
+			  int64_t *task_ids, int *n, zq_err *err)
 {
-	/* ix_exec_created: oldest first, a small batch per statement */
+	/* ix_exec_created: oldest first, a small batch per transaction */
 	zq_stmt *st = zq_db_prepare(db,
-		"DELETE FROM task_executions WHERE created_at < ? AND status IN "
+		"SELECT id, task_id FROM task_executions WHERE created_at < ? AND status IN "
 		"('success', 'failed', 'completed', 'terminated', 'skipped') "
-		"ORDER BY created_at LIMIT ?", err);
+		"ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED", err);
 	int rc;
 
-	*deleted = 0;
+	*n = 0;
 	if (!st)
 		return err->code;
 	zq_stmt_bind_time(st, 0, before_ms);
 	zq_stmt_bind_i64(st, 1, limit);
-	if ((rc = zq_stmt_exec(st, err)) == 0)
-		*deleted = (int)zq_stmt_affected(st);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
+		ids[*n] = zq_stmt_i64(st, 0);
+		task_ids[(*n)++] = zq_stmt_i64(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
 	zq_stmt_done(st);
 	return rc;
+}
+
+int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err)
+{
+	/* PRIMARY, probed from the id list */
+	if (n == 0)
+		return 0;
+	return exec_batch(db, "DELETE e FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e "
+			  "ON e.id = j.id", ids_json(ids, n), err);
 }

@@ -189,8 +189,13 @@ int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_
  * execution (ZQ_TIME_NONE when none): when the loop next has work. */
 int exec_store_next_due(zq_db *db, int64_t *task_ms, int64_t *pending_ms, zq_err *err);
 
-/* Delete up to limit finished executions created before before_ms (steps
- * and output cascade). *deleted receives how many. */
-int exec_store_purge(zq_db *db, int64_t before_ms, int limit, int *deleted, zq_err *err);
+/* Retention, in the caller's transaction: lock up to limit finished
+ * executions created before before_ms, oldest first, skipping locked rows:
+ * ids[i] of task task_ids[i]. *n receives how many. */
+int exec_store_purge_pick(zq_db *db, int64_t before_ms, int limit, int64_t *ids,
+			  int64_t *task_ids, int *n, zq_err *err);
+/* Delete the executions ids[0..n) (steps and output cascade). The caller
+ * refreshes their tasks' run state in the same transaction. */
+int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err);
 
 #endif

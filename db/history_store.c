@@ -275,7 +275,8 @@ void hist_output_release(hist_output *o)
 int history_store_children(zq_db *db, int64_t parent_id, hist_child *out, int max, int *n,
 			   zq_err *err)
 {
-	/* ix_exec_parent */
+	/* uk_exec_wf_node (parent_execution_id, task_id, retry_count) prefix: ref
+	 * on the run's children, then a sort by id of those few rows */
 	zq_stmt *st = zq_db_prepare(db, "SELECT id, task_id, status, start_time, end_time FROM "
 				    "task_executions WHERE parent_execution_id = ? ORDER BY id LIMIT ?",
 				    err);

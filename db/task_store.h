@@ -52,7 +52,7 @@ typedef struct task_store_row {
 	int64_t latest_time_ms;   /* its start_time, else created_at */
 	int active;               /* an execution is pending or running */
 	int finished_status;      /* newest success|failed|completed|terminated, -1 none */
-	int node_count;           /* workflow_nodes of a workflow */
+	int node_count;           /* a workflow's nodes (its config's tasks) */
 } task_store_row;
 
 typedef struct task_store_filter {

@@ -12,6 +12,7 @@
 #include "jsonin.h"
 #include "log.h"
 #include "mem.h"
+#include "run_state_store.h"
 #include "task.h"
 #include "task_input.h"
 #include "task_store.h"
@@ -73,15 +74,24 @@ struct trigger {
 	int64_t exec_id;
 };
 
+/* The execution, its audit row and the task's run state (last: its lock is
+ * the one the scheduler's ticks wait for) in one transaction. */
 static int trigger_tx(zq_ctx *c, void *arg)
 {
 	struct trigger *tr = arg;
+	run_state_ids touched;
 	int rc = history_store_trigger(c->db, tr->task_id, tr->override, c->who.actor,
 				       &tr->exec_id, &c->err);
 
 	if (rc == 0)
 		rc = api_audit(c, "trigger", "execution", tr->exec_id, tr->task_id,
 			       tr->override ? "with config overrides" : NULL);
+	if (rc < 0)
+		return rc;
+	run_state_ids_init(&touched);
+	run_state_ids_add(&touched, tr->task_id);
+	rc = run_state_store_refresh(c->db, &touched, &c->err);
+	run_state_ids_release(&touched);
 	return rc;
 }
 

@@ -37,8 +37,11 @@ static int load_runs(claim_ctx *c, const int64_t *ids, int n, run ***runs, int *
 	*got = 0;
 	if ((rc = exec_store_load_jobs(c->db, ids, n, jobs, got, err)) == 0) {
 		*runs = zq_calloc((size_t)*got + 1, sizeof(run *));
-		for (int i = 0; i < *got; i++)
+		for (int i = 0; i < *got; i++) {
+			/* every execution loaded here changes status in this transaction */
+			run_state_ids_add(c->touched, jobs[i].task_id);
 			(*runs)[i] = run_new(&jobs[i], &c->set, c->lease_until);
+		}
 	}
 	for (int i = 0; i < n; i++)
 		exec_job_release(&jobs[i]);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "db.h"
 #include "run.h"
+#include "run_state_store.h"
 
 typedef struct claim_ctx {
 	zq_db *db;
@@ -19,6 +20,7 @@ typedef struct claim_ctx {
 	run_settings set;
 	const _Atomic int64_t *lease_until;
 	zq_buf *events;              /* CLAIM / REAP lines, printed after commit */
+	run_state_ids *touched;      /* tasks whose executions this changed */
 	run **to_run;                /* growable; the caller frees what it does not post */
 	int nrun, run_cap;
 	run **ended;

@@ -130,9 +130,10 @@ static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, i
 }
 
 static void count_rows(const struct batch *b, int64_t now_ms, stats_batch *stats,
-		       firing_result *res)
+		       run_state_ids *touched, firing_result *res)
 {
 	for (int i = 0; i < b->nrows; i++) {
+		run_state_ids_add(touched, b->rows[i].task_id);
 		if (b->rows[i].skipped) {
 			res->skipped++;
 			stats_batch_add(stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, now_ms, -1);
@@ -143,7 +144,7 @@ static void count_rows(const struct batch *b, int64_t now_ms, stats_batch *stats
 }
 
 int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batch *stats,
-	       zq_buf *events, firing_result *res, zq_err *err)
+	       run_state_ids *touched, zq_buf *events, firing_result *res, zq_err *err)
 {
 	exec_due_task *due = zq_calloc((size_t)batch, sizeof(*due));
 	struct batch b = {0};
@@ -162,7 +163,7 @@ int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batc
 	if ((b.nrows && (rc = exec_store_insert_fires(db, b.rows, b.nrows, now_ms, err)) < 0) ||
 	    (rc = exec_store_advance(db, b.adv, b.nadv, err)) < 0)
 		goto out;
-	count_rows(&b, now_ms, stats, res);
+	count_rows(&b, now_ms, stats, touched, res);
 	res->tasks = n;
 	res->full = n == batch;
 out:

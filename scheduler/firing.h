@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "run_state_store.h"
 #include "stats_store.h"
 
 typedef struct firing_result {
@@ -21,8 +22,9 @@ typedef struct firing_result {
 
 /* Fire up to batch due tasks at now_ms. jump_ms: wall instant of the last
  * forward clock jump (ZQ_TIME_NONE if none). Skipped rows are counted in
- * stats; FIRE lines are appended to events. */
+ * stats; the tasks that got rows (pending or skipped) are added to
+ * touched; FIRE lines are appended to events. */
 int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batch *stats,
-	       zq_buf *events, firing_result *res, zq_err *err);
+	       run_state_ids *touched, zq_buf *events, firing_result *res, zq_err *err);
 
 #endif

@@ -51,6 +51,7 @@
 #include "node_store.h"
 #include "pool.h"
 #include "run.h"
+#include "run_state_store.h"
 #include "settle.h"
 #include "stats_store.h"
 #include "task.h"
@@ -106,6 +107,7 @@ struct loop {
 	int64_t next_pending_cancel;
 	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf.h) */
 	stats_batch stats;
+	run_state_ids touched;       /* tasks whose executions the open transaction changed */
 	zq_buf events;
 	uint64_t ticks, commits, claimed, settled;
 };
@@ -301,7 +303,8 @@ static int settle_all(loop *L, struct tick *k, zq_err *err)
 	for (int i = 0; i < k->c.nended; i++)
 		all[k->nsettle + i] = k->c.ended[i];
 	k->lost = zq_calloc((size_t)n + 1, sizeof(int));
-	rc = n ? settle_runs(L->db, L->node_id, all, n, k->lost, &L->stats, &L->events, err) : 0;
+	rc = n ? settle_runs(L->db, L->node_id, all, n, k->lost, &L->stats, &L->touched, &L->events,
+			     err) : 0;
 	if (rc == 0 && n)
 		rc = wf_settled(L, k, all, n, k->lost, err);
 	free(all);
@@ -322,8 +325,8 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 		return rc;
 	nended = k->c.nended;
 	if (!L->draining) {
-		if ((rc = firing_run(L->db, k->now_ms, L->jump_ms, L->t.batch, &L->stats, &L->events,
-				     &k->fired, err)) < 0)
+		if ((rc = firing_run(L->db, k->now_ms, L->jump_ms, L->t.batch, &L->stats, &L->touched,
+				     &L->events, &k->fired, err)) < 0)
 			return rc;
 		if (k->claim_limit > 0 && (rc = claim_pending(&k->c, k->claim_limit, err)) < 0)
 			return rc;
@@ -331,7 +334,8 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 	if (k->c.nended > nended) {  /* claimed but ended at once (cancelled, workflow) */
 		run **all = k->c.ended + nended;
 		int n = k->c.nended - nended, *lost = zq_calloc((size_t)n, sizeof(int));
-		rc = settle_runs(L->db, L->node_id, all, n, lost, &L->stats, &L->events, err);
+		rc = settle_runs(L->db, L->node_id, all, n, lost, &L->stats, &L->touched, &L->events,
+				 err);
 		if (rc == 0)
 			rc = wf_settled(L, k, all, n, lost, err);
 		free(lost);
@@ -343,9 +347,12 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 	if (!L->draining && (k->wf_due || L->cancel_due || zq_mono_ms() >= L->next_wf_poll)) {
 		k->wf_polled = 1;
 		if ((rc = wf_advance(L->db, k->now_ms, WF_ADVANCE_MAX, L->cancel_due, &L->stats,
-				     &L->events, &k->wf_more, err)) < 0)
+				     &L->touched, &L->events, &k->wf_more, err)) < 0)
 			return rc;
 	}
+	/* last: after every write to executions (run_state_store.h) */
+	if ((rc = run_state_store_refresh(L->db, &L->touched, err)) < 0)
+		return rc;
 	return stats_store_upsert(L->db, &L->stats, err);
 }
 
@@ -400,8 +407,9 @@ static int tick_once(loop *L, int64_t now_ms, zq_err *err)
 	k.nsettle = settle_take(L);
 	k.claim_limit = L->threads - L->ninflight;
 	k.c = (claim_ctx){.db = L->db, .node_id = L->node_id, .now_ms = now_ms, .set = L->t.set,
-			  .lease_until = &L->lease_until, .events = &L->events};
+			  .lease_until = &L->lease_until, .events = &L->events, .touched = &L->touched};
 	stats_batch_reset(&L->stats);
+	run_state_ids_reset(&L->touched);
 	zq_buf_reset(&L->events);
 	if ((rc = zq_db_begin(L->db, err)) == 0 && (rc = tick_body(L, &k, err)) == 0)
 		rc = zq_db_commit(L->db, err);
@@ -422,10 +430,13 @@ static int settle_one(loop *L, run *r, zq_err *err)
 	int lost = 0, queued = 0, rc;
 
 	stats_batch_reset(&L->stats);
+	run_state_ids_reset(&L->touched);
 	zq_buf_reset(&L->events);
 	if ((rc = zq_db_begin(L->db, err)) == 0 &&
-	    (rc = settle_runs(L->db, L->node_id, &r, 1, &lost, &L->stats, &L->events, err)) == 0 &&
+	    (rc = settle_runs(L->db, L->node_id, &r, 1, &lost, &L->stats, &L->touched, &L->events,
+			      err)) == 0 &&
 	    (rc = wf_children_settled(L->db, &r, 1, &lost, zq_wall_ms(), &queued, err)) == 0 &&
+	    (rc = run_state_store_refresh(L->db, &L->touched, err)) == 0 &&
 	    (rc = stats_store_upsert(L->db, &L->stats, err)) == 0)
 		rc = zq_db_commit(L->db, err);
 	if (rc < 0)
@@ -590,6 +601,32 @@ static void pass_cancels(loop *L, int64_t mono)
 			}
 }
 
+/* Delete one batch of old finished executions, and recompute their tasks'
+ * run state (a task's newest execution or newest finished one may be among
+ * them), in one transaction. *n receives how many were deleted. */
+static int purge_batch(loop *L, int64_t cutoff, int *n, zq_err *err)
+{
+	int64_t ids[RETENTION_BATCH], task_ids[RETENTION_BATCH];
+	int rc;
+
+	*n = 0;
+	run_state_ids_reset(&L->touched);
+	if ((rc = zq_db_begin(L->db, err)) < 0)
+		return rc;
+	rc = exec_store_purge_pick(L->db, cutoff, RETENTION_BATCH, ids, task_ids, n, err);
+	if (rc == 0 && (rc = exec_store_delete(L->db, ids, *n, err)) == 0) {
+		for (int i = 0; i < *n; i++)
+			run_state_ids_add(&L->touched, task_ids[i]);
+		if ((rc = run_state_store_refresh(L->db, &L->touched, err)) == 0)
+			rc = zq_db_commit(L->db, err);
+	}
+	if (rc < 0) {
+		zq_db_rollback(L->db);
+		*n = 0;
+	}
+	return rc;
+}
+
 static void retention(loop *L, int64_t mono)
 {
 	zq_err err = ZQ_ERR_INIT;
@@ -600,7 +637,7 @@ static void retention(loop *L, int64_t mono)
 	if (L->t.history_days <= 0)
 		return;
 	while (n == RETENTION_BATCH && zq_mono_ms() - mono < RETENTION_BUDGET_MS) {
-		if (exec_store_purge(L->db, cutoff, RETENTION_BATCH, &n, &err) < 0) {
+		if (purge_batch(L, cutoff, &n, &err) < 0) {
 			zq_debug("retention: %s", err.msg);
 			return;
 		}
@@ -767,6 +804,7 @@ loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 	L->jump_ms = ZQ_TIME_NONE;
 	pthread_mutex_init(&L->done_mu, NULL);
 	stats_batch_init(&L->stats);
+	run_state_ids_init(&L->touched);
 	zq_buf_init(&L->events, 1 << 20);
 	L->inflight = zq_calloc((size_t)L->threads, sizeof(run *));
 	L->db = zq_db_new(cfg);
@@ -834,6 +872,7 @@ void loop_free(loop *L)
 	zq_db_free(L->db);
 	pthread_mutex_destroy(&L->done_mu);
 	stats_batch_release(&L->stats);
+	run_state_ids_release(&L->touched);
 	zq_buf_release(&L->events);
 	free(L->inflight);
 	free(L->settling);

@@ -148,7 +148,7 @@ static int put_outputs(zq_db *db, run **runs, int n, const int *lost, zq_err *er
 }
 
 int settle_runs(zq_db *db, int64_t node_id, run **runs, int n, int *lost, stats_batch *stats,
-		zq_buf *events, zq_err *err)
+		run_state_ids *touched, zq_buf *events, zq_err *err)
 {
 	exec_final *finals = zq_calloc((size_t)n + 1, sizeof(*finals));
 	exec_retry *retries = zq_calloc((size_t)n + 1, sizeof(*retries));
@@ -166,6 +166,7 @@ int settle_runs(zq_db *db, int64_t node_id, run **runs, int n, int *lost, stats_
 			fill_retry(runs[i], &retries[nretry++]);
 		stats_batch_add(stats, runs[i]->job.task_id, runs[i]->status, runs[i]->end_ms,
 				runs[i]->duration_ms);
+		run_state_ids_add(touched, runs[i]->job.task_id);  /* the run, and its retry */
 		log_event(events, runs[i], retry);
 	}
 	nsteps = count_steps(runs, n, lost);

@@ -16,13 +16,16 @@
 #include "buf.h"
 #include "db.h"
 #include "run.h"
+#include "run_state_store.h"
 #include "stats_store.h"
 
 /* Settle runs[0..n) in the open transaction. lost[i] is set for runs that
- * were settled elsewhere. Log lines (DONE / FAIL / RETRY) are appended to
- * events, one per line, for the caller to print once it has committed. */
+ * were settled elsewhere. The tasks of the settled runs are added to
+ * touched (the caller refreshes their run state before it commits). Log
+ * lines (DONE / FAIL / RETRY) are appended to events, one per line, for the
+ * caller to print once it has committed. */
 int settle_runs(zq_db *db, int64_t node_id, run **runs, int n, int *lost, stats_batch *stats,
-		zq_buf *events, zq_err *err);
+		run_state_ids *touched, zq_buf *events, zq_err *err);
 
 /* Delay before retry number retry_count + 1: interval_s * backoff ^
  * retry_count, capped at max_s (0 = no cap) and at 30 days. */

@@ -374,17 +374,32 @@ static int64_t next_check(const wf_store_run *r, int64_t now_ms)
 	return next;
 }
 
-/* Daily stats for what the decision ended: skipped nodes, the run itself.
- * Added only once everything is written (the batch cannot roll back). */
-static void count_stats(const struct adv *a, int64_t now_ms, stats_batch *stats)
+/* Where an advance reports what it wrote, for the tick to commit with it. */
+struct wf_out {
+	stats_batch *stats;          /* daily stats of what ended */
+	run_state_ids *touched;      /* tasks whose executions changed */
+	zq_buf *events;              /* log lines */
+};
+
+/* Daily stats for what the decision ended (skipped nodes, the run itself),
+ * and the tasks whose executions it inserted or ended. Added only once
+ * everything is written (the stats batch cannot roll back). */
+static void account(const struct adv *a, int64_t now_ms, const struct wf_out *out)
 {
 	const wf_decision *d = &a->d;
 
-	for (int i = 0; i < d->nskip; i++)
-		stats_batch_add(stats, a->wf.nodes[d->skip[i]].task_id, ZQ_EXEC_SKIPPED, now_ms, -1);
-	if (d->final_status >= 0)
-		stats_batch_add(stats, a->run.task_id, d->final_status, now_ms,
+	for (int i = 0; i < d->nstart; i++)
+		run_state_ids_add(out->touched, a->wf.nodes[d->start[i]].task_id);
+	for (int i = 0; i < d->nskip; i++) {
+		stats_batch_add(out->stats, a->wf.nodes[d->skip[i]].task_id, ZQ_EXEC_SKIPPED, now_ms,
+				-1);
+		run_state_ids_add(out->touched, a->wf.nodes[d->skip[i]].task_id);
+	}
+	if (d->final_status >= 0) {
+		stats_batch_add(out->stats, a->run.task_id, d->final_status, now_ms,
 				a->run.start_ms != ZQ_TIME_NONE ? now_ms - a->run.start_ms : -1);
+		run_state_ids_add(out->touched, a->run.task_id);
+	}
 }
 
 static int write_decision(zq_db *db, struct adv *a, int64_t now_ms, zq_buf *events, zq_err *err)
@@ -443,7 +458,7 @@ static int halt_of(const wf_store_run *r, int64_t now_ms)
 	return WF_GO;
 }
 
-static int advance_one(zq_db *db, int64_t id, int64_t now_ms, stats_batch *stats, zq_buf *events,
+static int advance_one(zq_db *db, int64_t id, int64_t now_ms, const struct wf_out *out,
 		       zq_err *err)
 {
 	struct adv a;
@@ -467,8 +482,8 @@ static int advance_one(zq_db *db, int64_t id, int64_t now_ms, stats_batch *stats
 		char why[ZQ_ERR_MSG_MAX + 32];
 		zq_wf_errors_to_err(&errs, &e);
 		snprintf(why, sizeof(why), "invalid workflow plan: %s", e.msg);
-		if ((rc = fail_run(db, &a, why, now_ms, events, err)) == 0)
-			count_stats(&a, now_ms, stats);
+		if ((rc = fail_run(db, &a, why, now_ms, out->events, err)) == 0)
+			account(&a, now_ms, out);
 		goto out;
 	}
 	if ((rc = load_nodes(db, &a, err)) < 0)
@@ -477,8 +492,8 @@ static int advance_one(zq_db *db, int64_t id, int64_t now_ms, stats_batch *stats
 			    ? (int)((a.run.deadline_ms - a.run.start_ms) / 1000) : 0;
 	wf_decide(&a.wf, a.nodes, halt_of(&a.run, now_ms), timeout_s, &a.d);
 	a.decided = 1;
-	if ((rc = write_decision(db, &a, now_ms, events, err)) == 0)
-		count_stats(&a, now_ms, stats);
+	if ((rc = write_decision(db, &a, now_ms, out->events, err)) == 0)
+		account(&a, now_ms, out);
 out:
 	adv_release(&a);
 	zq_wf_errors_release(&errs);
@@ -486,8 +501,8 @@ out:
 }
 
 /* Fail run id with why (its row is locked by the caller). */
-static int fail_by_id(zq_db *db, int64_t id, const char *why, int64_t now_ms, stats_batch *stats,
-		      zq_buf *events, zq_err *err)
+static int fail_by_id(zq_db *db, int64_t id, const char *why, int64_t now_ms,
+		      const struct wf_out *out, zq_err *err)
 {
 	struct adv a;
 	int rc;
@@ -495,8 +510,8 @@ static int fail_by_id(zq_db *db, int64_t id, const char *why, int64_t now_ms, st
 	memset(&a, 0, sizeof(a));
 	zq_workflow_init(&a.wf);
 	if ((rc = wf_store_load(db, id, &a.run, err)) == 0 &&
-	    (rc = fail_run(db, &a, why, now_ms, events, err)) == 0)
-		count_stats(&a, now_ms, stats);
+	    (rc = fail_run(db, &a, why, now_ms, out->events, err)) == 0)
+		account(&a, now_ms, out);
 	adv_release(&a);
 	return rc == ZQ_ENOTFOUND ? 0 : rc;
 }
@@ -511,16 +526,17 @@ static int transient(int rc)
  * tick retries whole) cannot stall every tick of the daemon: the run ends
  * failed with the reason instead, or if even that is refused, is put off
  * for WF_RECHECK_MS. */
-static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, stats_batch *stats,
-			    zq_buf *events, zq_err *err)
+static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, const struct wf_out *out,
+			    zq_err *err)
 {
+	zq_buf *events = out->events;
 	size_t mark = events->len;
 	char why[ZQ_ERR_MSG_MAX + 64];
 	zq_err e = ZQ_ERR_INIT;
 	int rc;
 
 	if ((rc = zq_db_exec(db, "SAVEPOINT zq_wf", err)) < 0 ||
-	    (rc = advance_one(db, id, now_ms, stats, events, &e)) == 0)
+	    (rc = advance_one(db, id, now_ms, out, &e)) == 0)
 		return rc;
 	if (transient(rc)) {
 		*err = e;
@@ -533,7 +549,7 @@ static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, stats_batch *
 		      e.msg);
 	snprintf(why, sizeof(why), "workflow engine: %s", e.msg);
 	zq_err_clear(&e);
-	if ((rc = fail_by_id(db, id, why, now_ms, stats, events, &e)) == 0 || transient(rc)) {
+	if ((rc = fail_by_id(db, id, why, now_ms, out, &e)) == 0 || transient(rc)) {
 		if (rc)
 			*err = e;
 		return rc;
@@ -547,8 +563,9 @@ static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, stats_batch *
 }
 
 int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *stats,
-	       zq_buf *events, int *more, zq_err *err)
+	       run_state_ids *touched, zq_buf *events, int *more, zq_err *err)
 {
+	const struct wf_out out = {stats, touched, events};
 	int64_t *ids = zq_calloc((size_t)limit * 2 + 1, sizeof(int64_t));
 	int n = 0, nc = 0, rc;
 
@@ -559,7 +576,7 @@ int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *s
 	if (cancels && (rc = wf_store_lock_cancelled(db, now_ms, limit, ids + n, &nc, err)) < 0)
 		goto out;
 	for (int i = 0; i < n + nc && rc == 0; i++)
-		rc = advance_isolated(db, ids[i], now_ms, stats, events, err);
+		rc = advance_isolated(db, ids[i], now_ms, &out, err);
 out:
 	free(ids);
 	return rc;

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "db.h"
 #include "run.h"
+#include "run_state_store.h"
 #include "stats_store.h"
 
 #define WF_RECHECK_MS 30000   /* a run nobody queued is looked at again after this */
@@ -51,9 +52,10 @@ int wf_children_settled(zq_db *db, run *const *runs, int n, const int *lost, int
 
 /* Advance up to limit due runs, and with cancels set also runs whose
  * cancel was requested. Ended runs and skipped nodes are added to stats;
- * log lines to events. *more is set when due runs were left for the next
- * tick. 0 or a ZQ_E* code. */
+ * the tasks of started, skipped and ended executions to touched; log lines
+ * to events. *more is set when due runs were left for the next tick. 0 or
+ * a ZQ_E* code. */
 int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *stats,
-	       zq_buf *events, int *more, zq_err *err);
+	       run_state_ids *touched, zq_buf *events, int *more, zq_err *err);
 
 #endif

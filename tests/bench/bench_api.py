@@ -30,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, "tests"))
 from zqstack import Proc, Stack, wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+from run_state import refresh_sql, transaction  # noqa: E402
 
 
 def build_bare(build_dir):
@@ -72,12 +74,14 @@ def seed(s, n=60):
         r = admin.post(s.api_url + "/scheduler/tasks", json=body, timeout=30)
         r.raise_for_status()
         ids.append(r.json()["id"])
-    # some history, so the latest-execution subqueries have rows to find
-    s.sql("INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, not_before,"
-          " start_time, end_time, duration_ms) SELECT t.id, 'schedule', 'success', "
-          "UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, "
-          "UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE + "
-          "INTERVAL 1 SECOND, 1000 FROM scheduled_tasks t JOIN (SELECT seq AS n FROM seq_1_to_20) s")
+    # some history (and the tasks' run state, as the scheduler keeps it)
+    s.sql(transaction(
+        "INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, not_before,"
+        " start_time, end_time, duration_ms) SELECT t.id, 'schedule', 'success', "
+        "UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, "
+        "UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE, UTC_TIMESTAMP(3) - INTERVAL s.n MINUTE + "
+        "INTERVAL 1 SECOND, 1000 FROM scheduled_tasks t JOIN (SELECT seq AS n FROM seq_1_to_20) s; "
+        + refresh_sql("1 = 1")))
     return ids
 
 

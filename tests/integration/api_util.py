@@ -5,6 +5,8 @@ import subprocess
 
 import requests
 
+from run_state import refresh_sql, transaction
+
 _seq = itertools.count(1)
 
 
@@ -56,7 +58,8 @@ def login(stack, username, password):
 
 
 def insert_execution(stack, task_id, status="pending", not_before="2099-01-01 00:00:00", **cols):
-    """A task_executions row written as the scheduler would (tests only)."""
+    """A task_executions row written as the scheduler would (tests only):
+    with the task's run state recomputed in the same transaction."""
     values = {"task_id": task_id, "trigger_type": "schedule", "status": status,
               "scheduled_time": "2026-01-20 10:00:00", "not_before": not_before}
     values.update(cols)
@@ -64,5 +67,13 @@ def insert_execution(stack, task_id, status="pending", not_before="2099-01-01 00
     vals = ", ".join("NULL" if v is None else (str(v) if isinstance(v, int) else
                      "'" + str(v).replace("\\", "\\\\").replace("'", "''") + "'")
                      for v in values.values())
-    return int(stack.sql_value(f"INSERT INTO task_executions ({names}) VALUES ({vals}); "
-                               "SELECT LAST_INSERT_ID()"))
+    return int(stack.sql_value(transaction(
+        f"INSERT INTO task_executions ({names}) VALUES ({vals}); SELECT LAST_INSERT_ID(); "
+        + refresh_sql(f"t.id = {task_id}"))))
+
+
+def set_execution_status(stack, exec_id, status):
+    """Change an execution's status as the scheduler would (tests only)."""
+    tid = int(stack.sql_value(f"SELECT task_id FROM task_executions WHERE id = {exec_id}"))
+    stack.sql(transaction(f"UPDATE task_executions SET status = '{status}' WHERE id = {exec_id}; "
+                          + refresh_sql(f"t.id = {tid}")))

@@ -22,6 +22,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from zqstack import Proc, Stack, wait_for  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_state import refresh_sql, transaction  # noqa: E402
+
 FINAL = ("success", "failed", "completed", "terminated", "skipped")
 
 
@@ -161,12 +164,15 @@ class SchedEnv:
 
     def trigger(self, task_id, config_override=None, not_before_ms=None, created_by="test",
                 wake=True):
-        """A manual trigger exactly as the API writes it; returns the execution id."""
+        """A manual trigger exactly as the API writes it (with the task's run
+        state, in one transaction); returns the execution id."""
         nb = ms_lit(not_before_ms) if not_before_ms else "UTC_TIMESTAMP(3)"
-        q = (f"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, "
-             f"not_before, config_override, created_by) VALUES ({task_id}, 'manual', 'pending', "
-             f"{nb}, {nb}, {lit(config_override)}, {lit(created_by)}); SELECT LAST_INSERT_ID();")
-        eid = int(self.sql(q)[-1][0])
+        q = transaction(
+            f"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, "
+            f"not_before, config_override, created_by) VALUES ({task_id}, 'manual', 'pending', "
+            f"{nb}, {nb}, {lit(config_override)}, {lit(created_by)}); SELECT LAST_INSERT_ID(); "
+            + refresh_sql(f"t.id = {task_id}"))
+        eid = int(self.sql(q)[0][0])
         if wake:
             self.wake()
         return eid
@@ -248,3 +254,12 @@ def pid_alive(pid):
 
 
 __all__ = ["SchedEnv", "FINAL", "lit", "ms_lit", "pid_alive", "wait_for", "signal"]
+
+
+def clean_between_tests(env):
+    """The body of a module's autouse fixture (`yield from` it): a clean
+    database before each test, no daemon left running after it."""
+    env.reset()
+    yield
+    for d in list(env.daemons):
+        env.stop_daemon(d)

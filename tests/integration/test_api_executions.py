@@ -10,7 +10,7 @@ import json
 
 import requests
 
-from api_util import create, example_body, insert_execution, manual_body
+from api_util import create, example_body, insert_execution, manual_body, set_execution_status
 
 
 def url(stack, *parts):
@@ -186,7 +186,7 @@ def test_stats_from_rollups_and_live_counts(stack, admin):
     assert admin.get(stack.api_url + "/scheduler/stats?task_id=999999999",
                      timeout=10).status_code == 404
     assert admin.get(stack.api_url + "/scheduler/stats?days=999", timeout=10).status_code == 400
-    stack.sql(f"UPDATE task_executions SET status = 'failed' WHERE id = {last}")
+    set_execution_status(stack, last, "failed")
 
 
 def test_stats_for_a_task_without_runs(stack, admin):

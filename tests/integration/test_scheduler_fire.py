@@ -9,7 +9,8 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sched_util import SchedEnv, pid_alive  # noqa: E402
+from run_state import DIFF_ROWS_SQL, refresh_sql, transaction  # noqa: E402
+from sched_util import SchedEnv, clean_between_tests, pid_alive  # noqa: E402
 
 QUICK = {"duration_seconds": 0, "steps": 1}
 
@@ -23,10 +24,7 @@ def env():
 
 @pytest.fixture(autouse=True)
 def clean(env):
-    env.reset()
-    yield
-    for d in list(env.daemons):
-        env.stop_daemon(d)
+    yield from clean_between_tests(env)
 
 
 def test_six_field_cron_fires_on_its_even_seconds(env):
@@ -192,15 +190,26 @@ def test_node_row_heartbeats_and_stops(env):
 
 def test_history_older_than_history_days_is_purged(env):
     tid = env.task("old", "example_task", QUICK)
-    env.sql(f"INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
-            f"end_time) VALUES ({tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 3 DAY, "
-            f"UTC_TIMESTAMP(3) - INTERVAL 3 DAY, UTC_TIMESTAMP(3) - INTERVAL 3 DAY), "
-            f"({tid}, 'manual', 'failed', UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, "
-            f"UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, UTC_TIMESTAMP(3) - INTERVAL 1 HOUR), "
-            f"({tid}, 'manual', 'pending', UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
-            f"UTC_TIMESTAMP(3) - INTERVAL 5 DAY, NULL)")
+    gone = env.task("all-old", "example_task", QUICK)  # only old history: all of it goes
+    env.sql(transaction(
+        f"INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) VALUES ({tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 3 DAY, "
+        f"UTC_TIMESTAMP(3) - INTERVAL 3 DAY, UTC_TIMESTAMP(3) - INTERVAL 3 DAY), "
+        f"({tid}, 'manual', 'failed', UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, "
+        f"UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, UTC_TIMESTAMP(3) - INTERVAL 1 HOUR), "
+        f"({tid}, 'manual', 'pending', UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
+        f"UTC_TIMESTAMP(3) - INTERVAL 5 DAY, NULL), "
+        f"({gone}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 4 DAY, "
+        f"UTC_TIMESTAMP(3) - INTERVAL 4 DAY, UTC_TIMESTAMP(3) - INTERVAL 4 DAY); "
+        + refresh_sql(f"t.id IN ({tid}, {gone})")))
+    assert env.value(f"SELECT last_finished_status FROM task_run_state WHERE task_id = {gone}") \
+        == "success"
     env.daemon(scheduler__history_days="2")
-    env.wait(lambda: env.count(f"task_id = {tid}") == 2, what="the purge")
+    env.wait(lambda: env.count(f"task_id IN ({tid}, {gone})") == 2, what="the purge")
     left = sorted(r["status"] for r in env.rows(f"SELECT status FROM task_executions "
                                                  f"WHERE task_id = {tid}"))
     assert left == ["failed", "pending"]  # recent history and unfinished work stay
+    # the tasks' run state follows: nothing left of the second task's history
+    assert env.rows(DIFF_ROWS_SQL) == []
+    state = env.rows(f"SELECT * FROM task_run_state WHERE task_id = {gone}")[0]
+    assert state["latest_execution_id"] is None and state["last_finished_status"] is None

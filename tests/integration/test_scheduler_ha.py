@@ -9,7 +9,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sched_util import FINAL, SchedEnv, pid_alive  # noqa: E402
+from sched_util import FINAL, SchedEnv, clean_between_tests, pid_alive  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,7 @@ def env():
 
 @pytest.fixture(autouse=True)
 def clean(env):
-    env.reset()
-    yield
-    for d in list(env.daemons):
-        env.stop_daemon(d)
+    yield from clean_between_tests(env)
 
 
 def test_three_daemons_split_1000_due_fires_without_duplicates_or_loss(env):

@@ -14,7 +14,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sched_util import SchedEnv, lit  # noqa: E402
+from sched_util import SchedEnv, clean_between_tests, lit  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,7 @@ def env():
 
 @pytest.fixture(autouse=True)
 def clean(env):
-    env.reset()
-    yield
-    for d in list(env.daemons):
-        env.stop_daemon(d)
+    yield from clean_between_tests(env)
 
 
 # ---- helpers -------------------------------------------------------------------------

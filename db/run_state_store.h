@@ -1,0 +1,41 @@
+/* run_state_store.h - task_run_state: each task's execution state as the
+ * API shows it (its newest execution with status and time, whether one is
+ * pending or running, the newest finished status), stored next to
+ * task_executions so that reading a task or a page of tasks is a
+ * primary-key join rather than dives into each task's history.
+ *
+ * The state is never incremented. run_state_store_refresh recomputes it
+ * from task_executions for a set of tasks; every transaction that inserts
+ * executions, changes their status or deletes them calls it for the tasks
+ * it touched, after its last such write and before it commits. Callers
+ * collect the task ids in a run_state_ids set as they go (duplicates and
+ * ids of tasks deleted meanwhile are fine; a superset is fine). */
+#ifndef ZQ_RUN_STATE_STORE_H
+#define ZQ_RUN_STATE_STORE_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+/* A growable set of task ids (kept as a list; refresh sorts and dedups). */
+typedef struct run_state_ids {
+	int64_t *ids;
+	int n, cap;
+} run_state_ids;
+
+void run_state_ids_init(run_state_ids *s);
+void run_state_ids_release(run_state_ids *s);
+void run_state_ids_reset(run_state_ids *s);
+/* Ids <= 0 are ignored. */
+void run_state_ids_add(run_state_ids *s, int64_t task_id);
+
+/* Recompute and store the state of the tasks in s, inside the caller's
+ * transaction (s is sorted and deduplicated in place; it stays the
+ * caller's). Locks the tasks' task_run_state rows in ascending task id
+ * order, then recomputes them in a second statement, which therefore sees
+ * every transaction that refreshed the same tasks before it (see the .c).
+ * Tasks that no longer exist are skipped. 0 or a ZQ_E* code (ZQ_EBUSY:
+ * deadlock, retry the transaction). */
+int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err);
+
+#endif
