@@ -22,6 +22,7 @@
 #define STMT_CACHE_MAX 128
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+#define RBUF_KEEP 4096               /* column buffer bytes a cached statement keeps */
 
 union param_val {
 	long long i;
@@ -39,10 +40,13 @@ struct zq_stmt {
 	unsigned long *plen;
 	my_bool *pnull;
 	int bad_bind;                /* a bind index was out of range */
-	/* result */
+	/* result: the arrays and column buffers are kept from one execute to
+	 * the next (grown when a result needs more), not allocated per execute */
 	int ncols;
+	int rslots;                  /* columns the arrays below have room for */
 	MYSQL_BIND *rbind;
 	char **rbuf;                 /* per column storage */
+	size_t *rcap;                /* its size */
 	unsigned long *rlen;
 	my_bool *rnull, *rerr;
 	int has_result;
@@ -113,28 +117,45 @@ static int is_conn_lost(unsigned e)
 	return 0;
 }
 
+/* Release the result rows. The column buffers stay for the next execute,
+ * except large ones (a result or an output tail): a cached statement keeps
+ * at most RBUF_KEEP bytes per column between executes. */
 static void stmt_free_result(zq_stmt *st)
 {
 	if (st->ms && st->has_result)
 		mysql_stmt_free_result(st->ms);
-	for (int i = 0; i < st->ncols; i++)
+	for (int i = 0; i < st->rslots; i++)
+		if (st->rcap[i] > RBUF_KEEP) {
+			free(st->rbuf[i]);
+			st->rbuf[i] = NULL;
+			st->rcap[i] = 0;
+		}
+	st->ncols = 0;
+	st->has_result = 0;
+}
+
+static void stmt_free_buffers(zq_stmt *st)
+{
+	for (int i = 0; i < st->rslots; i++)
 		free(st->rbuf[i]);
 	free(st->rbuf);
+	free(st->rcap);
 	free(st->rbind);
 	free(st->rlen);
 	free(st->rnull);
 	free(st->rerr);
 	st->rbuf = NULL;
+	st->rcap = NULL;
 	st->rbind = NULL;
 	st->rlen = NULL;
 	st->rnull = st->rerr = NULL;
-	st->ncols = 0;
-	st->has_result = 0;
+	st->rslots = 0;
 }
 
 static void stmt_close_handle(zq_stmt *st)
 {
 	stmt_free_result(st);
+	stmt_free_buffers(st);
 	if (st->ms)
 		mysql_stmt_close(st->ms);
 	st->ms = NULL;
@@ -639,7 +660,28 @@ static enum enum_field_types result_type(enum enum_field_types t)
 	}
 }
 
-/* Bind result buffers sized from the stored result's max_length. */
+/* Room for n result columns in the per-statement arrays. */
+static void result_slots(zq_stmt *st, int n)
+{
+	size_t k = (size_t)n;
+
+	if (n <= st->rslots)
+		return;
+	st->rbind = zq_realloc(st->rbind, k * sizeof(MYSQL_BIND));
+	st->rbuf = zq_realloc(st->rbuf, k * sizeof(char *));
+	st->rcap = zq_realloc(st->rcap, k * sizeof(size_t));
+	st->rlen = zq_realloc(st->rlen, k * sizeof(unsigned long));
+	st->rnull = zq_realloc(st->rnull, k * sizeof(my_bool));
+	st->rerr = zq_realloc(st->rerr, k * sizeof(my_bool));
+	for (int i = st->rslots; i < n; i++) {
+		st->rbuf[i] = NULL;
+		st->rcap[i] = 0;
+	}
+	st->rslots = n;
+}
+
+/* Bind result buffers sized from the stored result's max_length (reusing
+ * the previous execute's buffers when they are large enough). */
 static int stmt_bind_result(zq_stmt *st, zq_err *err)
 {
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st->ms);
@@ -650,12 +692,12 @@ static int stmt_bind_result(zq_stmt *st, zq_err *err)
 		return 0;
 	n = (int)mysql_num_fields(meta);
 	f = mysql_fetch_fields(meta);
+	result_slots(st, n);
 	st->ncols = n;
-	st->rbind = zq_calloc((size_t)n, sizeof(MYSQL_BIND));
-	st->rbuf = zq_calloc((size_t)n, sizeof(char *));
-	st->rlen = zq_calloc((size_t)n, sizeof(unsigned long));
-	st->rnull = zq_calloc((size_t)n, sizeof(my_bool));
-	st->rerr = zq_calloc((size_t)n, sizeof(my_bool));
+	memset(st->rbind, 0, (size_t)n * sizeof(MYSQL_BIND));
+	memset(st->rlen, 0, (size_t)n * sizeof(unsigned long));
+	memset(st->rnull, 0, (size_t)n * sizeof(my_bool));
+	memset(st->rerr, 0, (size_t)n * sizeof(my_bool));
 	for (int i = 0; i < n; i++) {
 		MYSQL_BIND *b = &st->rbind[i];
 		size_t sz;
@@ -670,7 +712,11 @@ static int stmt_bind_result(zq_stmt *st, zq_err *err)
 		} else {
 			sz = f[i].max_length + 1;
 		}
-		st->rbuf[i] = zq_calloc(1, sz + 1);
+		if (st->rcap[i] < sz + 1) {
+			free(st->rbuf[i]);
+			st->rbuf[i] = zq_calloc(1, sz + 1);
+			st->rcap[i] = sz + 1;
+		}
 		b->buffer = st->rbuf[i];
 		b->buffer_length = sz;
 		b->length = &st->rlen[i];

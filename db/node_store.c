@@ -50,35 +50,24 @@ int node_store_heartbeat(zq_db *db, int64_t id, const char *state, int threads, 
 int node_store_mark_lost(zq_db *db, int lease_s, int *n, zq_err *err)
 {
 	/* ix_nodes_heartbeat (state, heartbeat_at) */
-	zq_stmt *st = zq_db_prepare(db,
+	uint64_t affected = 0;
+	int rc = zq_db_exec_id(db,
 		"UPDATE scheduler_nodes SET state = 'lost' WHERE state IN ('running', 'stopping') "
-		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND", err);
-	int rc;
+		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND", lease_s, &affected, err);
 
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, lease_s);
-	if ((rc = zq_stmt_exec(st, err)) == 0)
-		*n = (int)zq_stmt_affected(st);
-	zq_stmt_done(st);
+	*n = (int)affected;
 	return rc;
 }
 
 int node_store_purge(zq_db *db, int keep_days, int *n, zq_err *err)
 {
 	/* ix_nodes_heartbeat */
-	zq_stmt *st = zq_db_prepare(db,
+	uint64_t affected = 0;
+	int rc = zq_db_exec_id(db,
 		"DELETE FROM scheduler_nodes WHERE state IN ('stopped', 'lost') "
-		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY LIMIT 1000", err);
-	int rc;
+		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? DAY LIMIT 1000", keep_days, &affected,
+		err);
 
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, keep_days);
-	if ((rc = zq_stmt_exec(st, err)) == 0)
-		*n = (int)zq_stmt_affected(st);
-	zq_stmt_done(st);
+	*n = (int)affected;
 	return rc;
 }

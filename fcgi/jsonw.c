@@ -16,33 +16,57 @@ void jw_init(zq_jw *w, zq_buf *b)
 	w->first[0] = 1;
 }
 
+/* Responses are mostly this writer's output, so its hot paths (keys,
+ * numbers, times, plain strings) build each piece with its separator in a
+ * small local buffer and append it in one call, and never use printf. */
+
 static void put(zq_jw *w, const char *s, size_t n)
 {
 	if (!w->err && zq_buf_add(w->b, s, n) < 0)
 		w->err = ZQ_ETOOBIG;
 }
 
-static void puts_(zq_jw *w, const char *s)
+/* Before any value: 1 when it needs a comma (not the first at its level,
+ * not right after a key). */
+static int comma(zq_jw *w)
 {
-	put(w, s, strlen(s));
-}
+	int c;
 
-/* Before any value: a comma unless it is the first at its level or follows a key. */
-static void sep(zq_jw *w)
-{
 	if (w->after_key) {
 		w->after_key = 0;
-		return;
+		return 0;
 	}
-	if (!w->first[w->depth])
-		put(w, ",", 1);
+	c = !w->first[w->depth];
 	w->first[w->depth] = 0;
+	return c;
+}
+
+static void sep(zq_jw *w)
+{
+	if (comma(w))
+		put(w, ",", 1);
+}
+
+/* sep, then s, in one append. */
+static void sep_put(zq_jw *w, const char *s, size_t n)
+{
+	char tmp[48];
+
+	if (!comma(w)) {
+		put(w, s, n);
+	} else if (n < sizeof(tmp)) {
+		tmp[0] = ',';
+		memcpy(tmp + 1, s, n);
+		put(w, tmp, n + 1);
+	} else {
+		put(w, ",", 1);
+		put(w, s, n);
+	}
 }
 
 static void open_(zq_jw *w, char c)
 {
-	sep(w);
-	put(w, &c, 1);
+	sep_put(w, &c, 1);
 	if (w->depth + 1 < ZQ_JW_DEPTH)
 		w->depth++;
 	w->first[w->depth] = 1;
@@ -75,61 +99,97 @@ void jw_arr_end(zq_jw *w)
 	close_(w, ']');
 }
 
+/* ASCII bytes a JSON string must not carry as they are: controls, '"',
+ * '\\', DEL, and '<', '>', '&' (so no response can be sniffed as HTML). */
+static const unsigned char escape_tbl[128] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x10 */
+	0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x20 " & */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,  /* 0x30 < > */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,  /* 0x50 \ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,  /* 0x70 DEL */
+};
+
+/* The escape of ASCII byte c (escape_tbl[c] set); u is scratch space. */
+static const char *escape_of(unsigned char c, char u[7])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
+		u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
+		return u;
+	}
+}
+
 int jw_escape(zq_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run = 0;
+	size_t i = 0, done = 0;
 	uint32_t cp;
-	int rc = 0;
+	int rc = 0, len;
+	char u[7];
 
 	while (i < n) {
 		unsigned char c = p[i];
-		const char *esc = NULL;
-		char u[7];
-		int len;
+		const char *esc;
+		if (c < 0x80 && !escape_tbl[c]) {
+			i++;
+			continue;
+		}
 		if (c >= 0x80) {
 			if ((len = zq_utf8_decode(p + i, n - i, &cp)) > 0) {
 				i += (size_t)len;
-				run += (size_t)len;
 				continue;
 			}
 			esc = "\xEF\xBF\xBD"; /* U+FFFD for an invalid byte */
-		} else if (c == '"') {
-			esc = "\\\"";
-		} else if (c == '\\') {
-			esc = "\\\\";
-		} else if (c == '\n') {
-			esc = "\\n";
-		} else if (c == '\r') {
-			esc = "\\r";
-		} else if (c == '\t') {
-			esc = "\\t";
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7F) {
-			u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
-			u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
-			esc = u;
 		} else {
-			i++;
-			run++;
-			continue;
+			esc = escape_of(c, u);
 		}
-		rc |= zq_buf_add(b, s + i - run, run);
+		rc |= zq_buf_add(b, s + done, i - done);
 		rc |= zq_buf_puts(b, esc);
-		run = 0;
-		i++;
+		done = ++i;
 	}
-	rc |= zq_buf_add(b, s + i - run, run);
+	rc |= zq_buf_add(b, s + done, i - done);
 	return rc ? ZQ_ETOOBIG : 0;
 }
 
 void jw_key(zq_jw *w, const char *key)
 {
-	sep(w);
-	put(w, "\"", 1);
-	if (!w->err && jw_escape(w->b, key, strlen(key)) < 0)
-		w->err = ZQ_ETOOBIG;
-	put(w, "\":", 2);
+	char tmp[80], *p = tmp;
+	const char *k = key;
+	int c = comma(w);
+
+	/* the names in our code: short and plain, copied in one pass */
+	if (c)
+		*p++ = ',';
+	*p++ = '"';
+	while (*k && p < tmp + sizeof(tmp) - 2 && (unsigned char)*k < 0x80 &&
+	       !escape_tbl[(unsigned char)*k])
+		*p++ = *k++;
+	if (*k == '\0') {
+		*p++ = '"';
+		*p++ = ':';
+		put(w, tmp, (size_t)(p - tmp));
+	} else {  /* long, or needs escaping */
+		put(w, c ? ",\"" : "\"", c ? 2 : 1);
+		if (!w->err && jw_escape(w->b, key, strlen(key)) < 0)
+			w->err = ZQ_ETOOBIG;
+		put(w, "\":", 2);
+	}
 	w->after_key = 1;
 }
 
@@ -139,8 +199,7 @@ void jw_strn(zq_jw *w, const char *s, size_t n)
 		jw_null(w);
 		return;
 	}
-	sep(w);
-	put(w, "\"", 1);
+	sep_put(w, "\"", 1);
 	if (!w->err && jw_escape(w->b, s, n) < 0)
 		w->err = ZQ_ETOOBIG;
 	put(w, "\"", 1);
@@ -153,11 +212,15 @@ void jw_str(zq_jw *w, const char *s)
 
 void jw_int(zq_jw *w, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
-	sep(w);
-	put(w, tmp, (size_t)n);
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sep_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_double(zq_jw *w, double v)
@@ -170,32 +233,33 @@ void jw_double(zq_jw *w, double v)
 		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
-	sep(w);
-	put(w, tmp, (size_t)n);
+	sep_put(w, tmp, (size_t)n);
 }
 
 void jw_bool(zq_jw *w, int v)
 {
-	sep(w);
-	puts_(w, v ? "true" : "false");
+	sep_put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void jw_null(zq_jw *w)
 {
-	sep(w);
-	puts_(w, "null");
+	sep_put(w, "null", 4);
 }
 
 void jw_time(zq_jw *w, int64_t ms)
 {
-	char iso[32];
+	char iso[40];
+	size_t n;
 
 	if (ms == ZQ_TIME_NONE) {
 		jw_null(w);
 		return;
 	}
-	zq_time_format_iso(ms, iso, sizeof(iso));
-	jw_str(w, iso);
+	iso[0] = '"';
+	zq_time_format_iso(ms, iso + 1, sizeof(iso) - 2);
+	n = strlen(iso);
+	iso[n++] = '"';
+	sep_put(w, iso, n);  /* digits, '-', ':', 'T', '.', 'Z': nothing to escape */
 }
 
 void jw_raw(zq_jw *w, const char *json, size_t n)

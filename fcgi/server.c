@@ -96,9 +96,9 @@ static void *worker(void *arg)
 	if (zq_db_connect(db, &err) < 0)
 		zq_warn("worker: %s (will retry on demand)", err.msg);
 	FCGX_InitRequest(&req, s->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	while (!s->stopping) {
+	while (!atomic_load(&s->stopping)) {
 		if (FCGX_Accept_r(&req) < 0) {
-			if (s->stopping)
+			if (atomic_load(&s->stopping))
 				break;
 			if (errno != EINTR) {
 				struct timespec pause = {0, 50 * 1000000L}; /* e.g. EMFILE */
@@ -167,7 +167,7 @@ void zq_server_join(zq_server *s)
 
 void zq_server_stop(zq_server *s)
 {
-	s->stopping = 1;
+	atomic_store(&s->stopping, 1);
 	FCGX_ShutdownPending();
 	if (s->listen_fd >= 0)
 		shutdown(s->listen_fd, SHUT_RDWR);

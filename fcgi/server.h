@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "api.h"
 #include "config.h"
@@ -24,7 +25,7 @@ typedef struct zq_server {
 	const zq_config *cfg;
 	zq_api *api;
 	int listen_fd;
-	volatile sig_atomic_t stopping; /* read by workers between requests */
+	atomic_int stopping;            /* set by zq_server_stop, read by workers */
 	pthread_t *threads;
 	int nthreads;
 } zq_server;

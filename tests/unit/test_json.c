@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -49,6 +50,46 @@ static void writer_nests_and_separates(void **state)
 			    "{\"id\":7,\"name\":\"a\\\"b\\\\c\\n\",\"list\":[1,null,{},[]],\"ok\":true,"
 			    "\"rate\":0.5,\"inf\":null,\"at\":\"2026-01-20T10:00:00.123Z\",\"never\":null,"
 			    "\"maybe\":null,\"raw\":{\"x\":1}}");
+	zq_buf_release(&b);
+}
+
+/* Numbers and times are formatted without printf: the same text as printf
+ * gives, at the edges too; keys that need escaping still get it. */
+static void numbers_times_and_keys_at_the_edges(void **state)
+{
+	static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN};
+	static const int64_t times[] = {0, 1, 999, -1, 951782400000LL /* 2000-02-29 */,
+					253402300799999LL /* 9999-12-31T23:59:59.999 */,
+					-62135596800000LL /* 0001-01-01 */};
+	char want[64], got[64];
+	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_jw w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		zq_buf_reset(&b);
+		jw_init(&w, &b);
+		jw_int(&w, ints[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)ints[i]);
+		assert_string_equal(b.data, want);
+	}
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		zq_civil c;
+		zq_ms_to_civil(times[i], &c);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month,
+			 c.mday, c.hour, c.min, c.sec, c.ms);
+		assert_string_equal(zq_time_format_iso(times[i], got, sizeof(got)), want);
+	}
+	assert_string_equal(zq_time_format_iso(0, got, sizeof(got)), "1970-01-01T00:00:00.000Z");
+	zq_buf_reset(&b);
+	jw_init(&w, &b);
+	jw_obj_begin(&w);
+	jw_kint(&w, "a<\"b", -5);
+	jw_key(&w, "a key longer than the writer's small buffer for keys, with no escapes in it");
+	jw_null(&w);
+	jw_obj_end(&w);
+	assert_string_equal(b.data, "{\"a\\u003c\\\"b\":-5,\"a key longer than the writer's small "
+			    "buffer for keys, with no escapes in it\":null}");
 	zq_buf_release(&b);
 }
 
@@ -223,6 +264,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(writer_nests_and_separates),
+		cmocka_unit_test(numbers_times_and_keys_at_the_edges),
 		cmocka_unit_test(writer_output_parses_back),
 		cmocka_unit_test(invalid_utf8_becomes_replacement),
 		cmocka_unit_test(stored_json_is_made_html_safe),
