@@ -537,15 +537,20 @@ export async function tour(page, p) {
   await visit('create', '#/tasks/new', '#task-form');
   await visit('edit', `#/tasks/${p.task_id}/edit`, '#task-form');
   await visit('history', `#/tasks/${p.task_id}/history`, '#history-table, .empty');
-  // Filter by start day: tomorrow has nothing, today has the run.
-  const localDay = (ms) => { const d = new Date(ms); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; };
+  // Filter by start day: tomorrow has nothing, today has the run. Days are
+  // the browser's (its time zone, not this process's: they differ in date
+  // for part of every day).
+  const localDay = (ms) => page.evaluate((t) => {
+    const d = new Date(t);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }, ms);
   const dates = page.locator('.toolbar input[type=date]');
   const started = Date.parse(await page.getAttribute('#history-table tbody tr time', 'datetime'));
-  await dates.nth(0).fill(localDay(started + 86400000));
+  await dates.nth(0).fill(await localDay(started + 86400000));
   await page.waitForSelector('main .empty');
   out.history_tomorrow = await page.$$eval('#history-table tbody tr', (x) => x.length);
-  await dates.nth(0).fill(localDay(started));
-  await dates.nth(1).fill(localDay(started));
+  await dates.nth(0).fill(await localDay(started));
+  await dates.nth(1).fill(await localDay(started));
   await page.waitForSelector('#history-table');
   out.history_today = await page.$$eval('#history-table tbody tr', (x) => x.length);
   out.history_url = page.url();
