@@ -476,13 +476,12 @@ int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, 
 	return rc;
 }
 
-int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *out,
-			     int *nout, zq_err *err)
+/* Which of ids[0..n) are running on node_id: the rows of sql (an id list
+ * joined to PRIMARY, bound as (ids json, node_id)). */
+static int running_on(zq_db *db, const char *sql, int64_t node_id, const int64_t *ids, int n,
+		      int64_t *out, int *nout, zq_err *err)
 {
-	/* PRIMARY */
-	zq_stmt *st = zq_db_prepare(db,
-		"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
-		"WHERE e.status = 'running' AND e.node_id = ?", err);
+	zq_stmt *st = zq_db_prepare(db, sql, err);
 	char *json;
 	int rc;
 
@@ -496,6 +495,17 @@ int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int
 	zq_stmt_done(st);
 	free(json);
 	return rc;
+}
+
+#define RUNNING_ON_SQL                                                                   \
+	"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id " \
+	"WHERE e.status = 'running' AND e.node_id = ?"
+
+int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *out,
+			     int *nout, zq_err *err)
+{
+	/* PRIMARY */
+	return running_on(db, RUNNING_ON_SQL, node_id, ids, n, out, nout, err);
 }
 
 int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int max, int *n,
@@ -522,22 +532,7 @@ int exec_store_lock_owned(zq_db *db, int64_t node_id, const int64_t *ids, int n,
 			  int *nowned, zq_err *err)
 {
 	/* PRIMARY */
-	zq_stmt *st = zq_db_prepare(db,
-		"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
-		"WHERE e.status = 'running' AND e.node_id = ? FOR UPDATE", err);
-	char *json;
-	int rc;
-
-	*nowned = 0;
-	if (!st)
-		return err->code;
-	json = ids_json(ids, n);
-	zq_stmt_bind_str(st, 0, json);
-	zq_stmt_bind_i64(st, 1, node_id);
-	rc = fetch_ids(st, owned, n, nowned, err);
-	zq_stmt_done(st);
-	free(json);
-	return rc;
+	return running_on(db, RUNNING_ON_SQL " FOR UPDATE", node_id, ids, n, owned, nowned, err);
 }
 
 int exec_store_finish(zq_db *db, const exec_final *rows, int n, zq_err *err)
