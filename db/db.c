@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "log.h"
 #include "mem.h"
 #include "timeutil.h"
@@ -931,6 +932,49 @@ int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq
 		*affected = rc == 0 ? zq_stmt_affected(st) : 0;
 	zq_stmt_done(st);
 	return rc;
+}
+
+char *zq_db_ids_json(const int64_t *ids, int n)
+{
+	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+
+	zq_buf_putc(&b, '[');
+	for (int i = 0; i < n; i++)
+		zq_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+	zq_buf_putc(&b, ']');
+	return zq_buf_detach(&b, NULL);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int zq_db_ids_sort_unique(int64_t *ids, int n)
+{
+	int k = 0;
+
+	if (n <= 0)
+		return 0;
+	qsort(ids, (size_t)n, sizeof(int64_t), cmp_i64);
+	for (int i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	return k;
+}
+
+int zq_stmt_fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err)
+{
+	int rc;
+
+	*n = 0;
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		return rc;
+	while (*n < max && (rc = zq_stmt_fetch(st)) > 0)
+		ids[(*n)++] = zq_stmt_i64(st, 0);
+	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 }
 
 const char *zq_db_server_info(zq_db *db)

@@ -108,6 +108,22 @@ int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_
  * delete by id" shape. *affected (may be NULL) gets the affected row count. */
 int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err);
 
+/* A list of ids bound as one JSON parameter: "... FROM " ZQ_DB_IDS_TABLE
+ * " STRAIGHT_JOIN t ON t.id = j.id" probes t from the list, whatever its
+ * length, as one cached statement. zq_db_ids_json renders the parameter
+ * (the caller frees it). */
+#define ZQ_DB_IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j"
+char *zq_db_ids_json(const int64_t *ids, int n);
+
+/* Sort ids ascending and drop duplicates (the order that keeps
+ * transactions locking the same rows from deadlocking); returns the new
+ * count. */
+int zq_db_ids_sort_unique(int64_t *ids, int n);
+
+/* Execute st, whose result is one BIGINT column, into ids (at most max);
+ * *n receives how many. */
+int zq_stmt_fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err);
+
 /* Server identity: "10.11.6-MariaDB..." and numeric version (101106). */
 const char *zq_db_server_info(zq_db *db);
 unsigned long zq_db_server_version(zq_db *db);

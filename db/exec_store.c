@@ -20,7 +20,6 @@
 /* JSON_TABLE over an array of ids: [1, 2, 3]. Joins put it first with
  * STRAIGHT_JOIN: the optimizer cannot see how few rows it has and would
  * otherwise scan a small table and probe the JSON (EXPLAIN showed it). */
-#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j"
 
 static const char *const step_status_names[] = {"running", "completed", "failed"};
 
@@ -81,15 +80,6 @@ static char *render(cJSON *arr)
 	return s;
 }
 
-static char *ids_json(const int64_t *ids, int n)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)ids[i]));
-	return render(arr);
-}
-
 /* Run a statement whose only parameter is a JSON batch. */
 static int exec_batch(zq_db *db, const char *sql, char *json, zq_err *err)
 {
@@ -105,19 +95,6 @@ static int exec_batch(zq_db *db, const char *sql, char *json, zq_err *err)
 	zq_stmt_done(st);
 	free(json);
 	return rc;
-}
-
-/* Run a statement returning one BIGINT column into ids (at most max). */
-static int fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err)
-{
-	int rc;
-
-	*n = 0;
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		return rc;
-	while (*n < max && (rc = zq_stmt_fetch(st)) > 0)
-		ids[(*n)++] = zq_stmt_i64(st, 0);
-	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 }
 
 static void copy_col(zq_stmt *st, int col, char *dst, size_t n)
@@ -193,10 +170,10 @@ int exec_store_count_active(zq_db *db, int64_t now_ms, exec_due_task *tasks, int
 		ids[i] = tasks[i].id;
 		tasks[i].active = 0;
 	}
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	free(ids);
 	if (!(st = zq_db_prepare(db,
-		"SELECT e.task_id, COUNT(*) FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e "
+		"SELECT e.task_id, COUNT(*) FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
 		"FORCE INDEX (ix_exec_task_status) "
 		"ON e.task_id = j.id AND e.status IN ('pending', 'running') "
 		"WHERE e.status = 'running' OR e.not_before <= ? GROUP BY e.task_id", err))) {
@@ -310,7 +287,7 @@ int exec_store_mark_running(zq_db *db, const int64_t *ids, int n, int64_t node_i
 {
 	/* PRIMARY */
 	zq_stmt *st = zq_db_prepare(db,
-		"UPDATE " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
 		"SET e.status = 'running', e.node_id = ?, e.start_time = ?, "
 		"e.heartbeat_at = UTC_TIMESTAMP(3) WHERE e.status = 'pending'", err);
 	char *json;
@@ -318,7 +295,7 @@ int exec_store_mark_running(zq_db *db, const int64_t *ids, int n, int64_t node_i
 
 	if (!st)
 		return err->code;
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	zq_stmt_bind_i64(st, 1, node_id);
 	zq_stmt_bind_time(st, 2, start_ms);
@@ -370,7 +347,7 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 		"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "
 		"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "
 		"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, "
-		"t.max_retries, t.retry_interval FROM " IDS_TABLE " "
+		"t.max_retries, t.retry_interval FROM " ZQ_DB_IDS_TABLE " "
 		"STRAIGHT_JOIN task_executions e ON e.id = j.id "
 		"STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", err);
 	char *json;
@@ -379,7 +356,7 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 	*got = 0;
 	if (!st)
 		return err->code;
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
@@ -462,11 +439,11 @@ int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, 
 	if (n == 0)
 		return 0;
 	if (!(st = zq_db_prepare(db,
-		"UPDATE " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
+		"UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id "
 		"SET e.heartbeat_at = UTC_TIMESTAMP(3) WHERE e.node_id = ? AND e.status = 'running'",
 		err)))
 		return err->code;
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	zq_stmt_bind_i64(st, 1, node_id);
 	if ((rc = zq_stmt_exec(st, err)) == 0)
@@ -488,17 +465,17 @@ static int running_on(zq_db *db, const char *sql, int64_t node_id, const int64_t
 	*nout = 0;
 	if (!st)
 		return err->code;
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	zq_stmt_bind_i64(st, 1, node_id);
-	rc = fetch_ids(st, out, n, nout, err);
+	rc = zq_stmt_fetch_ids(st, out, n, nout, err);
 	zq_stmt_done(st);
 	free(json);
 	return rc;
 }
 
 #define RUNNING_ON_SQL                                                                   \
-	"SELECT e.id FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id " \
+	"SELECT e.id FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e ON e.id = j.id " \
 	"WHERE e.status = 'running' AND e.node_id = ?"
 
 int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *out,
@@ -521,7 +498,7 @@ int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int m
 	if (!st)
 		return err->code;
 	zq_stmt_bind_i64(st, 0, node_id);
-	rc = fetch_ids(st, ids, max, n, err);
+	rc = zq_stmt_fetch_ids(st, ids, max, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -640,7 +617,7 @@ int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq
 		return err->code;
 	zq_stmt_bind_i64(st, 0, lease_s);
 	zq_stmt_bind_i64(st, 1, limit);
-	rc = fetch_ids(st, ids, limit, n, err);
+	rc = zq_stmt_fetch_ids(st, ids, limit, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -657,7 +634,7 @@ int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_
 	if (!st)
 		return err->code;
 	zq_stmt_bind_i64(st, 0, limit);
-	rc = fetch_ids(st, ids, limit, n, err);
+	rc = zq_stmt_fetch_ids(st, ids, limit, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -718,6 +695,6 @@ int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err)
 	/* PRIMARY, probed from the id list */
 	if (n == 0)
 		return 0;
-	return exec_batch(db, "DELETE e FROM " IDS_TABLE " STRAIGHT_JOIN task_executions e "
-			  "ON e.id = j.id", ids_json(ids, n), err);
+	return exec_batch(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
+			  "ON e.id = j.id", zq_db_ids_json(ids, n), err);
 }

@@ -23,10 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "mem.h"
 
-#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j"
 
 void run_state_ids_init(run_state_ids *s)
 {
@@ -55,31 +53,6 @@ void run_state_ids_add(run_state_ids *s, int64_t task_id)
 	s->ids[s->n++] = task_id;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sort, drop duplicates, render as a JSON array (the caller frees it). */
-static char *sorted_json(run_state_ids *s)
-{
-	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-	int k = 0;
-
-	qsort(s->ids, (size_t)s->n, sizeof(int64_t), cmp_i64);
-	for (int i = 0; i < s->n; i++)
-		if (k == 0 || s->ids[k - 1] != s->ids[i])
-			s->ids[k++] = s->ids[i];
-	s->n = k;
-	zq_buf_putc(&b, '[');
-	for (int i = 0; i < s->n; i++)
-		zq_buf_printf(&b, "%s%lld", i ? "," : "", (long long)s->ids[i]);
-	zq_buf_putc(&b, ']');
-	return zq_buf_detach(&b, NULL);
-}
-
 static int exec_json(zq_db *db, const char *sql, const char *json, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db, sql, err);
@@ -100,7 +73,7 @@ static int exec_json(zq_db *db, const char *sql, const char *json, zq_err *err)
 static int lock_rows(zq_db *db, const char *json, zq_err *err)
 {
 	return exec_json(db,
-		"INSERT IGNORE INTO task_run_state (task_id) SELECT j.id FROM " IDS_TABLE " "
+		"INSERT IGNORE INTO task_run_state (task_id) SELECT j.id FROM " ZQ_DB_IDS_TABLE " "
 		"ORDER BY j.id ON DUPLICATE KEY UPDATE task_id = task_id", json, err);
 }
 
@@ -134,7 +107,7 @@ static int recompute_rows(zq_db *db, const char *json, zq_err *err)
 		"(SELECT f.status FROM task_executions f WHERE f.id = GREATEST(" NEWEST("success") ", "
 		NEWEST("failed") ", " NEWEST("completed") ", " NEWEST("terminated") ")), "
 		COUNT_OF("pending") " + " COUNT_OF("running") ", UTC_TIMESTAMP(3) "
-		"FROM " IDS_TABLE " STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
+		"FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
 		"LEFT JOIN task_executions le ON le.id = (SELECT e.id FROM task_executions e "
 		"FORCE INDEX (ix_exec_task_id) WHERE e.task_id = j.id ORDER BY e.id DESC LIMIT 1) "
 		"ON DUPLICATE KEY UPDATE latest_execution_id = VALUES(latest_execution_id), "
@@ -150,7 +123,8 @@ int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err)
 
 	if (s->n == 0)
 		return 0;
-	json = sorted_json(s);
+	s->n = zq_db_ids_sort_unique(s->ids, s->n);
+	json = zq_db_ids_json(s->ids, s->n);
 	if ((rc = lock_rows(db, json, err)) == 0)
 		rc = recompute_rows(db, json, err);
 	free(json);

@@ -8,24 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
 
-#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j"
 #define ANCESTORS_MAX 64
-
-static char *ids_json(const int64_t *ids, int n)
-{
-	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-
-	zq_buf_putc(&b, '[');
-	for (int i = 0; i < n; i++)
-		zq_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
-	zq_buf_putc(&b, ']');
-	return zq_buf_detach(&b, NULL);
-}
 
 static char *dup_col(zq_stmt *st, int col)
 {
@@ -37,19 +24,6 @@ static char *dup_col(zq_stmt *st, int col)
 static int fetch_failed(int rc, zq_err *err)
 {
 	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-}
-
-/* Run a prepared statement returning one BIGINT column into ids. */
-static int fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err)
-{
-	int rc;
-
-	*n = 0;
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		return rc;
-	while (*n < max && (rc = zq_stmt_fetch(st)) > 0)
-		ids[(*n)++] = zq_stmt_i64(st, 0);
-	return fetch_failed(rc, err);
 }
 
 void wf_store_run_release(wf_store_run *r)
@@ -122,7 +96,7 @@ int wf_store_tasks(zq_db *db, const int64_t *ids, int n, wf_store_task **out, in
 {
 	/* PRIMARY of scheduled_tasks, probed from the (small) id list */
 	zq_stmt *st = zq_db_prepare(db,
-		"SELECT t.id, t.task_type, t.enabled, t.name FROM " IDS_TABLE " "
+		"SELECT t.id, t.task_type, t.enabled, t.name FROM " ZQ_DB_IDS_TABLE " "
 		"STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id", err);
 	char *json;
 	int rc;
@@ -131,7 +105,7 @@ int wf_store_tasks(zq_db *db, const int64_t *ids, int n, wf_store_task **out, in
 	*got = 0;
 	if (!st)
 		return err->code;
-	json = ids_json(ids, n);
+	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
@@ -207,7 +181,7 @@ int wf_store_lock_due(zq_db *db, int64_t now_ms, int limit, int64_t *ids, int *n
 		return err->code;
 	zq_stmt_bind_time(st, 0, now_ms);
 	zq_stmt_bind_i64(st, 1, limit);
-	rc = fetch_ids(st, ids, limit, n, err);
+	rc = zq_stmt_fetch_ids(st, ids, limit, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -228,7 +202,7 @@ int wf_store_lock_cancelled(zq_db *db, int64_t now_ms, int limit, int64_t *ids, 
 		return err->code;
 	zq_stmt_bind_time(st, 0, now_ms);
 	zq_stmt_bind_i64(st, 1, limit);
-	rc = fetch_ids(st, ids, limit, n, err);
+	rc = zq_stmt_fetch_ids(st, ids, limit, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -422,13 +396,6 @@ int wf_store_set_check(zq_db *db, int64_t exec_id, int64_t check_ms, zq_err *err
 	return rc;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 int wf_store_queue(zq_db *db, const int64_t *ids, int n, int64_t now_ms, int *queued, zq_err *err)
 {
 	/* PRIMARY, probed from the id list in id order (daemons queueing the
@@ -443,13 +410,12 @@ int wf_store_queue(zq_db *db, const int64_t *ids, int n, int64_t now_ms, int *qu
 	if (n == 0)
 		return 0;
 	if (!(st = zq_db_prepare(db,
-		"UPDATE " IDS_TABLE " STRAIGHT_JOIN workflow_runs w ON w.execution_id = j.id "
+		"UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN workflow_runs w ON w.execution_id = j.id "
 		"SET w.check_at = ? WHERE w.check_at > ?", err)))
 		return err->code;
 	sorted = zq_calloc((size_t)n, sizeof(int64_t));
 	memcpy(sorted, ids, (size_t)n * sizeof(int64_t));
-	qsort(sorted, (size_t)n, sizeof(int64_t), cmp_i64);
-	json = ids_json(sorted, n);
+	json = zq_db_ids_json(sorted, zq_db_ids_sort_unique(sorted, n));
 	zq_stmt_bind_str(st, 0, json);
 	zq_stmt_bind_time(st, 1, now_ms);
 	zq_stmt_bind_time(st, 2, now_ms);
