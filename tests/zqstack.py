@@ -114,7 +114,9 @@ class Stack:
 
     # ----- environment ---------------------------------------------------------
     def env(self, name="proc"):
-        env = dict(os.environ)
+        # The daemons read ZQ_* variables over their config file: none of the
+        # caller's may reach them (an exported ZQ_DB_PORT would move the stack).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZQ_")}
         supp = os.path.join(SRC, "tests", "lsan.supp")
         env["ASAN_OPTIONS"] = (f"detect_leaks=1:abort_on_error=0:"
                                f"log_path={self.san_dir}/{name}")

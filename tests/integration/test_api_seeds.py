@@ -12,7 +12,10 @@ import requests
 
 from zqstack import SRC, Stack, wait_for
 
-SEEDS = os.environ.get("ZQ_SEEDS_DIR", "/work/shared/seeds")
+# The product brief lives in shared/ beside the checkout (CI lays a copy there).
+SEEDS = os.environ.get("ZQ_SEEDS_DIR") or next(
+    (d for d in (os.path.join(os.path.dirname(SRC), "shared", "seeds"), "/work/shared/seeds")
+     if os.path.isdir(d)), "/work/shared/seeds")
 
 
 def snippets(prefix):

@@ -13,7 +13,31 @@
 #include "config.h"
 #include "log.h"
 
+extern char **environ;
+
 static char path[64];
+
+/* Every test starts from an environment without ZQ_* variables: the loader
+ * applies them over the file, and the caller's (say an exported ZQ_DB_PORT
+ * meant for ./zq up) must not change what these tests expect. */
+static int clear_zq_env(void **state)
+{
+	char name[128];
+
+	(void)state;
+	for (size_t i = 0; environ[i];) {
+		const char *eq = strchr(environ[i], '=');
+		size_t n = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		if (strncmp(environ[i], "ZQ_", 3) == 0 && n < sizeof(name)) {
+			memcpy(name, environ[i], n);
+			name[n] = '\0';
+			unsetenv(name);   /* environ shifts down: look at i again */
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
 
 static const char *write_conf(const char *text)
 {
@@ -157,12 +181,12 @@ static void overlong_string_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_without_file),
-		cmocka_unit_test(good_file_with_sections_quotes_comments),
-		cmocka_unit_test(env_overrides_file),
-		cmocka_unit_test(bad_lines_are_reported_precisely),
-		cmocka_unit_test(missing_file),
-		cmocka_unit_test(overlong_string_rejected),
+		cmocka_unit_test_setup(defaults_without_file, clear_zq_env),
+		cmocka_unit_test_setup(good_file_with_sections_quotes_comments, clear_zq_env),
+		cmocka_unit_test_setup(env_overrides_file, clear_zq_env),
+		cmocka_unit_test_setup(bad_lines_are_reported_precisely, clear_zq_env),
+		cmocka_unit_test_setup(missing_file, clear_zq_env),
+		cmocka_unit_test_setup(overlong_string_rejected, clear_zq_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
