@@ -38,4 +38,13 @@ void run_state_ids_add(run_state_ids *s, int64_t task_id);
  * deadlock, retry the transaction). */
 int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err);
 
+/* Find the tasks whose stored state may disagree with their executions (no
+ * row or another newest execution than the stored one, or an active count
+ * above zero: a run it counts may have ended) and refresh them, in short
+ * transactions of its own. For a daemon starting after an upgrade: binaries
+ * of the release before task_run_state kept writing executions, without
+ * refreshing, until they were restarted. *refreshed (may be NULL) gets how
+ * many tasks were refreshed. 0 or a ZQ_E* code. */
+int run_state_store_reconcile(zq_db *db, int *refreshed, zq_err *err);
+
 #endif

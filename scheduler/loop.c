@@ -780,13 +780,22 @@ static int start_node(loop *L, zq_err *err)
 {
 	char host[256] = "localhost", name[320];
 	const zq_config *c = L->cfg;
-	int rc;
+	int rc, refreshed = 0;
+	int64_t t0;
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(name, sizeof(name), "%s:%d", host, (int)getpid());
+
 	if ((rc = zq_db_connect_wait(L->db, c->db_startup_wait, err)) < 0 ||
 	    (rc = zq_check_server(L->db, err)) < 0 || (rc = zq_check_schema(L->db, err)) < 0)
 		return rc;
+	/* After an upgrade the previous release's daemons may have written
+	 * executions without refreshing task_run_state (README "Upgrades"). */
+	t0 = zq_mono_ms();
+	if ((rc = run_state_store_reconcile(L->db, &refreshed, err)) < 0)
+		return rc;
+	zq_info("run state: %d task%s refreshed at start in %lld ms", refreshed,
+		refreshed == 1 ? "" : "s", (long long)(zq_mono_ms() - t0));
 	return node_store_register(L->db, c->sched_node_name[0] ? c->sched_node_name : name, host,
 				   (int)getpid(), ZQ_VERSION, L->threads, &L->node_id, err);
 }

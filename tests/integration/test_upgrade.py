@@ -1,0 +1,136 @@
+"""An upgrade as an operator does it (README "Upgrades"): the previous release's
+zq-api and zq-scheduler keep running while this release's `zq-db migrate`
+changes the schema under them, then they are restarted on the new binaries.
+Nothing is lost or doubled, the old binaries refuse the newer schema when they
+restart, and the derived state the old ones could not maintain (task_run_state)
+is right once the new scheduler has started.
+
+The previous release is built from this repository's history (git archive of
+PREVIOUS into build/upgrade/), once per machine."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from run_state import DIFF_SQL
+from zqstack import SRC, Stack, wait_for
+
+# The release before this one: the last commit whose schema was version 30
+# (before migration 040_task_run_state). Move it forward when a release ships
+# a schema change: it is always the newest release whose schema differs.
+PREVIOUS = "39479b77d5a0d3d81a8842b2940e3b2fa21aa752"
+PREVIOUS_SCHEMA = 30
+
+
+def build_previous():
+    root = os.path.join(SRC, "build", "upgrade")
+    src, out = os.path.join(root, "src-" + PREVIOUS[:12]), os.path.join(root, PREVIOUS[:12])
+    if all(os.access(os.path.join(out, b), os.X_OK) for b in ("zq-api", "zq-scheduler", "zq-db")):
+        return out
+    if subprocess.run(["git", "-C", SRC, "cat-file", "-e", PREVIOUS + "^{commit}"],
+                      capture_output=True).returncode != 0:
+        pytest.skip(f"previous release {PREVIOUS[:12]} is not in this checkout's history")
+    os.makedirs(src, exist_ok=True)
+    archive = subprocess.run(["git", "-C", SRC, "archive", "--format=tar", PREVIOUS],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+    subprocess.run(["cmake", "-S", src, "-B", out, "-DCMAKE_BUILD_TYPE=Release", "-DZQ_TESTS=OFF"],
+                   capture_output=True, check=True)
+    r = subprocess.run(["cmake", "--build", out, "-j", str(os.cpu_count() or 2), "--target",
+                        "zq-api", "zq-scheduler", "zq-db"], capture_output=True, text=True)
+    assert r.returncode == 0, "building the previous release failed:\n" + r.stdout[-3000:] + r.stderr[-3000:]
+    return out
+
+
+def executions(s, task_id):
+    return int(s.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE task_id = {task_id}"))
+
+
+def test_upgrade_under_running_previous_release():
+    old = build_previous()
+    new = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "test")
+    s = Stack(build_dir=old)
+    s.start()
+    try:
+        assert int(s.sql_value("SELECT MAX(version) FROM schema_migrations")) == PREVIOUS_SCHEMA
+        admin = s.session("admin")
+        api = s.api_url + "/scheduler/tasks"
+
+        def create(body):
+            r = admin.post(api, json=body, timeout=10)
+            assert r.status_code == 201, r.text
+            return r.json()["id"]
+
+        ticker = create({"name": "up-ticker", "task_type": "example_task", "interval_seconds": 1,
+                         "config": {"duration_seconds": 0, "success_rate": 1}})
+        long_run = create({"name": "up-long", "task_type": "manual_task",
+                           "config": {"command": "sleep 6; echo done"}})
+        wait_for(lambda: executions(s, ticker) >= 3, timeout=30, what="old scheduler firing")
+        r = admin.post(f"{api}/{long_run}/trigger", timeout=10)
+        assert r.status_code == 200, r.text
+        long_exec = r.json()["execution_id"]
+        wait_for(lambda: s.sql_value(f"SELECT status FROM task_executions WHERE id = {long_exec}")
+                 == "running", timeout=20, what="the long run to start")
+
+        # this release's zq-db migrates while the old daemons work
+        s.build = new
+        rc, out, err = s.zq_db("migrate")
+        assert "migration" in out and "applied" in out, out + err
+        assert int(s.sql_value("SELECT MAX(version) FROM schema_migrations")) > PREVIOUS_SCHEMA
+
+        # the old daemons go on: the scheduler fires, the API reads and triggers
+        before = executions(s, ticker)
+        wait_for(lambda: executions(s, ticker) >= before + 2, timeout=20,
+                 what="the old scheduler firing on the migrated schema")
+        assert admin.get(api, timeout=10).status_code == 200
+        assert admin.get(f"{api}/{ticker}", timeout=10).status_code == 200
+        r = admin.post(f"{api}/{long_run}/trigger", timeout=10)
+        assert r.status_code == 200, r.text
+        queued = r.json()["execution_id"]
+        # ...but, not knowing task_run_state, they leave it behind
+        assert int(s.sql_value(DIFF_SQL)) > 0
+
+        # an old binary started now refuses the newer schema, and says why
+        r = subprocess.run([os.path.join(old, "zq-scheduler"), "--config", s.config],
+                           capture_output=True, text=True, timeout=60, env=s.env("old-restart"))
+        assert r.returncode != 0
+        assert "newer than this binary" in r.stderr and "upgrade" in r.stderr, r.stderr
+
+        # restart on the new binaries: scheduler first, then the API
+        assert s.schedulers[0].stop(timeout=60) == 0
+        s.schedulers = []
+        s.start_scheduler()
+        s.api.stop(timeout=30)
+        s.start_api()
+        wait_for(lambda: s.health_status() == 200, timeout=30, what="new zq-api healthy")
+
+        # the new scheduler set the derived state right when it started
+        wait_for(lambda: int(s.sql_value(DIFF_SQL)) == 0, timeout=20,
+                 what="task_run_state to agree with task_executions")
+        log = open(os.path.join(s.log_dir, "zq-scheduler-0.log"), errors="replace").read()
+        assert "run state:" in log and "refreshed at start" in log
+
+        # nothing lost: the run that spanned the switch and the queued one both end well
+        for eid in (long_exec, queued):
+            wait_for(lambda: s.sql_value(f"SELECT status FROM task_executions WHERE id = {eid}")
+                     in ("success", "failed", "terminated"), timeout=60, what=f"execution {eid}")
+        assert s.sql_value(f"SELECT status FROM task_executions WHERE id = {long_exec}") == "success"
+        assert s.sql_value(f"SELECT status FROM task_executions WHERE id = {queued}") == "success"
+        # ...and nothing doubled: one execution per scheduled slot of the ticker
+        assert s.sql("SELECT fire_key, COUNT(*) FROM task_executions WHERE task_id = "
+                     f"{ticker} AND fire_key IS NOT NULL GROUP BY fire_key HAVING COUNT(*) > 1") == []
+        after = executions(s, ticker)
+        wait_for(lambda: executions(s, ticker) >= after + 2, timeout=20,
+                 what="the new scheduler firing")
+
+        # the API shows the state the executions say
+        task = admin.get(f"{api}/{long_run}", timeout=10).json()
+        assert task["schedule_status"] == "success", task
+        time.sleep(0.5)
+        assert int(s.sql_value(DIFF_SQL)) == 0
+    finally:
+        s.stop()
+        reports = s.sanitizer_reports()
+        s.cleanup()
+    assert reports == [], "\n".join(reports)
