@@ -134,3 +134,23 @@ def test_upgrade_under_running_previous_release():
         reports = s.sanitizer_reports()
         s.cleanup()
     assert reports == [], "\n".join(reports)
+
+
+def test_migrations_since_the_previous_release_are_additive():
+    """A migration the previous release's running daemons live through may add
+    tables, columns with defaults and indexes; dropping or renaming waits for
+    the release after (README "Upgrades")."""
+    import re
+    mdir = os.path.join(SRC, "db", "migrations")
+    bad = []
+    for name in sorted(os.listdir(mdir)):
+        m = re.match(r"(\d+)_.*\.sql$", name)
+        if not m or int(m.group(1)) <= PREVIOUS_SCHEMA:
+            continue
+        sql = re.sub(r"--[^\n]*", "", open(os.path.join(mdir, name), encoding="utf-8").read())
+        for rx in (r"\bDROP\s+(TABLE|COLUMN|VIEW|INDEX|KEY)\b", r"\bRENAME\b",
+                   r"\b(CHANGE|MODIFY)\s+(COLUMN\s+)?\w+", r"\bTRUNCATE\b",
+                   r"\bADD\s+(COLUMN\s+)?\w+\s+[^,;]*\bNOT\s+NULL\b(?![^,;]*\bDEFAULT\b)"):
+            for hit in re.finditer(rx, sql, re.I):
+                bad.append(f"{name}: {hit.group(0)}")
+    assert bad == []
