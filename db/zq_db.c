@@ -1,7 +1,8 @@
-/* zq_db.c - zq-db, the admin CLI: migrate, seed, users, tokens.
+/* zq_db.c - zq-db, the admin CLI: migrate, seed, users, tokens, doctor.
  *
  * Exit status: 0 done, 1 the operation failed, 2 usage or configuration
- * error (including a database that rejects the configured credentials). */
+ * error (including a database that rejects the configured credentials).
+ * doctor: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "doctor.h"
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
@@ -28,7 +30,9 @@ static const char usage[] =
 	"                                  password from stdin, or generated and printed once\n"
 	"  user passwd NAME                same password rules; ends the user's sessions\n"
 	"  token create NAME --role R [--expires-days N]\n"
-	"                                  long-lived API token, printed once\n";
+	"                                  long-lived API token, printed once\n"
+	"  doctor [--json]                 check configuration, database, grants, clock,\n"
+	"                                  scheduler nodes and overdue work\n";
 
 struct cli {
 	zq_config cfg;
@@ -56,11 +60,12 @@ static int open_db(struct cli *c, zq_err *err)
 	return zq_db_connect_wait(c->db, c->cfg.db_startup_wait, err);
 }
 
-static int cmd_migrate(struct cli *c)
+static int cmd_migrate(struct cli *c, int argc, char **argv)
 {
 	zq_err err = ZQ_ERR_INIT;
 	int applied = 0;
 
+	(void)argc, (void)argv;
 	if (open_db(c, &err) < 0)
 		return fail("connect", &err);
 	if (zq_check_server(c->db, &err) < 0)
@@ -72,12 +77,13 @@ static int cmd_migrate(struct cli *c)
 	return 0;
 }
 
-static int cmd_status(struct cli *c)
+static int cmd_status(struct cli *c, int argc, char **argv)
 {
 	zq_err err = ZQ_ERR_INIT;
 	int version = 0;
 	int64_t tasks = 0;
 
+	(void)argc, (void)argv;
 	if (open_db(c, &err) < 0)
 		return fail("connect", &err);
 	if (zq_schema_version(c->db, &version, &err) < 0)
@@ -242,8 +248,48 @@ static int cmd_token(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_doctor(struct cli *c, int argc, char **argv)
+{
+	unsigned flags = 0;
+	int failed = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			flags |= DOCTOR_JSON;
+		else
+			return die_usage("doctor: unknown option");
+	}
+	if (doctor_run(&c->cfg, flags, stdout, &failed) < 0) {
+		fprintf(stderr, "zq-db: doctor: cannot write the report\n");
+		return 1;
+	}
+	return failed ? 1 : 0;
+}
+
+/* argv[0] of what each command receives is its own name. */
+static const struct command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+} commands[] = {
+	{"migrate", cmd_migrate},
+	{"status", cmd_status},
+	{"seed", cmd_seed},
+	{"user", cmd_user},
+	{"token", cmd_token},
+	{"doctor", cmd_doctor},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
 	struct cli c;
 	int rc;
 
@@ -252,23 +298,14 @@ int main(int argc, char **argv)
 	zq_log_init("zq-db", c.cfg.log_level);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return die_usage(NULL);
+	if (!(cmd = find_command(argv[1])))
+		return die_usage("unknown command");
 	if (zq_secret_init() < 0) {
 		fprintf(stderr, "zq-db: libsodium failed to initialise\n");
 		return 1;
 	}
 	zq_db_library_init();
-	if (strcmp(argv[1], "migrate") == 0)
-		rc = cmd_migrate(&c);
-	else if (strcmp(argv[1], "status") == 0)
-		rc = cmd_status(&c);
-	else if (strcmp(argv[1], "seed") == 0)
-		rc = cmd_seed(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "user") == 0)
-		rc = cmd_user(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "token") == 0)
-		rc = cmd_token(&c, argc - 1, argv + 1);
-	else
-		rc = die_usage("unknown command");
+	rc = cmd->run(&c, argc - 1, argv + 1);
 	zq_db_free(c.db);
 	zq_db_library_end();
 	return rc;
