@@ -745,3 +745,177 @@ export async function once_and_manual(page, p) {
   out.once_edit_kind = await page.$eval('input[type=radio][value=once]', (r) => r.checked);
   return out;
 }
+
+// ---- task parameters: declared in the form, given in the trigger dialog -----------------------
+async function logout(page) {
+  await page.click('[data-testid=logout]');
+  await page.waitForSelector('#login-username');
+}
+
+const prow = (i) => `#params-editor .param-row[data-prow="${i}"]`;
+const pfield = (i, f) => `${prow(i)} [data-pfield=${f}]`;
+const fieldError = async (page, i, f) => page.$eval(pfield(i, f),
+  (el) => { const e = el.closest('.field').querySelector('.field-error'); return e && !e.hidden ? e.textContent.trim() : ''; })
+  .catch(() => '');
+
+export async function task_params(page, p) {
+  const out = {};
+  // ---- an admin declares the parameters with the editor -----------------------------------
+  await loginAs(page, p);
+  await page.goto(`${p.base}/#/tasks/new`);
+  await page.waitForSelector('#task-form');
+  await page.fill('input[name=name]', p.name);
+  await page.selectOption('select[name=task_type]', 'manual_task');
+  await page.waitForSelector('#params-editor');
+  await page.fill('textarea[name=config]', JSON.stringify({ command: p.command, work_dir: '/tmp', env: { API_SECRET: p.secret } }, null, 2));
+  out.rows_before = await page.$$eval('#params-editor .param-row', (x) => x.length);
+
+  await page.click('#param-add');
+  await page.fill(pfield(0, 'name'), 'Bad-Name');
+  await page.press(pfield(0, 'name'), 'Tab');
+  out.bad_name_error = await until(() => fieldError(page, 0, 'name'), { what: 'name error' });
+  await page.fill(pfield(0, 'name'), 'ts_code');
+  await page.fill(pfield(0, 'description'), 'Stock code, e.g. 000001.SZ');
+  await page.fill(pfield(0, 'pattern'), '^[0-9]{6}\\.(SZ|SH)$');
+  out.name_error_after_fix = await fieldError(page, 0, 'name');
+
+  await page.click('#param-add');
+  await page.fill(pfield(1, 'name'), 'start_date');
+  await page.selectOption(pfield(1, 'type'), 'date');
+  await page.waitForSelector(`${pfield(1, 'default')}[type=date]`);
+  await page.fill(pfield(1, 'description'), 'First trading day');
+
+  await page.click('#param-add');
+  await page.fill(pfield(2, 'name'), 'full');
+  await page.selectOption(pfield(2, 'type'), 'bool');
+  await page.selectOption(pfield(2, 'default'), 'false');
+  out.full_required = await page.isChecked(pfield(2, 'required'));
+
+  // A POSIX class the browser does not check: the API does, on trigger.
+  await page.click('#param-add');
+  await page.fill(pfield(3, 'name'), 'note');
+  await page.fill(pfield(3, 'pattern'), '^[[:alpha:]]*$');
+  await page.fill(pfield(3, 'default'), 'ok');
+
+  // An enum with a default outside its values: the editor says so on submit.
+  await page.click('#param-add');
+  await page.fill(pfield(4, 'name'), 'mode');
+  await page.selectOption(pfield(4, 'type'), 'enum');
+  await page.fill(pfield(4, 'values'), 'fast, slow');
+  await page.press(pfield(4, 'values'), 'Tab');
+  out.enum_default_choices = await page.$$eval(`${pfield(4, 'default')} option`, (o) => o.map((x) => x.value));
+  await page.fill(pfield(4, 'values'), 'fast, fast');
+  await page.click('#task-submit');
+  await page.waitForSelector('#form-errors:not([hidden])');
+  out.enum_error = await fieldError(page, 4, 'values');
+  out.summary = (await page.textContent('#form-errors')).trim();
+  out.url_after_bad_submit = page.url();
+  await page.click(`${prow(4)} [data-action=remove-param]`);
+
+  out.config_from_editor = JSON.parse(await page.inputValue('textarea[name=config]'));
+  // ... and the other way: the JSON edited by hand shows in the editor.
+  out.param_order = Object.keys(out.config_from_editor.params || {});
+  const cfg = JSON.parse(JSON.stringify(out.config_from_editor));
+  cfg.params.full.description = 'Reload everything';
+  await page.fill('textarea[name=config]', JSON.stringify(cfg, null, 2));
+  out.editor_from_json = await page.inputValue(pfield(2, 'description'));
+  await shot(page, 'form-params-editor');
+
+  // The API's 400 for a declaration lands at that field (POSIX has no (?:...)).
+  await page.fill(pfield(0, 'pattern'), '(?:x)');
+  await page.click('#task-submit');
+  out.api_pattern_error = await until(() => fieldError(page, 0, 'pattern'), { timeout: 15000, what: 'API pattern error' });
+  out.api_summary = (await page.textContent('#form-errors')).trim();
+  await page.fill(pfield(0, 'pattern'), '^[0-9]{6}\\.(SZ|SH)$');
+  await page.click('#task-submit');
+  await page.waitForSelector('#tasks-table, .empty');
+  let row = await showRow(page, p, p.name);
+  out.admin_actions = await row.locator('[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action));
+  // The edit form reads the declarations back into the editor.
+  await row.locator('[data-action=edit]').click();
+  await page.waitForSelector('#task-form');
+  await until(async () => (await page.$$('#params-editor .param-row')).length === 4, { what: 'params in the edit form' });
+  out.edit_names = await page.$$eval('#params-editor [data-pfield=name]', (x) => x.map((i) => i.value));
+  out.edit_types = await page.$$eval('#params-editor [data-pfield=type]', (x) => x.map((i) => i.value));
+  out.edit_env = JSON.parse(await page.inputValue('textarea[name=config]')).env;
+  await logout(page);
+
+  // ---- an operator triggers it with values ------------------------------------------------
+  await loginAs(page, p, 'operator');
+  row = await showRow(page, p, p.name);
+  out.operator_actions = await row.locator('[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action));
+  const triggers = [];
+  page.on('request', (r) => { if (/\/trigger$/.test(r.url()) && r.method() === 'POST') triggers.push(r.postData()); });
+  await row.locator('[data-action=trigger-params]').click();
+  await page.waitForSelector('#trigger-dialog[open]');
+  const dlg = '#trigger-dialog';
+  out.dialog = await page.$$eval(`${dlg} .field[data-param]`, (fs) => fs.map((f) => {
+    const i = f.querySelector('input, select');
+    return {
+      name: f.dataset.param, label: f.querySelector('label').textContent.trim(), tag: i.tagName.toLowerCase(),
+      type: i.type, value: i.type === 'checkbox' ? i.checked : i.value, required: i.required,
+      pattern: i.getAttribute('pattern'), hint: (f.querySelector('.hint') || { textContent: '' }).textContent.trim(),
+    };
+  }));
+  out.dialog_focus = await page.evaluate(() => document.activeElement && document.activeElement.name);
+  await page.fill(`${dlg} input[name=param-ts_code]`, '12345.SZ');
+  await page.fill(`${dlg} input[name=param-start_date]`, '2024-01-15');
+  await page.click(`${dlg} .dialog-actions .btn-primary`);
+  await page.waitForSelector(`${dlg} .field[data-param=ts_code] .field-error:not([hidden])`);
+  out.bad_value_error = (await page.textContent(`${dlg} .field[data-param=ts_code] .field-error`)).trim();
+  out.posts_after_bad = triggers.length;
+  await shot(page, 'trigger-params-invalid');
+
+  await page.fill(`${dlg} input[name=param-ts_code]`, '000001.SZ');
+  await page.check(`${dlg} input[name=param-full]`);
+  await page.fill(`${dlg} input[name=param-note]`, 'abc1');
+  await page.click(`${dlg} .dialog-actions .btn-primary`);
+  await page.waitForSelector(`${dlg} #trigger-error:not([hidden])`);
+  out.api_value_error = (await page.textContent(`${dlg} #trigger-error`)).trim();
+  out.api_value_field_error = (await page.textContent(`${dlg} .field[data-param=note] .field-error`)).trim();
+  out.dialog_open_after_400 = await page.$$eval(`${dlg}[open]`, (x) => x.length);
+  await page.fill(`${dlg} input[name=param-note]`, 'abc');
+  await page.click(`${dlg} .dialog-actions .btn-primary`);
+  out.toast = await waitToast(page, /execution #\d+/);
+  out.execution_id = Number(/execution #(\d+)/.exec(out.toast)[1]);
+  out.posts = triggers.map((x) => JSON.parse(x));
+  out.dialog_closed = (await page.$$eval(`${dlg}[open]`, (x) => x.length)) === 0;
+
+  // The history shows the run's params; its detail page shows them and the output.
+  row = await showRow(page, p, p.name);
+  await row.locator('[data-action=history]').click();
+  await page.waitForSelector(`#history-table tr[data-exec-id="${out.execution_id}"]`);
+  const hrow = `#history-table tr[data-exec-id="${out.execution_id}"]`;
+  out.history_params = await page.$$eval(`${hrow} .param-values li`, (li) => li.map((x) => x.textContent.trim()));
+  await until(async () => ['success', 'failed', 'terminated'].includes(await page.getAttribute(hrow, 'data-status')),
+    { timeout: 30000, what: 'the run to finish' });
+  out.history_status = await page.getAttribute(hrow, 'data-status');
+  await page.click(`${hrow} a`);
+  await page.waitForSelector('#execution .kv');
+  await until(async () => (await page.$$('#stdout')).length > 0, { timeout: 10000, what: 'stdout' });
+  out.stdout = (await page.textContent('#stdout')).trim();
+  out.detail_params = await page.$$eval('#exec-params li', (li) => li.map((x) => x.textContent.trim()));
+  out.task_url = page.url();
+  await shot(page, 'execution-params');
+  await logout(page);
+
+  // ---- a viewer reads the task's configuration: env values masked ----------------------
+  await loginAs(page, p, 'viewer');
+  row = await showRow(page, p, p.name);
+  out.viewer_actions = await row.locator('[data-action]').evaluateAll((b) => b.map((x) => x.dataset.action));
+  await row.locator('[data-action=history]').click();
+  await page.waitForSelector('#task-config');
+  await page.click('#task-config summary');
+  out.viewer_env = await page.$$eval('#cfg-env li', (li) => li.map((x) => ({ name: x.dataset.env, masked: x.dataset.masked, text: x.textContent.trim() })));
+  out.viewer_params = await page.$$eval('#cfg-params tbody tr', (tr) => tr.map((x) => x.dataset.param));
+  out.viewer_command = (await page.textContent('#cfg-command')).trim();
+  out.viewer_sees_secret = await page.evaluate((s) => document.body.innerText.includes(s), p.secret);
+  // What the API itself gave the viewer (masked or not).
+  out.viewer_api_env = await page.evaluate(async (id) => {
+    const r = await fetch(`/api/v1/scheduler/tasks/${id}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('zq.token')}` } });
+    return ((await r.json()).config || {}).env || null;
+  }, Number(/#\/tasks\/(\d+)\//.exec(out.task_url)[1]));
+  out.viewer_trigger_buttons = await page.$$eval('#history-trigger, #history-trigger-params', (x) => x.length);
+  await shot(page, 'history-config-viewer');
+  return out;
+}

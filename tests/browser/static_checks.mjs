@@ -22,7 +22,7 @@ const jsFiles = walk(path.join(www, 'js')).filter((f) => f.endsWith('.js') && !f
 const used = new Set();
 const dynamic = [];
 const markupSinks = [];
-const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step)\./;
+const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param)\./;
 for (const f of jsFiles) {
   const src = fs.readFileSync(f, 'utf8');
   for (const m of src.matchAll(/\bt(?:Or)?\(\s*'([^']+)'/g)) used.add(m[1]);
@@ -49,6 +49,9 @@ const expand = {
   'form.kind.': ['cron', 'interval', 'once', 'none'],
   'form.config_hint.': ['manual_task', 'common_task', 'workflow', 'example_task'],
   'wf.type.': ['serial', 'parallel'],
+  'param.type.': ['string', 'int', 'bool', 'date', 'enum'],
+  'param.bool.': ['true', 'false'],
+  'param.field.': ['name', 'type', 'description', 'default', 'required', 'pattern', 'max_length', 'min', 'max', 'values'],
   'wf.on_failure.': ['stop', 'continue'],
   'state.': ['enabled', 'disabled', 'paused'],
   'step.': ['running', 'completed', 'failed'],

@@ -6,6 +6,7 @@ import { get, auth } from '../api.js';
 import { timeEl, fmtNumber } from '../format.js';
 import { badge, pageHeader, errorBox, dl, progressBar } from '../ui.js';
 import { isActive } from '../tasks-common.js';
+import { paramsInline } from '../params.js';
 import {
   triggerOf, resultOf, progressOf, durationText, cancelExecution,
 } from '../exec-common.js';
@@ -111,6 +112,7 @@ export function render(main, ctx) {
           dl([
             [t('col.status'), badge(e.status)],
             [t('col.trigger'), t(`trigger.${triggerOf(e)}`)],
+            paramsInline(e.params) ? [t('param.title'), h('div', { id: 'exec-params' }, paramsInline(e.params))] : null,
             [t('exec.scheduled'), timeEl(e.scheduled_time)],
             [t('col.start'), timeEl(e.start_time)],
             [t('col.end'), timeEl(e.end_time)],

@@ -8,6 +8,7 @@ import { timeEl } from '../format.js';
 import { badge, pager, pageHeader, errorBox, toastError } from '../ui.js';
 import { EXEC_STATUSES, isActive, taskAction, taskTitle } from '../tasks-common.js';
 import { triggerOf, resultCell, durationText, cancelExecution } from '../exec-common.js';
+import { triggerButtons, paramsInline, taskConfigView } from '../params.js';
 
 const POLL_MS = 2000;
 
@@ -28,6 +29,7 @@ export function render(main, ctx) {
   let seq = 0;  // the newest load wins; older answers are dropped
 
   const head = h('div', {});
+  const cfgBox = h('div', {});
   const tableBox = h('div', { class: 'table-box' });
   const pagerBox = h('div', {});
   const pollNote = h('span', { class: 'muted poll-note', id: 'poll-note', role: 'status' });
@@ -85,7 +87,7 @@ export function render(main, ctx) {
     return h('tr', { dataset: { execId: e.id, status: e.status } },
       h('td', { class: 'num' }, h('a', { href: `#/tasks/${taskId}/executions/${e.id}` }, `#${e.id}`)),
       h('td', {}, badge(e.status)),
-      h('td', {}, t(`trigger.${triggerOf(e)}`)),
+      h('td', { class: 'trigger-cell' }, t(`trigger.${triggerOf(e)}`), paramsInline(e.params)),
       h('td', {}, timeEl(e.start_time, { empty: e.status === 'pending' ? t('exec.not_started') : '—' })),
       h('td', {}, timeEl(e.end_time)),
       h('td', { class: 'num' }, durationText(e)),
@@ -103,11 +105,25 @@ export function render(main, ctx) {
   function draw() {
     if (disposed) return;
     if (state.task) {
+      if (!cfgBox.firstChild) {
+        // Drawn once: it stays open or closed while the history polls.
+        const view = taskConfigView(state.task);
+        if (view) {
+          replace(cfgBox, h('details', { class: 'card task-config-box', id: 'task-config' },
+            h('summary', {}, t('param.view.title')), view));
+        }
+      }
       replace(head, pageHeader([t('history.title'), ': ', ...taskTitle(state.task)],
-        auth.can('operator') ? h('button', {
-          type: 'button', class: 'btn btn-primary', id: 'history-trigger',
-          onclick: async () => { if (await taskAction(state.task, 'trigger')) load(); },
-        }, t('action.trigger')) : null,
+        auth.can('operator') ? triggerButtons(state.task, {
+          plain: () => h('button', {
+            type: 'button', class: 'btn btn-primary', id: 'history-trigger',
+            onclick: async () => { if (await taskAction(state.task, 'trigger')) load(); },
+          }, t('action.trigger')),
+          withParams: (open) => h('button', {
+            type: 'button', class: 'btn btn-primary', id: 'history-trigger-params', 'aria-haspopup': 'dialog', onclick: open,
+          }, t('action.trigger_params')),
+          onTriggered: () => load(),
+        }) : null,
         h('a', { class: 'btn', href: `#/tasks/${taskId}/stats` }, t('action.stats')),
         h('a', { class: 'btn', href: '#/tasks' }, t('nav.back_tasks'))));
     }
@@ -139,7 +155,7 @@ export function render(main, ctx) {
   const fromId = nextId('f');
   const toId = nextId('f');
   const dateChange = (key) => (e) => { state[key] = e.target.value; state.skip = 0; persist(); load(); };
-  main.append(head, h('div', { class: 'toolbar' },
+  main.append(head, cfgBox, h('div', { class: 'toolbar' },
     h('div', { class: 'field-inline' }, h('label', { for: statusId }, t('filter.status')),
       h('select', {
         id: statusId, onchange: (e) => { state.status = e.target.value; state.skip = 0; persist(); load(); },

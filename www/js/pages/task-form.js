@@ -1,9 +1,10 @@
 // task-form.js - create / edit a task: every field, cron with a live preview
 // (API) and plain-words description (browser), interval with a unit picker,
 // time zone picker, config editor with per-type templates and JSON checks,
-// the workflow builder, and API errors shown next to the field they name.
+// the workflow builder, the params editor (command tasks), and API errors
+// shown next to the field they name.
 import { h, replace, nextId } from '../dom.js';
-import { t, getLang } from '../i18n.js';
+import { t, tOr, getLang } from '../i18n.js';
 import { get, post, put } from '../api.js';
 import { describeCron, cronProblem, CRON_EXAMPLES } from '../cron.js';
 import { fmtDateTime, isoUtc, parseTime, fmtInterval } from '../format.js';
@@ -11,6 +12,11 @@ import { zoneList, isValidZone, browserZone, wallToInstant, instantToWall } from
 import { pageHeader, errorBox, toast, loading } from '../ui.js';
 import { TASK_TYPES } from '../tasks-common.js';
 import { createWorkflowBuilder } from '../workflow-builder.js';
+import { createParamsEditor } from '../params-editor.js';
+import { paramOfDetail } from '../params.js';
+
+// Types whose config may declare params (a command reads them as ZQ_PARAM_*).
+const PARAM_TYPES_OF_TASK = ['common_task', 'manual_task', 'example_task'];
 
 const TEMPLATES = {
   example_task: { duration_seconds: 10, steps: 10, success_rate: 1.0, message: 'example done' },
@@ -65,6 +71,7 @@ export function render(main, ctx) {
   const editing = ctx.params.id ? Number(ctx.params.id) : null;
   let disposed = false;
   let builder = null;
+  let paramsEd = null;
   let previewTimer = null;
   let previewSeq = 0;
   const fields = {};      // name -> {wrap, input, error}
@@ -167,6 +174,8 @@ export function render(main, ctx) {
   const graceIn = num('misfire_grace_seconds', 0, 60);
   const coalesceIn = h('input', { type: 'checkbox', name: 'coalesce', checked: true });
   const builderBox = h('div', { class: 'builder-box' });
+  const paramsBox = h('div', { class: 'params-box' });
+  const envNote = h('div', { class: 'env-note', id: 'env-note', hidden: true }, t('param.env_kept'));
   const submitBtn = h('button', { type: 'submit', class: 'btn btn-primary', id: 'task-submit' }, editing ? t('form.save') : t('form.create'));
   let lastTemplateType = null;
 
@@ -275,6 +284,30 @@ export function render(main, ctx) {
     configState.textContent = r.error ? '' : t('form.json_ok');
     configState.className = r.error ? 'config-state' : 'config-state ok';
     if (!r.error && builder && typeSel.value === 'workflow') builder.setConfig(r.value);
+    if (!r.error && paramsEd) paramsEd.setParams(r.value.params);
+    noteMaskedEnv(r.value);
+  }
+
+  // A viewer's or operator's copy of env reads "***": sent back as it is, the API keeps the value.
+  function noteMaskedEnv(cfg) {
+    const env = cfg && cfg.env && typeof cfg.env === 'object' ? Object.values(cfg.env) : [];
+    envNote.hidden = !env.includes('***');
+  }
+
+  /** The params editor changed: put its params into the config JSON (the rest kept as it is). */
+  function writeParams(p) {
+    const r = parseConfig();
+    if (r.error) {
+      setError('config', `${r.error} ${t('param.fix_json')}`);
+      return;
+    }
+    const cfg = { ...r.value };
+    if (p) cfg.params = p;
+    else delete cfg.params;
+    configIn.value = JSON.stringify(cfg, null, 2);
+    setError('config', '');
+    configState.textContent = t('form.json_ok');
+    configState.className = 'config-state ok';
   }
 
   function formatConfig() {
@@ -315,6 +348,16 @@ export function render(main, ctx) {
       builder.dispose();
       builder = null;
       replace(builderBox);
+    }
+    if (PARAM_TYPES_OF_TASK.includes(type) && !paramsEd) {
+      paramsEd = createParamsEditor({ onChange: writeParams });
+      replace(paramsBox, paramsEd.el);
+      const r = parseConfig();
+      if (!r.error) paramsEd.setParams(r.value.params);
+    } else if (!PARAM_TYPES_OF_TASK.includes(type) && paramsEd) {
+      paramsEd.dispose();
+      paramsEd = null;
+      replace(paramsBox);
     }
     syncKind();
   }
@@ -411,13 +454,23 @@ export function render(main, ctx) {
     if (k !== 'none' && !isValidZone(tzIn.value.trim())) errs.push(['timezone', t('form.err.zone', { zone: tzIn.value.trim() })]);
     const c = parseConfig();
     if (c.error) errs.push(['config', c.error]);
+    if (paramsEd) {
+      for (const p of paramsEd.validate()) {
+        errs.push(['params', `${p.name || t('param.unnamed', { n: p.index + 1 })} · ${tOr(`param.field.${p.field}`, p.field)}: ${p.message}`, p.focus]);
+      }
+    }
     return errs;
   }
 
+  /** errs: [[field, message, element to focus (optional: the field's input)], ...] */
   function showErrors(errs) {
-    replace(errSummary, h('p', {}, t('form.err.summary')), h('ul', {}, errs.map(([f, m]) => h('li', {},
+    replace(errSummary, h('p', {}, t('form.err.summary')), h('ul', {}, errs.map(([f, m, el]) => h('li', {},
       h('a', {
-        href: '#', onclick: (e) => { e.preventDefault(); if (fields[f]) fields[f].input.focus(); },
+        href: '#',
+        onclick: (e) => {
+          e.preventDefault();
+          if (el) el.focus(); else if (fields[f]) fields[f].input.focus();
+        },
       }, `${fieldLabel(f)}: `), m))));
     errSummary.hidden = false;
     errs.forEach(([f, m]) => {
@@ -425,11 +478,12 @@ export function render(main, ctx) {
       const d = fields[f] && fields[f].wrap.closest('details');
       if (d) d.open = true;  // an error inside "advanced" must be seen
     });
-    const first = errs.find(([f]) => fields[f]);
-    if (first) fields[first[0]].input.focus();
+    const first = errs.find(([f, , el]) => el || fields[f]);
+    if (first) (first[2] || fields[first[0]].input).focus();
   }
 
   function fieldLabel(f) {
+    if (f === 'params') return t('param.title');
     const lbl = fields[f] && fields[f].wrap.querySelector('label');
     return lbl ? lbl.textContent.replace(/\s*\*$/, '') : f;
   }
@@ -446,8 +500,12 @@ export function render(main, ctx) {
       toast(editing ? t('form.saved', { name: b.name }) : t('form.created', { name: b.name, id: res && res.id }), 'ok');
       ctx.navigate('#/tasks');
     } catch (err) {
+      const pd = err.status === 400 ? paramOfDetail(err.detail, 'config.params') : null;
       const f = fieldOfDetail(err.detail) || (err.status === 409 ? 'name' : null);
-      if (f && fields[f]) showErrors([[f, err.detail]]);
+      if (pd && paramsEd) {
+        // "config.params.NAME.FIELD: ..." next to that field of the params editor
+        showErrors([['params', err.detail, paramsEd.showApiError(pd.name, pd.field, err.detail)]]);
+      } else if (f && fields[f]) showErrors([[f, err.detail]]);
       else {
         replace(errSummary, h('p', {}, err.detail || String(err)));
         errSummary.hidden = false;
@@ -482,8 +540,9 @@ export function render(main, ctx) {
       field('timezone', t('form.timezone'), tzIn, { hint: t('form.timezone_hint', { zone: browserZone() }), extra: zoneData })),
     h('fieldset', {}, h('legend', {}, t('form.config')),
       builderBox,
+      paramsBox,
       field('config', t('form.config_json'), configIn, {
-        extra: h('div', { class: 'btn-row' }, templateBtn, formatBtn, configState),
+        extra: h('div', {}, h('div', { class: 'btn-row' }, templateBtn, formatBtn, configState), envNote),
         hint: t('form.config_hint.example_task'),
       })),
     h('details', { class: 'advanced', open: editing ? true : null },
@@ -530,5 +589,6 @@ export function render(main, ctx) {
     disposed = true;
     clearTimeout(previewTimer);
     if (builder) builder.dispose();
+    if (paramsEd) paramsEd.dispose();
   };
 }

@@ -8,6 +8,7 @@ import { badge, pager, pageHeader, errorBox, toastError } from '../ui.js';
 import {
   TASK_TYPES, SCHEDULE_STATUSES, scheduleCell, latestRun, nextRunOf, taskAction, deleteTask,
 } from '../tasks-common.js';
+import { triggerButtons } from '../params.js';
 
 const REFRESH_MS = 5000;
 const AUTO_KEY = 'zq.autorefresh';
@@ -140,7 +141,14 @@ export function render(main, ctx) {
     if (task._missing) return h('td', { class: 'actions' });
     if (auth.can('admin')) out.push(link('edit', `#/tasks/${task.id}/edit`, t('action.edit')));
     if (auth.can('operator')) {
-      out.push(btn('trigger', t('action.trigger'), 'primary'));
+      out.push(...triggerButtons(task, {
+        plain: () => btn('trigger', t('action.trigger'), 'primary'),
+        withParams: (open) => h('button', {
+          type: 'button', class: 'btn btn-small btn-primary', 'data-focus-key': key('trigger-params'),
+          dataset: { action: 'trigger-params' }, 'aria-haspopup': 'dialog', onclick: open,
+        }, t('action.trigger_params')),
+        onTriggered: () => load(),
+      }));
       out.push(task.enabled ? btn('disable', t('action.disable')) : btn('enable', t('action.enable')));
       // Pausing stops schedule fires; a manual task has none (unless it is paused already).
       if (task.enabled && (task.task_type !== 'manual_task' || task.paused)) {
