@@ -308,6 +308,7 @@ int exec_store_mark_running(zq_db *db, const int64_t *ids, int n, int64_t node_i
 void exec_job_release(exec_job *j)
 {
 	free(j->config_override);
+	free(j->params);
 	free(j->created_by);
 	free(j->task_name);
 	free(j->task_config);
@@ -337,6 +338,7 @@ static void read_job(zq_stmt *st, exec_job *j)
 	j->timeout_s = (int)zq_stmt_i64(st, 15);
 	j->max_retries = (int)zq_stmt_i64(st, 16);
 	j->retry_interval_s = (int)zq_stmt_i64(st, 17);
+	j->params = dup_col(st, 18);
 }
 
 int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
@@ -347,7 +349,7 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 		"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "
 		"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "
 		"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, "
-		"t.max_retries, t.retry_interval FROM " ZQ_DB_IDS_TABLE " "
+		"t.max_retries, t.retry_interval, e.params FROM " ZQ_DB_IDS_TABLE " "
 		"STRAIGHT_JOIN task_executions e ON e.id = j.id "
 		"STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", err);
 	char *json;
@@ -587,17 +589,19 @@ int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *
 		put_time(o, "nb", r->not_before_ms);
 		put_num(o, "rc", r->retry_count);
 		put_str(o, "co", r->config_override);
+		put_str(o, "pa", r->params);
 		put_str(o, "cb", r->created_by);
 		cJSON_AddItemToArray(arr, o);
 	}
 	/* no index to check: new rows (fire_key NULL never collides) */
 	return exec_batch(db,
 		"INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
-		"scheduled_time, not_before, retry_count, config_override, created_by) "
-		"SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, j.cb "
+		"scheduled_time, not_before, retry_count, config_override, params, created_by) "
+		"SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, j.pa, j.cb "
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', p BIGINT PATH '$.p', "
 		"tr VARCHAR(16) PATH '$.tr', nb DATETIME(3) PATH '$.nb', rc INT PATH '$.rc', "
-		"co LONGTEXT PATH '$.co', cb VARCHAR(64) PATH '$.cb')) j", render(arr), err);
+		"co LONGTEXT PATH '$.co', pa LONGTEXT PATH '$.pa', cb VARCHAR(64) PATH '$.cb')) j",
+		render(arr), err);
 }
 
 /* ---- liveness and housekeeping ----------------------------------------- */

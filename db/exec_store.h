@@ -85,6 +85,7 @@ typedef struct exec_job {
 	int cancel_requested;
 	int64_t scheduled_ms, start_ms, node_id;
 	char *config_override;              /* JSON or NULL */
+	char *params;                       /* JSON object or NULL: a trigger's parameter values */
 	char *created_by;                   /* or NULL */
 	int task_type;                      /* enum zq_task_type */
 	char *task_name;
@@ -171,6 +172,7 @@ typedef struct exec_retry {
 	int retry_count;
 	int64_t not_before_ms;
 	const char *config_override;
+	const char *params;         /* the failed run's, or NULL */
 	const char *created_by;
 } exec_retry;
 

@@ -15,7 +15,7 @@
 	"e.not_before, e.start_time, e.end_time, e.duration_ms, e.retry_count, "              \
 	"e.progress_percent, e.current_step, e.total_steps, e.progress_message, e.result, "   \
 	"e.error_message, e.config_override, e.node_id, e.heartbeat_at, e.cancel_requested, " \
-	"e.created_by, e.created_at, e.updated_at"
+	"e.created_by, e.created_at, e.updated_at, e.params"
 
 static char *dup_col(zq_stmt *st, int col)
 {
@@ -58,6 +58,7 @@ static void read_exec(zq_stmt *st, hist_exec *e)
 	zq_strlcpy(e->created_by, (s = zq_stmt_str(st, 21)) ? s : "", sizeof(e->created_by));
 	e->created_ms = zq_stmt_time(st, 22);
 	e->updated_ms = zq_stmt_time(st, 23);
+	e->params = dup_col(st, 24);
 }
 
 void hist_exec_release(hist_exec *e)
@@ -66,7 +67,9 @@ void hist_exec_release(hist_exec *e)
 	free(e->result);
 	free(e->error_message);
 	free(e->config_override);
+	free(e->params);
 	e->progress_message = e->result = e->error_message = e->config_override = NULL;
+	e->params = NULL;
 }
 
 void hist_execs_free(hist_exec *rows, int n)
@@ -323,14 +326,15 @@ int history_store_latest(zq_db *db, int64_t task_id, int64_t *exec_id, int *stat
 	return rc;
 }
 
-int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *actor,
-			  int64_t *exec_id, zq_err *err)
+int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *params,
+			  const char *actor, int64_t *exec_id, zq_err *err)
 {
 	/* the data contract: manual, pending, due now, no fire_key */
 	zq_stmt *st = zq_db_prepare(db,
 				    "INSERT INTO task_executions (task_id, trigger_type, status, "
-				    "scheduled_time, not_before, config_override, created_by) VALUES "
-				    "(?, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), ?, ?)",
+				    "scheduled_time, not_before, config_override, params, created_by) "
+				    "VALUES (?, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
+				    "?, ?, ?)",
 				    err);
 	int rc;
 
@@ -338,7 +342,8 @@ int history_store_trigger(zq_db *db, int64_t task_id, const char *override, cons
 		return err->code;
 	zq_stmt_bind_i64(st, 0, task_id);
 	zq_stmt_bind_str(st, 1, override);
-	zq_stmt_bind_str(st, 2, actor);
+	zq_stmt_bind_str(st, 2, params);
+	zq_stmt_bind_str(st, 3, actor);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT) /* foreign key: the task is gone */
 		rc = zq_errf(err, ZQ_ENOTFOUND, "task %lld not found", (long long)task_id);

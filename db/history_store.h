@@ -26,6 +26,7 @@ typedef struct hist_exec {
 	char *result;                    /* JSON object text */
 	char *error_message;
 	char *config_override;           /* JSON object text */
+	char *params;                    /* JSON object text: resolved trigger params */
 	int64_t node_id;                 /* 0 = none */
 	int64_t heartbeat_ms;
 	int cancel_requested;
@@ -87,11 +88,11 @@ int history_store_children(zq_db *db, int64_t parent_id, hist_child *out, int ma
 int history_store_latest(zq_db *db, int64_t task_id, int64_t *exec_id, int *status,
 			 zq_err *err);
 
-/* Insert the pending execution of a manual trigger (override: a JSON
- * object text or NULL) and return its id. ZQ_ENOTFOUND when the task does
- * not exist. */
-int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *actor,
-			  int64_t *exec_id, zq_err *err);
+/* Insert the pending execution of a manual trigger (override, params:
+ * JSON object texts or NULL) and return its id. ZQ_ENOTFOUND when the task
+ * does not exist. */
+int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *params,
+			  const char *actor, int64_t *exec_id, zq_err *err);
 /* Ask the scheduler to stop a pending or running execution of task_id.
  * *status receives the execution's status. ZQ_ENOTFOUND when absent,
  * ZQ_ECONFLICT when it already finished. */

@@ -37,10 +37,23 @@ static const struct seed_task examples[] = {
 	 "Example task that fails 30% of the time and retries twice, 10 s apart.",
 	 "{\"duration_seconds\": 3, \"steps\": 3, \"success_rate\": 0.7, "
 	 "\"message\": \"flaky example done\"}"},
+	/* sync_daily_data --ts-code 000001.SZ --start-date 20250101, made safe: a
+	 * trigger passes {"params": {"ts_code": ..., "start_date": ...}}, checked
+	 * against these declarations, and the values reach the shell only as
+	 * "$ZQ_PARAM_*" (quoted), never as command text */
 	{"example-command", ZQ_TASK_COMMON, "0 2 * * *", 0, 1, 1, 60,
-	 "Shell command that reports progress with ##progress lines and a ##result summary.",
-	 "{\"command\": \"for i in 1 2 3 4 5; do echo \\\"##progress $i/5 syncing batch $i\\\"; "
-	 "sleep 1; done; echo '##result {\\\"rows\\\": 5}'\", \"timeout_seconds\": 60}"},
+	 "Shell command with parameters (ts_code, start_date, full) that reports progress "
+	 "with ##progress lines and a ##result summary.",
+	 "{\"command\": \"printf 'sync_daily_data --ts-code %s --start-date %s --full "
+	 "%s\\\\n' \\\"$ZQ_PARAM_TS_CODE\\\" \\\"$ZQ_PARAM_START_DATE\\\" "
+	 "\\\"$ZQ_PARAM_FULL\\\"; for i in 1 2 3 4 5; do echo \\\"##progress $i/5 syncing "
+	 "$ZQ_PARAM_TS_CODE batch $i\\\"; sleep 1; done; echo '##result {\\\"rows\\\": "
+	 "5}'\", \"timeout_seconds\": 60, \"params\": {\"ts_code\": {\"type\": \"string\", "
+	 "\"description\": \"security code, e.g. 000001.SZ\", \"pattern\": "
+	 "\"^[0-9]{6}\\\\.(SZ|SH)$\", \"default\": \"000001.SZ\"}, \"start_date\": "
+	 "{\"type\": \"date\", \"description\": \"first day to sync\", \"default\": "
+	 "\"2025-01-01\"}, \"full\": {\"type\": \"bool\", \"description\": \"full re-sync "
+	 "instead of incremental\", \"default\": false}}}"},
 	{"example-manual", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60,
 	 "Manual task: runs only when triggered.",
 	 "{\"command\": \"echo started at $(date -u +%FT%TZ); uname -a\"}"},

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "handlers.h"
 #include "history_store.h"
 #include "jsonin.h"
@@ -16,7 +17,9 @@
 #include "task.h"
 #include "task_input.h"
 #include "task_store.h"
+#include "taskcfg.h"
 #include "timeutil.h"
+#include "user_store.h"
 #include "views.h"
 #include "wakeup.h"
 
@@ -37,42 +40,121 @@ static int task_exists(zq_ctx *c, int64_t id)
 
 /* ---- trigger ------------------------------------------------------------------------ */
 
-/* The body, when given, is an object of config overrides for this run:
- * merged (one level) over the task's config, the result must still be a
- * valid config for the task's type. */
-static int check_override(zq_ctx *c, const zq_task *t, char **override)
-{
-	cJSON *merged;
-	int rc;
-
-	*override = NULL;
-	if (!c->body || cJSON_IsNull(c->body))
-		return 0;
-	if (!cJSON_IsObject(c->body))
-		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object of config overrides");
-	if (!c->body->child)
-		return 0;
-	if (t->type == ZQ_TASK_WORKFLOW)
-		return zq_errf(&c->err, ZQ_EINVAL, "body: config overrides are not supported for "
-			       "workflow tasks");
-	if (!(merged = cJSON_Parse(t->config ? t->config : "{}")))
-		merged = cJSON_CreateObject();
-	for (const cJSON *o = c->body->child; o; o = o->next) {
-		cJSON_DeleteItemFromObjectCaseSensitive(merged, o->string);
-		cJSON_AddItemToObject(merged, o->string, cJSON_Duplicate(o, 1));
-	}
-	rc = task_config_check(t->type, merged, NULL, &c->err);
-	cJSON_Delete(merged);
-	if (rc == 0)
-		*override = cJSON_PrintUnformatted(c->body);
-	return rc;
-}
-
+/* The body is optional (none and {} run the task as it is configured):
+ * {"params": {NAME: value}} for the parameters the task declares (checked
+ * against their declarations, defaults filled in, stored with the
+ * execution; the scheduler passes them as ZQ_PARAM_<NAME> environment
+ * variables, never as command text), and for admins also
+ * {"override": {config keys}}, a one-off config change for this run,
+ * checked by the same rules as a saved config and audited with its values
+ * (env values masked). Any other member is a 400 and nothing runs: an
+ * operator choosing command, env or work_dir would run anything as the
+ * daemon's user. */
 struct trigger {
 	int64_t task_id;
-	const char *override;
+	char *override;          /* JSON text to store, env values unmasked; or NULL */
+	char *params;            /* resolved parameter values, JSON text; or NULL */
+	char *audit;             /* audit detail, or NULL */
 	int64_t exec_id;
 };
+
+static void trigger_release(struct trigger *tr)
+{
+	cJSON_free(tr->override);
+	cJSON_free(tr->params);
+	free(tr->audit);
+}
+
+static int check_trigger_keys(zq_ctx *c, const cJSON *body, int admin)
+{
+	for (const cJSON *a = body->child; a; a = a->next) {
+		const char *k = a->string;
+		if (strcmp(k, "params") == 0 || (admin && strcmp(k, "override") == 0))
+			continue;
+		if (strcmp(k, "override") == 0)
+			return zq_errf(&c->err, ZQ_EINVAL, "trigger: 'override' is for admins; an "
+				       "operator passes the parameters the task declares in "
+				       "{\"params\": {...}}");
+		if (admin)
+			return zq_errf(&c->err, ZQ_EINVAL, "trigger: '%.64s' is not a trigger field; "
+				       "for a one-off config change send {\"override\": {\"%.64s\": ...}}",
+				       k, k);
+		return zq_errf(&c->err, ZQ_EINVAL, "trigger: '%.64s' cannot be set by an operator; "
+			       "declare a parameter", k);
+	}
+	return 0;
+}
+
+static int empty_object(const cJSON *v)
+{
+	return !v || cJSON_IsNull(v) || (cJSON_IsObject(v) && !v->child);
+}
+
+/* "override {...}; params {...}" (env values masked), or NULL. */
+static char *trigger_audit(const cJSON *over, const cJSON *params)
+{
+	char *o = over ? taskcfg_audit_text(over, 2000) : NULL;
+	char *p = params ? taskcfg_audit_text(params, 2000) : NULL;
+	zq_buf b;
+
+	if (!o && !p)
+		return NULL;
+	zq_buf_init(&b, ZQ_BUF_NOCAP);
+	if (o)
+		zq_buf_printf(&b, "override %s", o);
+	if (p)
+		zq_buf_printf(&b, "%sparams %s", o ? "; " : "", p);
+	free(o);
+	free(p);
+	return zq_buf_detach(&b, NULL);
+}
+
+static int prepare_trigger(zq_ctx *c, const zq_task *t, struct trigger *tr)
+{
+	const cJSON *body = cJSON_IsNull(c->body) ? NULL : c->body, *over = NULL, *given = NULL;
+	cJSON *base = NULL, *merged = NULL, *resolved = NULL, *stored = NULL;
+	int admin = c->who.role >= ZQ_ROLE_ADMIN, rc;
+	taskcfg tc;
+
+	if (body && !cJSON_IsObject(body))
+		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object {\"params\": {...}}");
+	if (body && (rc = check_trigger_keys(c, body, admin)) < 0)
+		return rc;
+	if (body && !empty_object(jin_get(body, "override")))
+		over = jin_get(body, "override");
+	if (body && !cJSON_IsNull(jin_get(body, "params")))
+		given = jin_get(body, "params");
+	if (t->type == ZQ_TASK_WORKFLOW) {
+		if (over)
+			return zq_errf(&c->err, ZQ_EINVAL, "override: not supported for workflow tasks");
+		if (!empty_object(given))
+			return zq_errf(&c->err, ZQ_EINVAL, "params: a workflow takes no parameters");
+		return 0;
+	}
+	if (!(base = cJSON_Parse(t->config ? t->config : "{}")))
+		base = cJSON_CreateObject();
+	taskcfg_init(&tc);
+	if (over) {
+		if ((rc = taskcfg_merge(base, over, &merged, &c->err)) < 0)
+			goto out;
+		stored = cJSON_Duplicate(over, 1);
+		if ((rc = taskcfg_unmask(stored, base, "override", &c->err)) < 0)
+			goto out;
+	}
+	if ((rc = taskcfg_parse(&tc, t->type, merged ? merged : base, &c->err)) < 0 ||
+	    (rc = taskcfg_resolve_params(&tc, given, &resolved, &c->err)) < 0)
+		goto out;
+	tr->override = stored ? cJSON_PrintUnformatted(stored) : NULL;
+	tr->params = resolved ? cJSON_PrintUnformatted(resolved) : NULL;
+	tr->audit = trigger_audit(over, resolved);
+out:
+	taskcfg_release(&tc);
+	cJSON_Delete(resolved);
+	cJSON_Delete(stored);
+	cJSON_Delete(merged);
+	cJSON_Delete(base);
+	return rc;
+}
 
 /* The execution, its audit row and the task's run state (last: its lock is
  * the one the scheduler's ticks wait for) in one transaction. */
@@ -80,12 +162,11 @@ static int trigger_tx(zq_ctx *c, void *arg)
 {
 	struct trigger *tr = arg;
 	run_state_ids touched;
-	int rc = history_store_trigger(c->db, tr->task_id, tr->override, c->who.actor,
+	int rc = history_store_trigger(c->db, tr->task_id, tr->override, tr->params, c->who.actor,
 				       &tr->exec_id, &c->err);
 
 	if (rc == 0)
-		rc = api_audit(c, "trigger", "execution", tr->exec_id, tr->task_id,
-			       tr->override ? "with config overrides" : NULL);
+		rc = api_audit(c, "trigger", "execution", tr->exec_id, tr->task_id, tr->audit);
 	if (rc < 0)
 		return rc;
 	run_state_ids_init(&touched);
@@ -97,8 +178,7 @@ static int trigger_tx(zq_ctx *c, void *arg)
 
 int h_task_trigger(zq_ctx *c)
 {
-	struct trigger tr = {c->p[0], NULL, 0};
-	char *override = NULL;
+	struct trigger tr = {c->p[0], NULL, NULL, NULL, 0};
 	zq_task t;
 	int rc;
 
@@ -108,23 +188,33 @@ int h_task_trigger(zq_ctx *c)
 			zq_errf(&c->err, rc, "task %lld not found", (long long)tr.task_id);
 		goto out;
 	}
-	if ((rc = check_override(c, &t, &override)) < 0)
+	if (!t.enabled) {
+		/* what an operator who disabled a task means: it does not run */
+		rc = zq_errf(&c->err, ZQ_ECONFLICT, "task is disabled: enable it first");
 		goto out;
-	tr.override = override;
+	}
+	if ((rc = prepare_trigger(c, &t, &tr)) < 0)
+		goto out;
 	if ((rc = api_tx(c, trigger_tx, &tr)) < 0)
 		goto out;
-	zq_info("TRIGGER task=%lld execution=%lld by=%s", (long long)tr.task_id,
-		(long long)tr.exec_id, c->who.actor);
+	/* values stay out of the log (env may hold secrets; the audit row has them masked) */
+	zq_info("TRIGGER task=%lld execution=%lld by=%s%s%s", (long long)tr.task_id,
+		(long long)tr.exec_id, c->who.actor, tr.override ? " override" : "",
+		tr.params ? " params" : "");
 	zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
 	jw_obj_begin(&c->w);
 	jw_kint(&c->w, "execution_id", tr.exec_id);
 	jw_kint(&c->w, "task_id", tr.task_id);
 	jw_kstr(&c->w, "status", "pending");
 	jw_kstr(&c->w, "message", "task triggered");
+	jw_key(&c->w, "params");
+	if (tr.params)
+		jw_json(&c->w, tr.params, strlen(tr.params));
+	else
+		jw_null(&c->w);
 	jw_obj_end(&c->w);
 out:
-	if (override)
-		cJSON_free(override);
+	trigger_release(&tr);
 	zq_task_release(&t);
 	return rc;
 }
@@ -164,7 +254,7 @@ int h_executions_list(zq_ctx *c)
 		return rc;
 	api_page_begin(c, "executions");
 	for (int i = 0; i < n; i++)
-		view_execution(&c->w, &rows[i], NULL, 0);
+		view_execution(&c->w, &rows[i], NULL, 0, c->who.role >= ZQ_ROLE_ADMIN);
 	jw_arr_end(&c->w);
 	jw_kint(&c->w, "total", total);
 	jw_kbool(&c->w, "total_capped", capped);
@@ -237,7 +327,7 @@ int h_execution_get(zq_ctx *c)
 					 &c->err)) < 0)
 		goto out;
 	jw_obj_begin(&c->w);
-	view_execution_fields(&c->w, &e, steps, nsteps);
+	view_execution_fields(&c->w, &e, steps, nsteps, c->who.role >= ZQ_ROLE_ADMIN);
 	view_output(&c->w, &out);
 	view_children(&c->w, children, nchildren);
 	jw_obj_end(&c->w);

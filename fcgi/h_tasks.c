@@ -15,7 +15,9 @@
 #include "mem.h"
 #include "task_input.h"
 #include "task_store.h"
+#include "taskcfg.h"
 #include "timeutil.h"
+#include "user_store.h"
 #include "views.h"
 #include "wakeup.h"
 #include "wfcheck.h"
@@ -32,7 +34,7 @@ static int respond_task(zq_ctx *c, int64_t id, int status)
 
 	if (rc == 0) {
 		api_status(c, status);
-		view_task(&c->w, &row);
+		view_task(&c->w, &row, c->who.role >= ZQ_ROLE_ADMIN);
 	}
 	task_store_row_release(&row);
 	return rc;
@@ -72,6 +74,29 @@ static int sync_nodes(zq_ctx *c, const zq_task *t, const zq_workflow *wf)
 	int rc = task_store_set_nodes(c->db, t->id, ids, &c->err);
 
 	free(ids);
+	return rc;
+}
+
+/* Env values "***" in a config the client sent keep the stored ones (a
+ * form shows them masked and sends them back); stored is NULL on create,
+ * where "***" has nothing to stand for. */
+static int unmask_config(zq_ctx *c, zq_task *t, const char *stored)
+{
+	cJSON *cfg, *old;
+	char *text;
+	int rc;
+
+	if (!t->config || !strstr(t->config, "\"" TASKCFG_MASK "\"") ||
+	    !(cfg = cJSON_Parse(t->config)))
+		return 0;
+	old = stored ? cJSON_Parse(stored) : NULL;
+	if ((rc = taskcfg_unmask(cfg, old, "config", &c->err)) == 0) {
+		text = cJSON_PrintUnformatted(cfg);
+		zq_task_set_config(t, text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(cfg);
+	cJSON_Delete(old);
 	return rc;
 }
 
@@ -126,7 +151,7 @@ int h_tasks_list(zq_ctx *c)
 		return rc;
 	api_page_begin(c, "tasks");
 	for (int i = 0; i < n; i++)
-		view_task(&c->w, &rows[i]);
+		view_task(&c->w, &rows[i], c->who.role >= ZQ_ROLE_ADMIN);
 	api_page_end(c, total, f.skip, f.limit);
 	task_store_rows_free(rows, n);
 	return 0;
@@ -138,7 +163,7 @@ int h_task_get(zq_ctx *c)
 		return respond_task(c, c->p[0], 200);
 	if (!c->task_found)
 		return zq_errf(&c->err, ZQ_ENOTFOUND, "task %lld not found", (long long)c->p[0]);
-	view_task(&c->w, c->task);
+	view_task(&c->w, c->task, c->who.role >= ZQ_ROLE_ADMIN);
 	return 0;
 }
 
@@ -175,6 +200,8 @@ static int create_prepare(zq_ctx *c, struct create *cr)
 		return rc;
 	if (!cr->t.config && cr->t.type == ZQ_TASK_EXAMPLE)
 		zq_task_set_config(&cr->t, "{}");
+	if ((rc = unmask_config(c, &cr->t, NULL)) < 0)
+		return rc;
 	if ((rc = check_task(c, &cr->t, &cr->wf)) < 0)
 		return rc;
 	return compute_next(&cr->t, &c->err);
@@ -206,7 +233,7 @@ static int update_tx(zq_ctx *c, void *arg)
 	int64_t id = *(int64_t *)arg;
 	zq_workflow wf;
 	unsigned mask;
-	char fields[256];
+	char fields[256], *stored = NULL;
 	zq_task t;
 	int rc, was_workflow;
 
@@ -215,7 +242,9 @@ static int update_tx(zq_ctx *c, void *arg)
 	if ((rc = task_store_get_for_update(c->db, id, &t, &c->err)) < 0)
 		goto out;
 	was_workflow = t.type == ZQ_TASK_WORKFLOW;
+	stored = t.config ? zq_strdup(t.config) : NULL;
 	if ((rc = task_input_apply(&t, c->body, 0, &mask, &c->err)) < 0 ||
+	    ((mask & TI_CONFIG) && (rc = unmask_config(c, &t, stored)) < 0) ||
 	    (rc = check_task(c, &t, &wf)) < 0)
 		goto out;
 	if ((mask & SCHEDULE_BITS) && (rc = compute_next(&t, &c->err)) < 0)
@@ -228,6 +257,7 @@ static int update_tx(zq_ctx *c, void *arg)
 	task_input_mask_names(mask, fields, sizeof(fields));
 	rc = api_audit(c, "update", "task", id, id, fields);
 out:
+	free(stored);
 	zq_workflow_release(&wf);
 	zq_task_release(&t);
 	return rc;

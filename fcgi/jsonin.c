@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "taskcfg.h"
 #include "timeutil.h"
 #include "utf8.h"
 
@@ -44,6 +45,14 @@ int jin_parse(const char *body, size_t len, cJSON **out, zq_err *err)
 		*out = NULL;
 		return zq_errf(err, ZQ_EINVAL, "body: unexpected data after the JSON value at byte %ld",
 			       (long)(end - body));
+	}
+	/* a key given twice would be read one way here and another by a browser's
+	 * JSON.parse (cJSON takes the first, JSON.parse the last); MariaDB's JSON
+	 * functions stop at 32 levels */
+	if (taskcfg_json_check(*out, TASKCFG_JSON_DEPTH_MAX, "body", err) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return ZQ_EINVAL;
 	}
 	return 0;
 }

@@ -14,7 +14,10 @@
 #include "err.h"
 
 /* Parse a request body: valid UTF-8, no \u0000, well-formed JSON with
- * nothing after it. *out is owned by the caller (cJSON_Delete). */
+ * nothing after it, no object with a key given twice and at most
+ * TASKCFG_JSON_DEPTH_MAX (30) levels of arrays / objects ("body.config:
+ * key 'command' given twice", "body: nested deeper than 30 levels").
+ * *out is owned by the caller (cJSON_Delete). */
 int jin_parse(const char *body, size_t len, cJSON **out, zq_err *err);
 
 /* Every member of obj must be named in allowed; names in readonly give

@@ -22,6 +22,7 @@
 #include "migrate.h"
 #include "secret.h"
 #include "server.h"
+#include "taskcfg.h"
 #include "tz.h"
 
 extern const char zq_openapi_json[];
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 	zq_config cfg;
 	int rc;
 
+	taskcfg_json_hooks();  /* cJSON allocates through zq_malloc (aborts on OOM) */
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
 		return print_routes();
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {

@@ -11,10 +11,10 @@
 #include "jsonin.h"
 #include "mem.h"
 #include "schedule.h"
+#include "taskcfg.h"
 #include "timeutil.h"
 
 #define DESCRIPTION_MAX 10000
-#define COMMAND_MAX 65536
 
 typedef int (*setter)(zq_task *t, const cJSON *v, const char *name, zq_err *err);
 
@@ -297,88 +297,24 @@ static int check_schedule(const zq_task *t, zq_err *err)
 	return 0;
 }
 
-static int check_env(const cJSON *env, zq_err *err)
-{
-	int n = 0;
-
-	if (!cJSON_IsObject(env))
-		return zq_errf(err, ZQ_EINVAL, "config.env: must be an object of strings");
-	for (const cJSON *e = env->child; e; e = e->next, n++) {
-		const char *k = e->string;
-		const char *s;
-		char f[200];
-		if (n >= 200)
-			return zq_errf(err, ZQ_EINVAL, "config.env: at most 200 variables");
-		if (!*k || (!isalpha((unsigned char)*k) && *k != '_'))
-			return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%.64s'", k);
-		for (const char *p = k; *p; p++)
-			if (!isalnum((unsigned char)*p) && *p != '_')
-				return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%.64s'",
-					       k);
-		snprintf(f, sizeof(f), "config.env.%.64s", k);
-		if (jin_string(e, f, 0, 32768, 1, &s, err) < 0)
-			return ZQ_EINVAL;
-	}
-	return 0;
-}
-
-static int check_command_config(const cJSON *c, zq_err *err)
-{
-	const cJSON *v;
-	const char *s;
-	int64_t n;
-
-	if (!(v = jin_get(c, "command")))
-		return zq_errf(err, ZQ_EINVAL, "config.command: required (the command line to run)");
-	if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > COMMAND_MAX)
-		return zq_errf(err, ZQ_EINVAL, "config.command: must be a non-empty string of at "
-			       "most %d bytes", COMMAND_MAX);
-	if ((v = jin_get(c, "work_dir")) && !cJSON_IsNull(v) &&
-	    jin_string(v, "config.work_dir", 1, 4096, 0, &s, err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c, "env")) && !cJSON_IsNull(v) && check_env(v, err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c, "timeout_seconds")) && !cJSON_IsNull(v) &&
-	    jin_int(v, "config.timeout_seconds", 1, 604800, &n, err) < 0)
-		return ZQ_EINVAL;
-	return 0;
-}
-
-static int check_example_config(const cJSON *c, zq_err *err)
-{
-	const cJSON *v;
-	const char *s;
-	double d;
-	int64_t n;
-
-	if ((v = jin_get(c, "duration_seconds")) &&
-	    jin_number(v, "config.duration_seconds", 0, 86400, &d, err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c, "steps")) && jin_int(v, "config.steps", 1, 1000, &n, err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c, "success_rate")) &&
-	    jin_number(v, "config.success_rate", 0, 1, &d, err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c, "message")) && !cJSON_IsNull(v) &&
-	    jin_string(v, "config.message", 0, 1024, 1, &s, err) < 0)
-		return ZQ_EINVAL;
-	return 0;
-}
-
 int task_config_check(int type, const cJSON *config, zq_workflow *wf, zq_err *err)
 {
 	zq_workflow local;
 	zq_wf_errors errs;
+	taskcfg tc;
 	int rc;
 
-	if (!cJSON_IsObject(config))
-		return zq_errf(err, ZQ_EINVAL, "config: must be a JSON object");
+	/* one set of rules for the API and the scheduler (db/taskcfg.c) */
+	taskcfg_init(&tc);
+	rc = taskcfg_parse(&tc, type, config, err);
+	taskcfg_release(&tc);
+	if (rc < 0)
+		return rc;
 	switch (type) {
 	case ZQ_TASK_MANUAL:
 	case ZQ_TASK_COMMON:
-		return check_command_config(config, err);
 	case ZQ_TASK_EXAMPLE:
-		return check_example_config(config, err);
+		return 0;
 	case ZQ_TASK_WORKFLOW:
 		zq_workflow_init(&local);
 		zq_wf_errors_init(&errs);
@@ -388,8 +324,26 @@ int task_config_check(int type, const cJSON *config, zq_workflow *wf, zq_err *er
 		zq_workflow_release(&local);
 		return rc;
 	default:
-		return zq_errf(err, ZQ_EINVAL, "task_type: unknown");
+		return zq_errf(err, ZQ_EINVAL, "task_type: unknown");  /* taskcfg said so first */
 	}
+}
+
+/* A task that fires by itself starts runs with no values given: each
+ * required parameter needs a default. */
+static int check_fire_params(int type, const cJSON *config, zq_err *err)
+{
+	taskcfg tc;
+	int rc = 0;
+
+	taskcfg_init(&tc);
+	if (taskcfg_parse(&tc, type, config, err) == 0)
+		for (int i = 0; i < tc.nparams && rc == 0; i++)
+			if (tc.params[i].required && !tc.params[i].dflt)
+				rc = zq_errf(err, ZQ_EINVAL, "config.params.%s.default: required: a %s "
+					     "fires with no values given (or make it a manual_task)",
+					     tc.params[i].name, zq_task_type_name(type));
+	taskcfg_release(&tc);
+	return rc;
 }
 
 int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err)
@@ -406,7 +360,8 @@ int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err)
 		return rc;
 	if (!t->config || !(config = cJSON_Parse(t->config)))
 		return zq_errf(err, ZQ_EINVAL, "config: required for %s", zq_task_type_name(t->type));
-	rc = task_config_check(t->type, config, wf, err);
+	if ((rc = task_config_check(t->type, config, wf, err)) == 0 && t->type != ZQ_TASK_MANUAL)
+		rc = check_fire_params(t->type, config, err);
 	cJSON_Delete(config);
 	return rc;
 }

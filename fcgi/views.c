@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "task.h"
+#include "taskcfg.h"
 #include "timeutil.h"
 
 static void kstr_or_null(zq_jw *w, const char *k, const char *s)
@@ -26,7 +27,26 @@ static void kraw_object(zq_jw *w, const char *k, const char *json)
 		jw_null(w);
 }
 
-static void view_task_fields(zq_jw *w, const zq_task *t)
+/* A config object; for non-admins with each env value as "***" (env is
+ * where API keys go: write-only below admin). */
+static void kconfig(zq_jw *w, const char *k, const char *json, int reveal)
+{
+	cJSON *o, *m;
+	char *text;
+
+	if (reveal || !json || !strstr(json, "\"env\"") || !(o = cJSON_Parse(json))) {
+		kraw_object(w, k, json);
+		return;
+	}
+	m = taskcfg_masked(o);
+	text = cJSON_PrintUnformatted(m);
+	kraw_object(w, k, text);
+	cJSON_free(text);
+	cJSON_Delete(m);
+	cJSON_Delete(o);
+}
+
+static void view_task_fields(zq_jw *w, const zq_task *t, int reveal)
 {
 	jw_kint(w, "id", t->id);
 	jw_kstr(w, "name", t->name);
@@ -40,7 +60,7 @@ static void view_task_fields(zq_jw *w, const zq_task *t)
 	jw_kbool(w, "enabled", t->enabled);
 	jw_kbool(w, "paused", t->paused);
 	jw_kstr(w, "description", t->description);
-	kraw_object(w, "config", t->config ? t->config : "{}");
+	kconfig(w, "config", t->config ? t->config : "{}", reveal);
 	jw_kint(w, "max_retries", t->max_retries);
 	jw_kint(w, "retry_interval", t->retry_interval);
 	jw_kint_or_null(w, "timeout_seconds", t->timeout_seconds, 0);
@@ -55,10 +75,10 @@ static void view_task_fields(zq_jw *w, const zq_task *t)
 	jw_ktime(w, "updated_at", t->updated_at_ms);
 }
 
-void view_task(zq_jw *w, const task_store_row *r)
+void view_task(zq_jw *w, const task_store_row *r, int reveal)
 {
 	jw_obj_begin(w);
-	view_task_fields(w, &r->t);
+	view_task_fields(w, &r->t, reveal);
 	jw_kint_or_null(w, "latest_execution_id", r->latest_id, 0);
 	jw_ktime(w, "latest_execution_time", r->latest_time_ms);
 	kstr_or_null(w, "latest_execution_status",
@@ -121,7 +141,8 @@ void view_exec_result(zq_jw *w, const hist_exec *e, const hist_step *steps, int 
 	cJSON_Delete(o);
 }
 
-void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps)
+void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps,
+			   int reveal)
 {
 	jw_kint(w, "id", e->id);
 	jw_kint(w, "task_id", e->task_id);
@@ -145,7 +166,8 @@ void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps,
 	jw_key(w, "result");
 	view_exec_result(w, e, steps, nsteps);
 	jw_kstr(w, "error_message", e->error_message);
-	kraw_object(w, "config_override", e->config_override);
+	kconfig(w, "config_override", e->config_override, reveal);
+	kraw_object(w, "params", e->params);
 	jw_kint_or_null(w, "node_id", e->node_id, 0);
 	jw_ktime(w, "heartbeat_at", e->heartbeat_ms);
 	jw_kbool(w, "cancel_requested", e->cancel_requested);
@@ -154,9 +176,10 @@ void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps,
 	jw_ktime(w, "updated_at", e->updated_ms);
 }
 
-void view_execution(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps)
+void view_execution(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps,
+		    int reveal)
 {
 	jw_obj_begin(w);
-	view_execution_fields(w, e, steps, nsteps);
+	view_execution_fields(w, e, steps, nsteps, reveal);
 	jw_obj_end(w);
 }

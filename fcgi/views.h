@@ -16,11 +16,15 @@
 #include "jsonw.h"
 #include "task_store.h"
 
-void view_task(zq_jw *w, const task_store_row *r);
-/* steps may be NULL (lists: no steps array). */
-void view_execution(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps);
+/* reveal: show env values of configs (admins); otherwise each is "***". */
+void view_task(zq_jw *w, const task_store_row *r, int reveal);
+/* steps may be NULL (lists: no steps array). An execution carries its
+ * config_override (env masked unless reveal) and params (null when none). */
+void view_execution(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps,
+		    int reveal);
 /* The members alone, inside an object the caller opened (to add more). */
-void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps);
+void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps,
+			   int reveal);
 /* The merged result object alone. */
 void view_exec_result(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps);
 

@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "tail.h"
+#include "taskcfg.h"
 #include "task.h"
 #include "text.h"
 #include "timeutil.h"
@@ -43,13 +44,6 @@ struct cmd {
 };
 
 /* ---- config and environment ---------------------------------------------------- */
-
-static const char *cfg_str(const cJSON *cfg, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* Set name (the first name_len bytes of name) to value in a NULL-terminated
  * heap array of "NAME=value" strings. */
@@ -108,7 +102,8 @@ static int env_from_config(const cJSON *e, char ***env, int *n, int *alloc, zq_e
 }
 
 /* The daemon's environment without ZQ_* (which may carry secrets such as
- * ZQ_DB_PASSWORD), then config.env, then the execution's identity. */
+ * ZQ_DB_PASSWORD), then config.env, then the run's parameters as
+ * ZQ_PARAM_<NAME>, then the execution's identity. */
 static int build_env(struct cmd *c, zq_err *err)
 {
 	const exec_job *j = &c->r->job;
@@ -122,8 +117,14 @@ static int build_env(struct cmd *c, zq_err *err)
 		if (eq && strncmp(*e, "ZQ_", 3) != 0)
 			env_putn(&env, &n, &alloc, *e, (size_t)(eq - *e), eq + 1);
 	}
-	rc = env_from_config(cJSON_GetObjectItemCaseSensitive(c->r->config, "env"), &env, &n, &alloc,
-			     err);
+	rc = env_from_config(c->r->cfg.env, &env, &n, &alloc, err);
+	/* parameter values: only ever environment, never command text */
+	for (const cJSON *p = c->r->params ? c->r->params->child : NULL; p; p = p->next) {
+		char name[64], *value = taskcfg_param_env_value(p);
+		taskcfg_param_env_name(p->string, name, sizeof(name));
+		env_put(&env, &n, &alloc, name, value);
+		free(value);
+	}
 	snprintf(num, sizeof(num), "%lld", (long long)j->task_id);
 	env_put(&env, &n, &alloc, "ZQ_TASK_ID", num);
 	env_put(&env, &n, &alloc, "ZQ_TASK_NAME", j->task_name ? j->task_name : "");
@@ -401,14 +402,8 @@ void command_run(run *r)
 		run_end(r, ZQ_EXEC_FAILED, 0, r->config_error, NULL);
 		goto out;
 	}
-	c.command = cfg_str(r->config, "command");
-	c.work_dir = cfg_str(r->config, "work_dir");
-	if (!c.command || !*c.command) {
-		run_end(r, ZQ_EXEC_FAILED, 0,
-			"config.command: missing: a common_task or manual_task runs {\"command\": \"...\"}",
-			NULL);
-		goto out;
-	}
+	c.command = r->cfg.command;   /* checked by taskcfg_parse: present, non-empty */
+	c.work_dir = r->cfg.work_dir;
 	if (build_env(&c, &err) < 0 || proc_spawn(&c.p, c.command, c.work_dir, c.envp, &err) < 0) {
 		run_end(r, ZQ_EXEC_FAILED, err.code != ZQ_EINVAL, err.msg, NULL);
 		goto out;

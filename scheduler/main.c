@@ -15,6 +15,7 @@
 #include "db.h"
 #include "log.h"
 #include "loop.h"
+#include "taskcfg.h"
 #include "tz.h"
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 	loop *L;
 	int rc;
 
+	taskcfg_json_hooks();  /* cJSON allocates through zq_malloc (aborts on OOM) */
 	if (argc > 1 && strcmp(argv[1], "cron-next") == 0)
 		return cron_next_main(argc - 1, argv + 1);
 	zq_config_from_args(&cfg, &argc, argv);

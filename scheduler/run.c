@@ -3,7 +3,6 @@
 #include "run.h"
 
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,63 +18,63 @@
 
 /* ---- creation ------------------------------------------------------------ */
 
-static cJSON *parse_object(const char *text, const char *what, char **error)
+static void config_failed(run *r, const char *msg)
 {
-	cJSON *o = text ? cJSON_Parse(text) : cJSON_CreateObject();
-	char buf[128];
-
-	if (!o || !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		snprintf(buf, sizeof(buf), "%s: not a JSON object", what);
-		*error = zq_strdup(buf);
-		return NULL;
-	}
-	return o;
+	free(r->config_error);
+	r->config_error = zq_strdup(msg);
+	taskcfg_release(&r->cfg);
+	r->config = NULL;
 }
 
-/* config_override's top-level members replace the task config's. */
-static void merge_config(run *r)
+/* The task config with config_override's top-level members replacing its
+ * own, checked for the task's type; then the run's parameter values. */
+static void load_config(run *r)
 {
-	cJSON *base = parse_object(r->job.task_config, "config", &r->config_error), *over;
+	zq_err err = ZQ_ERR_INIT;
+	cJSON *base = NULL, *over = NULL, *merged = NULL, *given = NULL;
 
-	if (!base)
-		return;
+	if (taskcfg_json_parse(r->job.task_config ? r->job.task_config : "{}", "config", &base,
+			       &err) < 0 || !cJSON_IsObject(base)) {
+		config_failed(r, err.code ? err.msg : "config: not a JSON object");
+		goto out;
+	}
 	if (r->job.config_override) {
-		if (!(over = parse_object(r->job.config_override, "config_override", &r->config_error))) {
-			cJSON_Delete(base);
-			return;
+		if (taskcfg_json_parse(r->job.config_override, "config_override", &over, &err) < 0 ||
+		    !cJSON_IsObject(over)) {
+			config_failed(r, err.code ? err.msg : "config_override: not a JSON object");
+			goto out;
 		}
-		for (cJSON *it = over->child; it; it = it->next) {
-			cJSON *copy = cJSON_Duplicate(it, 1);
-			if (cJSON_GetObjectItemCaseSensitive(base, it->string))
-				cJSON_ReplaceItemInObjectCaseSensitive(base, it->string, copy);
-			else
-				cJSON_AddItemToObject(base, it->string, copy);
+		if (taskcfg_merge(base, over, &merged, &err) < 0) {
+			config_failed(r, err.msg);
+			goto out;
 		}
-		cJSON_Delete(over);
 	}
-	r->config = base;
+	if (r->job.params && taskcfg_json_parse(r->job.params, "params", &given, &err) < 0) {
+		config_failed(r, err.msg);
+		goto out;
+	}
+	if (taskcfg_parse(&r->cfg, r->job.task_type, merged ? merged : base, &err) < 0 ||
+	    taskcfg_resolve_params(&r->cfg, given, &r->params, &err) < 0) {
+		config_failed(r, err.msg);
+		goto out;
+	}
+	r->config = r->cfg.root;
+out:
+	cJSON_Delete(base);
+	cJSON_Delete(over);
+	cJSON_Delete(merged);
+	cJSON_Delete(given);
 }
 
-static double config_number(const run *r, const char *key, double dflt)
-{
-	const cJSON *v = r->config ? cJSON_GetObjectItemCaseSensitive(r->config, key) : NULL;
-
-	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : dflt;
-}
-
+/* The policy of a valid config (the defaults otherwise: the run fails
+ * before it could time out or back off). */
 static void read_policy(run *r)
 {
-	double t = config_number(r, "timeout_seconds", 0);
-	double cap = config_number(r, "retry_max_interval", 0);
-
 	r->timeout_s = r->job.timeout_s > 0 ? r->job.timeout_s : 0;
-	if (t >= 1 && t <= 100 * 365 * 86400.0 && (r->timeout_s == 0 || (int)t < r->timeout_s))
-		r->timeout_s = (int)t;
-	r->retry_backoff = config_number(r, "retry_backoff", 1.0);
-	if (r->retry_backoff < 1.0 || r->retry_backoff > 100.0)
-		r->retry_backoff = 1.0;
-	r->retry_max_interval_s = cap >= 1 && cap <= 365 * 86400.0 ? (int)cap : 0;
+	if (r->cfg.timeout_s > 0 && (r->timeout_s == 0 || r->cfg.timeout_s < r->timeout_s))
+		r->timeout_s = r->cfg.timeout_s;
+	r->retry_backoff = r->cfg.retry_backoff;
+	r->retry_max_interval_s = r->cfg.retry_max_interval_s;
 }
 
 run *run_new(exec_job *job, const run_settings *set, const _Atomic int64_t *lease_until)
@@ -93,7 +92,8 @@ run *run_new(exec_job *job, const run_settings *set, const _Atomic int64_t *leas
 	r->duration_ms = -1;
 	r->exit_code = -1;
 	r->end_ms = ZQ_TIME_NONE;
-	merge_config(r);
+	taskcfg_init(&r->cfg);
+	load_config(r);
 	read_policy(r);
 	return r;
 }
@@ -110,7 +110,8 @@ void run_free(run *r)
 	if (!r)
 		return;
 	exec_job_release(&r->job);
-	cJSON_Delete(r->config);
+	taskcfg_release(&r->cfg);
+	cJSON_Delete(r->params);
 	free(r->config_error);
 	if (r->wake_fd >= 0)
 		close(r->wake_fd);

@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "exec_store.h"
+#include "taskcfg.h"
 
 /* Why a run was told to stop (0 = it was not). */
 enum run_stop {
@@ -51,7 +52,9 @@ typedef struct run_step {
 
 typedef struct run {
 	exec_job job;            /* the execution and its task (owned) */
-	cJSON *config;           /* task config with config_override merged; NULL if invalid */
+	taskcfg cfg;             /* the config to run, checked (db/taskcfg.c), override merged */
+	const cJSON *config;     /* cfg.root; NULL if invalid */
+	cJSON *params;           /* resolved parameter values (object) or NULL */
 	char *config_error;      /* why config is NULL */
 	int timeout_s;           /* effective limit, 0 = none */
 	double retry_backoff;    /* >= 1 */
@@ -94,10 +97,12 @@ typedef struct run {
 } run;
 
 /* A run for job (moved into the run: the caller's copy is zeroed). Merges
- * config_override over the task config, works out the timeout (the smaller
- * of the task's timeout_seconds and the config's "timeout_seconds") and the
- * retry policy ("retry_backoff", "retry_max_interval" in the config). Never
- * fails: a bad config is recorded in config_error for the executor. */
+ * config_override over the task config and checks the result with the
+ * API's rules (taskcfg_parse: the same defaults and ranges), resolves the
+ * execution's params against the declarations (defaults for fires), works
+ * out the timeout (the smaller of the task's timeout_seconds and the
+ * config's) and the retry policy ("retry_backoff", "retry_max_interval").
+ * Never fails: a bad config is recorded in config_error for the executor. */
 run *run_new(exec_job *job, const run_settings *set, const _Atomic int64_t *lease_until);
 void run_free(run *r);
 

@@ -83,6 +83,7 @@ static void fill_retry(const run *r, exec_retry *x)
 	x->retry_count = r->job.retry_count + 1;
 	x->not_before_ms = r->end_ms + delay;
 	x->config_override = r->job.config_override;
+	x->params = r->job.params;
 	x->created_by = r->job.created_by;
 }
 

@@ -1,4 +1,5 @@
-"""Manual trigger (with and without a body, with config overrides), the
+"""Manual trigger (with and without a body, an admin's one-off config override,
+a disabled task refused), the
 execution list (newest first, filters, paging) and detail (result in the
 seed's shape, steps, output tails, workflow children), cancel, and the
 statistics (rollups + live counts, per-day series).
@@ -18,7 +19,7 @@ def url(stack, *parts):
 
 
 def test_trigger_without_body_and_json_content_type(stack, admin):
-    t = create(admin, stack, manual_body(enabled=False))
+    t = create(admin, stack, manual_body())
     r = admin.post(url(stack, t["id"], "trigger"), headers={"Content-Type": "application/json"},
                    timeout=10)
     assert r.status_code == 200, r.text
@@ -34,14 +35,17 @@ def test_trigger_without_body_and_json_content_type(stack, admin):
 
 
 def test_trigger_with_overrides(stack, admin):
-    t = create(admin, stack, manual_body(enabled=False, config={"command": "true",
-                                                                "timeout_seconds": 5}))
-    r = admin.post(url(stack, t["id"], "trigger"), json={"command": "echo override"}, timeout=10)
-    assert r.status_code == 200
+    t = create(admin, stack, manual_body(config={"command": "true", "timeout_seconds": 5}))
+    r = admin.post(url(stack, t["id"], "trigger"), json={"override": {"command": "echo override"}},
+                   timeout=10)
+    assert r.status_code == 200, r.text
     got = stack.sql_value("SELECT config_override FROM task_executions WHERE id = %d"
                           % r.json()["execution_id"])
     assert json.loads(got) == {"command": "echo override"}
-    r = admin.post(url(stack, t["id"], "trigger"), json={"command": ""}, timeout=10)
+    # the old shape (config keys at the top) is not silently taken for an override
+    r = admin.post(url(stack, t["id"], "trigger"), json={"command": "echo override"}, timeout=10)
+    assert r.status_code == 400 and "override" in r.json()["detail"], r.text
+    r = admin.post(url(stack, t["id"], "trigger"), json={"override": {"command": ""}}, timeout=10)
     assert r.status_code == 400 and r.json()["detail"].startswith("config.command")
     r = admin.post(url(stack, t["id"], "trigger"), json=[1], timeout=10)
     assert r.status_code == 400
@@ -53,6 +57,13 @@ def test_trigger_with_overrides(stack, admin):
     assert admin.post(url(stack, 999999999, "trigger"), timeout=10).status_code == 404
     assert stack.session("viewer").post(url(stack, t["id"], "trigger"),
                                         timeout=10).status_code == 403
+
+
+def test_trigger_of_a_disabled_task_is_409_and_runs_nothing(stack, admin):
+    t = create(admin, stack, manual_body(enabled=False))
+    r = stack.session("operator").post(url(stack, t["id"], "trigger"), timeout=10)
+    assert r.status_code == 409 and r.json()["detail"] == "task is disabled: enable it first"
+    assert stack.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE task_id = {t['id']}") == "0"
 
 
 def test_execution_list_newest_first_with_filters(stack, admin):

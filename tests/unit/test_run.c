@@ -1,5 +1,5 @@
 /* test_run.c - what a claimed execution will do: config_override merged
- * over the task config, the timeout that applies (the smaller one), and
+ * over the task config and checked by the API's rules (db/taskcfg.c), the timeout that applies (the smaller one), and
  * the retry policy with backoff and cap; progress kept in memory for the
  * throttled writer. */
 #include <setjmp.h>
@@ -24,6 +24,7 @@ static run *make(const char *config, const char *override, int timeout_s)
 	memset(&j, 0, sizeof(j));
 	j.id = 7;
 	j.task_id = 3;
+	j.task_type = ZQ_TASK_EXAMPLE;
 	j.task_config = zq_strdup(config);
 	j.config_override = override ? zq_strdup(override) : NULL;
 	j.timeout_s = timeout_s;
@@ -77,8 +78,11 @@ static void the_smaller_timeout_wins(void **state)
 	r = make("{}", "{\"timeout_seconds\": 5}", 10);
 	assert_int_equal(r->timeout_s, 5);
 	run_free(r);
+	/* a value the API would refuse does not run (it used to be ignored) */
 	r = make("{\"timeout_seconds\": \"x\"}", NULL, 0);
 	assert_int_equal(r->timeout_s, 0);
+	assert_null(r->config);
+	assert_string_equal(r->config_error, "config.timeout_seconds: must be an integer 1-604800");
 	run_free(r);
 }
 
@@ -104,6 +108,7 @@ static void retry_policy_comes_from_the_config(void **state)
 	run_free(r);
 	r = make("{\"retry_backoff\": 0.5}", NULL, 0);
 	assert_true(r->retry_backoff == 1.0);
+	assert_string_equal(r->config_error, "config.retry_backoff: must be a number 1-100");
 	run_free(r);
 }
 

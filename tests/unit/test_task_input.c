@@ -163,7 +163,8 @@ static void configs_per_type(void **state)
 	expect_error("{\"name\":\"x\",\"task_type\":\"common_task\",\"interval_seconds\":5,"
 		     "\"config\":{\"command\":\"ls\",\"env\":{\"1BAD\":\"x\"}}}", "config.env: bad variable");
 	expect_error("{\"name\":\"x\",\"task_type\":\"common_task\",\"interval_seconds\":5,"
-		     "\"config\":{\"command\":\"ls\",\"env\":{\"A\":1}}}", "config.env.A: must be a string");
+		     "\"config\":{\"command\":\"ls\",\"env\":{\"A\":[1]}}}",
+		     "config.env.A: must be a string, number or bool");
 	expect_error("{\"name\":\"x\",\"task_type\":\"common_task\",\"interval_seconds\":5,"
 		     "\"config\":\"ls\"}", "config: must be a JSON object");
 	expect_error("{\"name\":\"x\",\"task_type\":\"example_task\",\"interval_seconds\":5,"
