@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +86,17 @@ static void serve(zq_server *s, FCGX_Request *r, zq_db *db)
 	zq_buf_release(&body);
 }
 
+/* An inherited socket is shared with whoever passed it (systemd keeps it
+ * open across restarts of zq-api), so stopping must not shut it down: it is
+ * non-blocking, and the workers wait for it here, looking at the stop flag
+ * every 200 ms. 1 when a connection may be waiting. */
+static int wait_listen(zq_server *s)
+{
+	struct pollfd p = {.fd = s->listen_fd, .events = POLLIN};
+
+	return poll(&p, 1, 200) > 0;
+}
+
 static void *worker(void *arg)
 {
 	zq_server *s = arg;
@@ -97,9 +110,13 @@ static void *worker(void *arg)
 		zq_warn("worker: %s (will retry on demand)", err.msg);
 	FCGX_InitRequest(&req, s->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!atomic_load(&s->stopping)) {
+		if (s->inherited && !wait_listen(s))
+			continue;
 		if (FCGX_Accept_r(&req) < 0) {
 			if (atomic_load(&s->stopping))
 				break;
+			if (s->inherited && (errno == EAGAIN || errno == EWOULDBLOCK))
+				continue;   /* another worker took the connection */
 			if (errno != EINTR) {
 				struct timespec pause = {0, 50 * 1000000L}; /* e.g. EMFILE */
 				zq_warn("accept: %s", strerror(errno));
@@ -127,7 +144,13 @@ int zq_server_listen(zq_server *s, const zq_config *cfg, zq_api *api, zq_err *er
 	if (FCGX_Init() != 0)
 		return zq_errf(err, ZQ_EIO, "FCGX_Init failed");
 	if (strcmp(l, "inherit") == 0) {
+		int fl = fcntl(0, F_GETFL);
+
 		s->listen_fd = 0;
+		s->inherited = 1;
+		if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0)
+			return zq_errf(err, ZQ_EIO, "api.listen = inherit: fd 0 is not a socket: %s",
+				       strerror(errno));
 		return 0;
 	}
 	if (strncmp(l, "unix:", 5) == 0) {
@@ -169,7 +192,7 @@ void zq_server_stop(zq_server *s)
 {
 	atomic_store(&s->stopping, 1);
 	FCGX_ShutdownPending();
-	if (s->listen_fd >= 0)
+	if (s->listen_fd >= 0 && !s->inherited)
 		shutdown(s->listen_fd, SHUT_RDWR);
 }
 

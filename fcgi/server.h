@@ -25,6 +25,7 @@ typedef struct zq_server {
 	const zq_config *cfg;
 	zq_api *api;
 	int listen_fd;
+	int inherited;                  /* listen_fd is the caller's (spawn-fcgi, systemd) */
 	atomic_int stopping;            /* set by zq_server_stop, read by workers */
 	pthread_t *threads;
 	int nthreads;

@@ -590,11 +590,6 @@ def test_installed_scheduler_starts_as_zq(root, served):
     assert "START node=" in text and "wakeup=/run/zq/wakeup" in text, text[-2000:]
 
 
-@pytest.mark.xfail(reason="zq-api shuts the inherited listening socket down when it stops "
-                          "(zq_server_stop: shutdown(listen_fd) on fd 0), so after "
-                          "`systemctl restart zq-api.service` the socket systemd holds refuses "
-                          "every connection; fix in fcgi/server.c, then drop this mark",
-                   strict=False)
 def test_api_restart_keeps_the_systemd_socket(root, served):
     sock = listen(served, "api-2")
     try:
