@@ -67,24 +67,51 @@ SHELL_WORD = re.compile(r'(?:^|[|;&(]|\$\(|\bthen|\bdo|\belse|&&|\|\|)\s*'
                         r'(?:[A-Z_]+=\S*\s+)*([a-z][a-z0-9.+-]*)(?=\s|$|\))')
 
 
+def shell_code(text):
+    """The script's lines with quoted text, comments and here-documents
+    blanked out (quotes may span lines: awk programs do)."""
+    out, quote, heredoc = [], None, None
+    for line in text.splitlines():
+        if heredoc:
+            heredoc = None if line.strip() == heredoc else heredoc
+            out.append("")
+            continue
+        code, prev = [], " "
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    i += 1
+                elif ch == quote:
+                    quote = None
+                    code.append('""')
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "\\":
+                i += 1
+            elif ch == "#" and prev in " \t;|&(":
+                break
+            else:
+                code.append(ch)
+            prev = ch
+            i += 1
+        code = "".join(code)
+        m = re.search(r"<<-?\s*\"*([A-Z]+)", code)
+        if m:
+            heredoc = m.group(1)
+        out.append(code)
+    return out
+
+
 def called_by_launcher():
     names = set()
     for rel in ("zq", ".ci/run"):
         with open(os.path.join(SRC, rel), encoding="utf-8") as f:
             text = f.read()
         functions = set(re.findall(r"^([a-z_]+)\(\) \{", text, re.M))
-        heredoc = None
-        for line in text.splitlines():
-            if heredoc:
-                heredoc = None if line.strip() == heredoc else heredoc
-                continue
-            m = re.search(r"<<-?\s*'?([A-Z]+)'?", line)
-            if m:
-                heredoc = m.group(1)
-            code = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", '""', line)   # strings out
-            code = re.sub(r"^\s*[a-z|-]+\)", "", code.split(" #", 1)[0])    # case labels out
-            if code.lstrip().startswith("#"):
-                continue
+        for code in shell_code(text):
+            code = re.sub(r"^\s*[a-z|-]+\)", "", code)    # case labels
             for word in SHELL_WORD.findall(code):
                 if word not in functions:
                     names.add((word, rel))
