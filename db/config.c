@@ -45,6 +45,7 @@ static const struct key keys[] = {
 	I("api.hash_concurrency", api_hash_concurrency, 1, 64),
 	I("api.login_max_failures", api_login_max_failures, 1, 1000),
 	I("api.login_lockout", api_login_lockout, 1, 86400),
+	S("api.trusted_proxies", api_trusted_proxies),
 	I("scheduler.threads", sched_threads, 1, 1024),
 	I("scheduler.poll_ms", sched_poll_ms, 10, 60000),
 	I("scheduler.heartbeat_s", sched_heartbeat_s, 1, 600),
@@ -81,6 +82,7 @@ void zq_config_defaults(zq_config *c)
 	c->api_hash_concurrency = 2;
 	c->api_login_max_failures = 5;
 	c->api_login_lockout = 300;
+	strcpy(c->api_trusted_proxies, "loopback, unix");
 	c->sched_threads = 8;
 	c->sched_poll_ms = 1000;
 	c->sched_heartbeat_s = 5;

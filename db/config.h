@@ -43,6 +43,8 @@ typedef struct zq_config {
 	int api_hash_concurrency;       /* concurrent argon2id hashes */
 	int api_login_max_failures;     /* failures before 429 */
 	int api_login_lockout;          /* seconds of 429 after too many failures */
+	char api_trusted_proxies[ZQ_CFG_STR]; /* FastCGI peers whose REMOTE_ADDR is the
+					 * client's (fcgi/http.h); "loopback, unix" */
 
 	/* [scheduler] */
 	int sched_threads;

@@ -726,7 +726,7 @@ static void check_clock(struct doctor *d)
 {
 	static const char fix[] = "run chrony or systemd-timesyncd on this host and on the database "
 				  "server";
-	int64_t skew = 0, rtt = INT64_MAX, s, r, mag;
+	int64_t skew = 0, rtt = INT64_MAX, s = 0, r = 0, mag;
 	zq_err err = ZQ_ERR_INIT;
 
 	for (int i = 0; i < CLOCK_SAMPLES; i++) {
