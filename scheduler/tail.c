@@ -76,7 +76,7 @@ char *tail_text(const tail *t, size_t *lenp)
 {
 	char *flat = zq_malloc(t->len + 1), *out;
 	size_t first = t->len ? (t->cap - t->start < t->len ? t->cap - t->start : t->len) : 0;
-	size_t skip;
+	size_t skip, n;
 
 	if (first)
 		memcpy(flat, t->ring + t->start, first);
@@ -84,8 +84,18 @@ char *tail_text(const tail *t, size_t *lenp)
 		memcpy(flat + first, t->ring, t->len - first);
 	/* the ring may start inside a character when older bytes were dropped */
 	skip = t->total > t->len ? text_skip_partial(flat, t->len) : 0;
-	out = text_clean(flat + skip, t->len - skip, TEXT_NO_LIMIT, lenp);
+	out = text_clean(flat + skip, t->len - skip, TEXT_NO_LIMIT, &n);
 	free(flat);
+	/* Cleaning grows invalid bytes (1 -> 3 for U+FFFD): cap what is
+	 * stored, keeping the last cap bytes from a character boundary. */
+	if (n > t->cap) {
+		skip = n - t->cap;
+		skip += text_skip_partial(out + skip, n - skip);
+		n -= skip;
+		memmove(out, out + skip, n + 1);
+	}
+	if (lenp)
+		*lenp = n;
 	return out;
 }
 

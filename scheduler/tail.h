@@ -28,8 +28,9 @@ void tail_release(tail *t);
 void tail_add(tail *t, const char *p, size_t n);
 
 /* The last bytes as clean UTF-8 text (text.h): starts on a character
- * boundary, invalid bytes replaced. Heap string, caller frees; *lenp may be
- * NULL. */
+ * boundary, invalid bytes replaced, and at most cap bytes long after the
+ * replacement (which can triple binary output). Heap string, caller frees;
+ * *lenp may be NULL. */
 char *tail_text(const tail *t, size_t *lenp);
 /* The first max_chars characters of the stream as clean UTF-8 text. */
 char *tail_head_text(const tail *t, size_t max_chars);

@@ -1,6 +1,7 @@
 /* test_tail.c - the capped capture of a child's output: the tail keeps the
  * last bytes, the head the first, the total counts everything, memory never
- * grows past the caps, and what comes out is always valid UTF-8. */
+ * grows past the caps, and what comes out is always valid UTF-8 and never
+ * longer than the cap, however binary the output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +145,77 @@ static void text_clean_rejects_overlongs_and_surrogates(void **state)
 	free(s);
 }
 
+/* text_clean leaves valid UTF-8 (without NUL) as it is */
+static int is_clean_utf8(const char *s, size_t n)
+{
+	size_t m;
+	char *c = text_clean(s, n, TEXT_NO_LIMIT, &m);
+	int ok = m == n && memcmp(c, s, n) == 0;
+
+	free(c);
+	return ok;
+}
+
+static void binary_output_is_capped_after_cleaning(void **state)
+{
+	tail t;
+	char *s, *chunk = malloc(4096);
+	size_t n;
+	unsigned x = 12345;
+
+	(void)state;
+	/* every byte invalid: each would become 3 bytes of U+FFFD */
+	tail_init(&t, 1024, 0);
+	memset(chunk, 0xFF, 4096);
+	tail_add(&t, chunk, 4096);
+	s = tail_text(&t, &n);
+	assert_int_equal(n, 1023);  /* 341 whole replacement characters */
+	assert_int_equal(strlen(s), n);
+	assert_true(is_clean_utf8(s, n));
+	free(s);
+	tail_release(&t);
+	/* random bytes (what the issue measured at 1.86x the cap) */
+	tail_init(&t, 1024, 0);
+	for (int round = 0; round < 8; round++) {
+		for (int i = 0; i < 4096; i++) {
+			x = x * 1103515245u + 12345u;
+			chunk[i] = (char)(x >> 16);
+		}
+		tail_add(&t, chunk, 4096);
+		s = tail_text(&t, &n);
+		assert_true(n <= 1024 && n >= 1024 - 3);
+		assert_true(is_clean_utf8(s, n));
+		free(s);
+	}
+	tail_release(&t);
+	free(chunk);
+}
+
+static void the_cap_keeps_the_newest_text_and_whole_characters(void **state)
+{
+	tail t;
+	char *s;
+	size_t n;
+
+	(void)state;
+	/* FF then two euro signs: cleaned, 9 bytes for a cap of 7; the cut
+	 * falls inside the U+FFFD, which goes entirely */
+	tail_init(&t, 7, 0);
+	tail_add(&t, "\xFF\xE2\x82\xAC\xE2\x82\xAC", 7);
+	s = tail_text(&t, &n);
+	assert_string_equal(s, "\xE2\x82\xAC\xE2\x82\xAC");
+	assert_int_equal(n, 6);
+	free(s);
+	tail_release(&t);
+	/* text that needs no cleaning is not cut at all */
+	tail_init(&t, 6, 0);
+	tail_add(&t, "\xE2\x82\xAC\xE2\x82\xAC", 6);
+	s = tail_text(&t, &n);
+	assert_int_equal(n, 6);
+	free(s);
+	tail_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +226,8 @@ int main(void)
 		cmocka_unit_test(cut_characters_and_invalid_bytes_become_valid_utf8),
 		cmocka_unit_test(head_text_counts_characters),
 		cmocka_unit_test(text_clean_rejects_overlongs_and_surrogates),
+		cmocka_unit_test(binary_output_is_capped_after_cleaning),
+		cmocka_unit_test(the_cap_keeps_the_newest_text_and_whole_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
