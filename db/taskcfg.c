@@ -668,8 +668,11 @@ int taskcfg_merge(const cJSON *base, const cJSON *override, cJSON **out, zq_err 
 		return zq_errf(err, ZQ_EINVAL, "override: must be an object of config keys");
 	m = cJSON_IsObject(base) ? cJSON_Duplicate(base, 1) : cJSON_CreateObject();
 	for (const cJSON *o = override->child; o; o = o->next) {
-		cJSON_DeleteItemFromObjectCaseSensitive(m, o->string);
-		cJSON_AddItemToObject(m, o->string, cJSON_Duplicate(o, 1));
+		cJSON *copy = cJSON_Duplicate(o, 1);
+		if (cJSON_GetObjectItemCaseSensitive(m, o->string))  /* in place: keys keep their order */
+			cJSON_ReplaceItemInObjectCaseSensitive(m, o->string, copy);
+		else
+			cJSON_AddItemToObject(m, o->string, copy);
 	}
 	if (taskcfg_unmask(m, base, "override", err) < 0) {
 		cJSON_Delete(m);

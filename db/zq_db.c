@@ -16,6 +16,7 @@
 #include "migrate.h"
 #include "secret.h"
 #include "seed.h"
+#include "taskcfg.h"
 #include "timeutil.h"
 #include "user_store.h"
 
@@ -293,6 +294,7 @@ int main(int argc, char **argv)
 	struct cli c;
 	int rc;
 
+	taskcfg_json_hooks();  /* cJSON allocates through zq_malloc (aborts on OOM) */
 	memset(&c, 0, sizeof(c));
 	zq_config_from_args(&c.cfg, &argc, argv);
 	zq_log_init("zq-db", c.cfg.log_level);

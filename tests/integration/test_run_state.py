@@ -51,7 +51,9 @@ def create(admin, env, **body):
 
 
 def trigger(admin, env, tid, override=None):
-    r = admin.post(tasks_url(env, tid, "trigger"), json=override, timeout=30)
+    """A manual run; override: an admin's one-off config change for it."""
+    body = {"override": override} if override is not None else None
+    r = admin.post(tasks_url(env, tid, "trigger"), json=body, timeout=30)
     assert r.status_code == 200, r.text
     return r.json()["execution_id"]
 

@@ -103,7 +103,7 @@ def test_command_killed_by_a_signal(env):
 def test_bad_config_fails_clearly_without_retry(env):
     tid = env.task("nocmd", "common_task", {"nothing": 1}, max_retries=3, retry_interval=0)
     e = env.wait_final(env.trigger(tid))
-    assert e["status"] == "failed" and e["error_message"].startswith("config.command: missing")
+    assert e["status"] == "failed" and e["error_message"].startswith("config.command: required")
     tid = env.task("baddir", "common_task", {"command": "true", "work_dir": "/nonexistent/dir"})
     e = env.wait_final(env.trigger(tid))
     assert e["status"] == "failed"
