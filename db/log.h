@@ -3,9 +3,13 @@
  *
  * Format: 2026-11-21T12:00:00.123Z INFO zq-scheduler[1234]: FIRE task=12 ...
  * Scheduler events use fixed words first (STYLE §6): FIRE CLAIM START PROGRESS
- * DONE FAIL RETRY REAP. Never log secrets (passwords, tokens, DSNs). */
+ * DONE FAIL RETRY REAP. Never log secrets (passwords, tokens, DSNs).
+ * Control characters in a message are escaped (zq_log_escape): a value a
+ * client sent can never start a line of its own. */
 #ifndef ZQ_LOG_H
 #define ZQ_LOG_H
+
+#include <stddef.h>
 
 enum zq_log_level {
 	ZQ_LOG_DEBUG = 0,
@@ -21,6 +25,15 @@ int zq_log_get_level(void);
 /* "debug" | "info" | "warn" | "error" -> level, or -1. */
 int zq_log_level_parse(const char *s);
 const char *zq_log_level_name(int level);
+
+/* Copy in[0..n) into out (outsz > 0, NUL-terminated) so it cannot break a
+ * log line or a terminal: \n \r \t become "\\n" "\\r" "\\t", other C0
+ * controls, DEL and bytes that are not valid UTF-8 become "\\xNN", C1
+ * controls and invisible / bidi code points (U+200B-U+200F, U+2028-U+202E,
+ * U+2060-U+206F, U+FEFF ...) become "\\uNNNN"; other UTF-8 passes as it is
+ * (a backslash too). Cuts at a whole character or escape; returns the length
+ * written. zq_log applies it to the whole formatted message. */
+size_t zq_log_escape(const char *in, size_t n, char *out, size_t outsz);
 
 void zq_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -59,16 +59,19 @@ int user_store_create(zq_db *db, const char *username, int role, const char *pwh
 
 int user_store_get_by_name(zq_db *db, const char *username, zq_user *u, zq_err *err)
 {
-	/* uk_users_name */
+	/* uk_users_name finds the row(s) the collation folds together; the
+	 * byte comparison keeps the exact one */
 	zq_stmt *st = zq_db_prepare(db,
 				    "SELECT id, username, password_hash, role, disabled, created_at, "
-				    "last_login_at FROM users WHERE username = ?",
+				    "last_login_at FROM users WHERE username = ? AND "
+				    "BINARY username = BINARY ?",
 				    err);
 	int rc;
 
 	if (!st)
 		return err->code;
 	zq_stmt_bind_str(st, 0, username);
+	zq_stmt_bind_str(st, 1, username);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
 	if ((rc = zq_stmt_fetch(st)) <= 0) {
@@ -97,12 +100,14 @@ int user_store_set_password(zq_db *db, const char *username, const char *pwhash,
 
 	if ((rc = zq_db_begin(db, err)) < 0)
 		return rc;
-	if (!(st = zq_db_prepare(db, "UPDATE users SET password_hash = ? WHERE username = ?", err))) {
+	if (!(st = zq_db_prepare(db, "UPDATE users SET password_hash = ? WHERE username = ? AND "
+				 "BINARY username = BINARY ?", err))) {
 		rc = err->code;
 		goto out;
 	}
 	zq_stmt_bind_str(st, 0, pwhash);
 	zq_stmt_bind_str(st, 1, username);
+	zq_stmt_bind_str(st, 2, username);
 	rc = zq_stmt_exec(st, err);
 	if (rc == 0 && zq_stmt_affected(st) == 0)
 		rc = zq_errf(err, ZQ_ENOTFOUND, "user '%s' not found", username);
@@ -112,12 +117,14 @@ int user_store_set_password(zq_db *db, const char *username, const char *pwhash,
 	/* a password change ends every session of that user */
 	if (!(st = zq_db_prepare(db,
 				 "DELETE k FROM api_tokens k JOIN users u ON u.id = k.user_id "
-				 "WHERE u.username = ? AND k.kind = 'session'",
+				 "WHERE u.username = ? AND BINARY u.username = BINARY ? AND "
+				 "k.kind = 'session'",
 				 err))) {
 		rc = err->code;
 		goto out;
 	}
 	zq_stmt_bind_str(st, 0, username);
+	zq_stmt_bind_str(st, 1, username);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	if (rc == 0)
@@ -308,6 +315,18 @@ void token_store_read(zq_stmt *st, int c, zq_token_info *ti)
 		memcpy(ti->hash, s, ZQ_TOKEN_HASH_LEN);
 	zq_strlcpy(ti->username, (s = zq_stmt_str(st, c + 8)) ? s : "", sizeof(ti->username));
 	ti->user_disabled = (int)zq_stmt_i64(st, c + 9);
+	ti->user_role = zq_stmt_isnull(st, c + 10) ? -1 : zq_role_parse(zq_stmt_str(st, c + 10));
+}
+
+int token_effective_role(const zq_token_info *ti)
+{
+	if (ti->role < 0)
+		return -1;
+	if (ti->user_id <= 0)
+		return ti->role;
+	if (ti->user_role < 0)
+		return -1;  /* the user is gone (or has no valid role) */
+	return ti->role < ti->user_role ? ti->role : ti->user_role;
 }
 
 int token_store_lookup(zq_db *db, const unsigned char hash[ZQ_TOKEN_HASH_LEN],
@@ -457,22 +476,27 @@ out:
 	return rc;
 }
 
-int user_store_login_failed(zq_db *db, const char *subject, int max_failures, int window_s,
-			    int lockout_s, zq_err *err)
+int user_store_login_attempt(zq_db *db, const char *subject, int max_failures, int window_s,
+			     int lockout_s, int64_t *count, zq_err *err)
 {
-	/* Assignments run left to right and see the new values: failures
-	 * restarts at 1 once the window has passed, and then so does the window. */
+	/* PRIMARY KEY. LAST_INSERT_ID(expr) hands this statement's new count
+	 * back (mysql_insert_id) under the row lock: no other attempt can slip
+	 * in between the increment and the read. Assignments run left to right
+	 * and see the new values. */
 	zq_stmt *st = zq_db_prepare(
 		db,
 		"INSERT INTO login_attempts (subject, failures, window_start, locked_until) "
-		"VALUES (?, 1, UTC_TIMESTAMP(3), IF(1 >= ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
-		"NULL)) ON DUPLICATE KEY UPDATE "
-		"failures = IF(window_start < UTC_TIMESTAMP(3) - INTERVAL ? SECOND, 1, failures + 1), "
+		"VALUES (?, LAST_INSERT_ID(1), UTC_TIMESTAMP(3), IF(1 >= ?, UTC_TIMESTAMP(3) + "
+		"INTERVAL ? SECOND, NULL)) ON DUPLICATE KEY UPDATE "
+		"failures = LAST_INSERT_ID(IF(window_start < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"AND (locked_until IS NULL OR locked_until <= UTC_TIMESTAMP(3)), 1, failures + 1)), "
 		"window_start = IF(failures = 1, UTC_TIMESTAMP(3), window_start), "
-		"locked_until = IF(failures >= ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, locked_until)",
+		"locked_until = IF(failures >= ?, IF(locked_until > UTC_TIMESTAMP(3), locked_until, "
+		"UTC_TIMESTAMP(3) + INTERVAL ? SECOND), IF(failures = 1, NULL, locked_until))",
 		err);
 	int rc;
 
+	*count = 0;
 	if (!st)
 		return err->code;
 	zq_stmt_bind_str(st, 0, subject);
@@ -481,6 +505,25 @@ int user_store_login_failed(zq_db *db, const char *subject, int max_failures, in
 	zq_stmt_bind_i64(st, 3, window_s);
 	zq_stmt_bind_i64(st, 4, max_failures);
 	zq_stmt_bind_i64(st, 5, lockout_s);
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		*count = (int64_t)zq_stmt_insert_id(st);
+		if (*count < 1)
+			rc = zq_errf(err, ZQ_EDB, "login_attempts: no count returned");
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+int user_store_login_forgive(zq_db *db, const char *subject, zq_err *err)
+{
+	/* PRIMARY KEY */
+	zq_stmt *st = zq_db_prepare(db, "UPDATE login_attempts SET failures = failures - 1 "
+				    "WHERE subject = ? AND failures > 0", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, subject);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	return rc;

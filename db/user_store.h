@@ -30,9 +30,12 @@ int user_store_check_name(const char *username, zq_err *err);
 /* ZQ_ECONFLICT when the username is taken. */
 int user_store_create(zq_db *db, const char *username, int role, const char *pwhash,
 		      int64_t *id, zq_err *err);
-/* ZQ_ENOTFOUND when absent. */
+/* Names compare byte for byte (the column's utf8mb4_unicode_ci would take
+ * "ADMIN" or "admin\u200b" for "admin"), so only the exact name matches.
+ * ZQ_ENOTFOUND when absent. */
 int user_store_get_by_name(zq_db *db, const char *username, zq_user *u, zq_err *err);
-/* Sets the hash and revokes the user's sessions. ZQ_ENOTFOUND when absent. */
+/* Sets the hash and revokes the user's sessions (exact name, as above).
+ * ZQ_ENOTFOUND when absent. */
 int user_store_set_password(zq_db *db, const char *username, const char *pwhash, zq_err *err);
 
 /* Create a token: writes the token text (shown once) into token_out. kind is
@@ -58,7 +61,10 @@ int user_store_delete(zq_db *db, int64_t id, zq_err *err);
 int user_store_count_admins(zq_db *db, int64_t except_id, int64_t *n, zq_err *err);
 int user_store_touch_login(zq_db *db, int64_t id, zq_err *err);
 
-/* What a bearer token grants, from one indexed lookup of its hash. */
+/* What a bearer token grants, from one indexed lookup of its hash, joined
+ * with the user it belongs to (a session's owner, an API token's creator):
+ * a token never grants more than that user's current role (see
+ * token_effective_role). */
 typedef struct zq_token_info {
 	int64_t id;
 	char kind[16];                    /* session | api */
@@ -70,15 +76,21 @@ typedef struct zq_token_info {
 	unsigned char hash[ZQ_TOKEN_HASH_LEN];
 	char username[257];               /* "" when no user */
 	int user_disabled;
+	int user_role;                    /* the user's role now; -1 when no user */
 } zq_token_info;
+
+/* min(token's role, its user's current role); a token without a user (from
+ * zq-db) has its own role. -1 when it grants nothing: its user is gone or
+ * the role is unknown. (A disabled user's tokens are refused by the caller.) */
+int token_effective_role(const zq_token_info *ti);
 
 /* The lookup's columns and tables, for statements that read a token
  * together with what the request asks for (one round trip): alias k for
  * api_tokens, u for users. */
 #define TOKEN_STORE_COLUMNS                                                     \
 	"k.id, k.kind, k.name, k.user_id, k.role, k.expires_at, k.last_used_at, " \
-	"k.token_hash, u.username, u.disabled"
-#define TOKEN_STORE_NCOLS 10
+	"k.token_hash, u.username, u.disabled, u.role"
+#define TOKEN_STORE_NCOLS 11
 #define TOKEN_STORE_FROM "api_tokens k LEFT JOIN users u ON u.id = k.user_id"
 /* Fill ti from the current row, columns col0 .. col0 + TOKEN_STORE_NCOLS - 1. */
 void token_store_read(zq_stmt *st, int col0, zq_token_info *ti);
@@ -108,16 +120,25 @@ typedef struct zq_token_row {
 int token_store_list(zq_db *db, const char *kind, int64_t skip, int64_t limit,
 		     zq_token_row **rows, int *n, int64_t *total, zq_err *err);
 
-/* ---- failed-login throttling (login_attempts; shared by every zq-api) ---- */
+/* ---- failed-login throttling (login_attempts; shared by every zq-api) ----
+ * Subjects are "user:ID" (a known user), "name:NAME" (an unknown, valid,
+ * lower-cased name) and "addr:IP" (canonical text): keys the table's
+ * case-insensitive collation cannot fold together. */
 
 /* 1 when subject a or b (b may be NULL) is locked out now, with
  * *retry_after_s the seconds left; 0 when not. */
 int user_store_login_locked(zq_db *db, const char *a, const char *b, int64_t *retry_after_s,
 			    zq_err *err);
-/* Count a failure of subject within a window of window_s seconds; at
- * max_failures it is locked for lockout_s seconds. */
-int user_store_login_failed(zq_db *db, const char *subject, int max_failures, int window_s,
-			    int lockout_s, zq_err *err);
+/* Count one login attempt of subject BEFORE its password is checked, in one
+ * statement, so parallel attempts each get their own number: *count is this
+ * attempt's number in the current window of window_s seconds (the window
+ * restarts once it has passed and no lock holds). The attempt numbered
+ * max_failures locks subject for lockout_s seconds; a caller refuses any
+ * attempt numbered above max_failures without checking the password. */
+int user_store_login_attempt(zq_db *db, const char *subject, int max_failures, int window_s,
+			     int lockout_s, int64_t *count, zq_err *err);
+/* Take one attempt of subject back (it was a successful login). */
+int user_store_login_forgive(zq_db *db, const char *subject, zq_err *err);
 /* Forget subject's failures (after a successful login). */
 int user_store_login_clear(zq_db *db, const char *subject, zq_err *err);
 

@@ -1,17 +1,24 @@
 /* auth.h - bearer tokens and password logins.
  *
  * A request's token is hashed (BLAKE2b) and looked up by that hash - one
- * indexed query per request, nothing cached - and the stored hash is
- * compared again in constant time. Expired tokens, and tokens of disabled
- * users, are refused. last_used_at is written at most once a minute per
- * token so reads stay reads.
+ * indexed query per request, joined with its user, nothing cached - and the
+ * stored hash is compared again in constant time. Expired tokens, and tokens
+ * of disabled users, are refused. A token's effective role is the lower of
+ * its own and its user's current role (an API token's user is its creator),
+ * so demoting a user demotes every token they made from the next request
+ * on; deleting the user deletes them. last_used_at is written at most once
+ * a minute per token so reads stay reads.
  *
- * Logins: at most api.hash_concurrency argon2id verifications run at once;
- * unknown users cost the same time as known ones; failures are counted per
- * user ("user:NAME", api.login_max_failures) and per client address
- * ("addr:IP", four times that) in login_attempts, shared by every zq-api,
- * and a locked subject gets 429 with Retry-After until api.login_lockout
- * seconds have passed. Passwords and tokens never reach a log line. */
+ * Logins: the name must follow the username rule (user_store_check_name)
+ * and match byte for byte; anything else is nobody, at the cost of a dummy
+ * hash. Each attempt is counted BEFORE its password is checked (one atomic
+ * statement per subject, in login_attempts, shared by every zq-api): per
+ * user ("user:ID"; unknown names "name:lower-cased") past
+ * api.login_max_failures -> 429 with Retry-After, no hash, for
+ * api.login_lockout seconds; per client address ("addr:IP", four times that)
+ * -> each further attempt waits 100 ms doubling to 3 s, so the address's
+ * other users still get in. At most api.hash_concurrency argon2id
+ * verifications run at once. Passwords and tokens never reach a log line. */
 #ifndef ZQ_AUTH_H
 #define ZQ_AUTH_H
 

@@ -21,7 +21,10 @@
 
 /* ---- login / logout / me ------------------------------------------------------------- */
 
-/* username / password from a JSON or form body. */
+/* username / password from a JSON body: the route takes no form posts (a
+ * page on another site can submit a form here without a CORS preflight, and
+ * log its visitor in as the attacker); the pipeline refuses other media
+ * types with 400. OAuth2 password-grant fields are accepted and ignored. */
 static int credentials(zq_ctx *c, const char **user, const char **pw)
 {
 	static const char *const allowed[] = {"username", "password", "grant_type", "scope",
@@ -29,10 +32,7 @@ static int credentials(zq_ctx *c, const char **user, const char **pw)
 	int rc;
 
 	*user = *pw = NULL;
-	if (c->is_form) {
-		*user = zq_query_get(&c->form, "username");
-		*pw = zq_query_get(&c->form, "password");
-	} else if (c->body) {
+	if (c->body) {
 		if (!cJSON_IsObject(c->body))
 			return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
 		if ((rc = jin_check_fields(c->body, "", allowed, NULL, &c->err)) < 0)

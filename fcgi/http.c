@@ -1,12 +1,15 @@
 /* http.c - query strings, form bodies, headers and response framing. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "jsonw.h"
 #include "mem.h"
@@ -275,4 +278,170 @@ void zq_http_resp_head(const zq_http_resp *r, zq_buf *out)
 	zq_buf_puts(out, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
 	zq_buf_puts(out, r->headers);
 	zq_buf_puts(out, "\r\n");
+}
+
+/* ---- the client's address ---------------------------------------------------------- */
+
+static int proxy_add(zq_proxies *p, int v6, const unsigned char *addr, int bits, zq_err *err)
+{
+	struct zq_proxy_net *net;
+
+	if (p->n >= ZQ_PROXIES_MAX)
+		return zq_errf(err, ZQ_EINVAL, "api.trusted_proxies: more than %d networks",
+			       ZQ_PROXIES_MAX);
+	net = &p->net[p->n++];
+	net->v6 = v6;
+	net->bits = bits;
+	memset(net->addr, 0, sizeof(net->addr));
+	memcpy(net->addr, addr, v6 ? 16 : 4);
+	/* keep only the network part, so matching is a prefix compare */
+	for (int i = bits; i < (v6 ? 128 : 32); i++)
+		net->addr[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	return 0;
+}
+
+static int proxy_entry(zq_proxies *p, const char *tok, zq_err *err)
+{
+	static const unsigned char lo4[4] = {127, 0, 0, 0};
+	static const unsigned char lo6[16] = {[15] = 1};
+	unsigned char addr[16];
+	char host[ZQ_ADDR_MAX], *slash, *end;
+	int v6, bits, rc;
+	long b;
+
+	if (strcmp(tok, "unix") == 0) {
+		p->unix_ok = 1;
+		return 0;
+	}
+	if (strcmp(tok, "loopback") == 0) {
+		if ((rc = proxy_add(p, 0, lo4, 8, err)) < 0)
+			return rc;
+		return proxy_add(p, 1, lo6, 128, err);
+	}
+	if (strlen(tok) >= sizeof(host))
+		goto bad;
+	strcpy(host, tok);
+	if ((slash = strchr(host, '/')))
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1)
+		v6 = 0;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		v6 = 1;
+	else
+		goto bad;
+	bits = v6 ? 128 : 32;
+	if (slash) {
+		errno = 0;
+		b = strtol(slash, &end, 10);
+		if (!*slash || *end || errno || b < 0 || b > bits)
+			goto bad;
+		bits = (int)b;
+	}
+	return proxy_add(p, v6, addr, bits, err);
+bad:
+	return zq_errf(err, ZQ_EINVAL, "api.trusted_proxies: '%.80s' is not an IP address, a "
+		       "CIDR network, 'loopback' or 'unix'", tok);
+}
+
+int zq_proxies_parse(zq_proxies *p, const char *spec, zq_err *err)
+{
+	char tok[ZQ_ADDR_MAX + 8];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	while (*spec) {
+		size_t n = strcspn(spec, ", \t");
+
+		if (n >= sizeof(tok))
+			return zq_errf(err, ZQ_EINVAL, "api.trusted_proxies: '%.*s...' is too long",
+				       40, spec);
+		if (n) {
+			memcpy(tok, spec, n);
+			tok[n] = '\0';
+			if ((rc = proxy_entry(p, tok, err)) < 0)
+				return rc;
+		}
+		spec += n;
+		spec += strspn(spec, ", \t");
+	}
+	return 0;
+}
+
+/* The peer as an IP address (v4-mapped IPv6 as IPv4); -1 when it is not one. */
+static int peer_ip(const void *peer, size_t len, unsigned char addr[16], int *v6)
+{
+	const struct sockaddr *sa = peer;
+
+	if (!peer || len < sizeof(sa_family_t))
+		return -1;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		*v6 = 0;
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(addr, a->s6_addr + 12, 4);
+			*v6 = 0;
+		} else {
+			memcpy(addr, a->s6_addr, 16);
+			*v6 = 1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int net_match(const struct zq_proxy_net *net, const unsigned char *addr, int v6)
+{
+	int whole = net->bits / 8, rest = net->bits % 8;
+
+	if (net->v6 != v6 || memcmp(net->addr, addr, (size_t)whole) != 0)
+		return 0;
+	return rest == 0 || ((addr[whole] ^ net->addr[whole]) & (0xFF00 >> rest) & 0xFF) == 0;
+}
+
+int zq_proxies_trust(const zq_proxies *p, const void *peer, size_t len)
+{
+	unsigned char addr[16];
+	int v6;
+
+	if (peer && len >= sizeof(sa_family_t) && ((const struct sockaddr *)peer)->sa_family == AF_UNIX)
+		return p->unix_ok;
+	if (peer_ip(peer, len, addr, &v6) < 0)
+		return 0;
+	for (int i = 0; i < p->n; i++)
+		if (net_match(&p->net[i], addr, v6))
+			return 1;
+	return 0;
+}
+
+/* Canonical text of an IP address; -1 when s is not one. */
+static int canonical_ip(const char *s, char out[ZQ_ADDR_MAX])
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return inet_ntop(AF_INET, a, out, ZQ_ADDR_MAX) ? 0 : -1;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return -1;
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a))
+		return inet_ntop(AF_INET, a + 12, out, ZQ_ADDR_MAX) ? 0 : -1;
+	return inet_ntop(AF_INET6, a, out, ZQ_ADDR_MAX) ? 0 : -1;
+}
+
+void zq_client_addr(const zq_proxies *p, const void *peer, size_t len, const char *remote_addr,
+		    char out[ZQ_ADDR_MAX])
+{
+	unsigned char addr[16];
+	int v6;
+
+	out[0] = '\0';
+	if (zq_proxies_trust(p, peer, len) && remote_addr && canonical_ip(remote_addr, out) == 0)
+		return;
+	if (peer_ip(peer, len, addr, &v6) == 0 && !inet_ntop(v6 ? AF_INET6 : AF_INET, addr, out,
+							     ZQ_ADDR_MAX))
+		out[0] = '\0';
 }

@@ -91,4 +91,36 @@ void zq_http_resp_head(const zq_http_resp *r, zq_buf *out);
 /* HTTP status for a ZQ_E* code (0 -> 200). */
 int zq_http_status_for(int code);
 
+/* ---- the client's address (api.trusted_proxies) ----------------------------
+ * zq-api's FastCGI peer is nginx. Only a trusted peer's REMOTE_ADDR (nginx's
+ * $remote_addr: a FastCGI parameter, which no HTTP client can set; request
+ * headers such as X-Real-IP or X-Forwarded-For arrive as HTTP_* parameters
+ * and are never read) names the client; from any other peer the client is
+ * the peer itself. The list is comma- or space-separated: IPv4 / IPv6
+ * addresses, CIDR networks ("10.0.0.0/8", "fd00::/8"), "loopback"
+ * (127.0.0.0/8 and ::1) and "unix" (unix-socket peers, i.e. a local nginx);
+ * "" trusts no peer. */
+#define ZQ_PROXIES_MAX 32
+#define ZQ_ADDR_MAX 64             /* an address as text, with NUL */
+
+typedef struct zq_proxies {
+	int n;
+	int unix_ok;
+	struct zq_proxy_net {
+		int v6;
+		unsigned char addr[16];
+		int bits;
+	} net[ZQ_PROXIES_MAX];
+} zq_proxies;
+
+/* ZQ_EINVAL naming the bad entry. */
+int zq_proxies_parse(zq_proxies *p, const char *spec, zq_err *err);
+/* Is the peer (a getpeername result; len 0 = unknown) trusted? */
+int zq_proxies_trust(const zq_proxies *p, const void *peer, size_t len);
+/* The client address into out (ZQ_ADDR_MAX, canonical text, "" when
+ * unknown): remote_addr when the peer is trusted and it is an IP address,
+ * else the peer's own IP address. */
+void zq_client_addr(const zq_proxies *p, const void *peer, size_t len, const char *remote_addr,
+		    char out[ZQ_ADDR_MAX]);
+
 #endif

@@ -64,8 +64,11 @@ static void serve(zq_server *s, FCGX_Request *r, zq_db *db)
 {
 	zq_buf body = ZQ_BUF_INIT((size_t)s->cfg->api_max_body);
 	zq_buf head = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	struct sockaddr_storage peer;
+	char addr[ZQ_ADDR_MAX];
 	zq_http_resp resp;
 	zq_http_req req;
+	socklen_t plen;
 
 	memset(&req, 0, sizeof(req));
 	req.method = param(r, "REQUEST_METHOD", "GET");
@@ -73,7 +76,12 @@ static void serve(zq_server *s, FCGX_Request *r, zq_db *db)
 	req.query_string = param(r, "QUERY_STRING", "");
 	req.content_type = param(r, "CONTENT_TYPE", "");
 	req.authorization = param(r, "HTTP_AUTHORIZATION", "");
-	req.remote_addr = param(r, "REMOTE_ADDR", "");
+	/* the client is whoever the trusted peer (nginx) says, else the peer */
+	plen = sizeof(peer);
+	if (getpeername(r->ipcFd, (struct sockaddr *)&peer, &plen) < 0)
+		plen = 0;
+	zq_client_addr(&s->proxies, &peer, plen, FCGX_GetParam("REMOTE_ADDR", r->envp), addr);
+	req.remote_addr = addr;
 	read_body(r, &req, &body, s->cfg->api_max_body);
 	zq_http_resp_init(&resp);
 	zq_api_handle(s->api, db, &req, &resp);
@@ -141,6 +149,8 @@ int zq_server_listen(zq_server *s, const zq_config *cfg, zq_api *api, zq_err *er
 	s->cfg = cfg;
 	s->api = api;
 	s->listen_fd = -1;
+	if (zq_proxies_parse(&s->proxies, cfg->api_trusted_proxies, err) < 0)
+		return zq_errf(err, ZQ_ECONFIG, "%s", err->msg);
 	if (FCGX_Init() != 0)
 		return zq_errf(err, ZQ_EIO, "FCGX_Init failed");
 	if (strcmp(l, "inherit") == 0) {

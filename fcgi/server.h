@@ -10,7 +10,10 @@
  * Stopping: zq_server_stop() (called by main after sigwait, never from a
  * signal handler) sets a flag and shuts the listening socket down, which
  * wakes every thread blocked in accept(); a thread in the middle of a
- * request finishes it first. */
+ * request finishes it first.
+ *
+ * The client's address (rate limits, audit log) is the peer's REMOTE_ADDR
+ * only when the peer is in api.trusted_proxies (fcgi/http.h). */
 #ifndef ZQ_SERVER_H
 #define ZQ_SERVER_H
 
@@ -26,6 +29,7 @@ typedef struct zq_server {
 	zq_api *api;
 	int listen_fd;
 	int inherited;                  /* listen_fd is the caller's (spawn-fcgi, systemd) */
+	zq_proxies proxies;             /* api.trusted_proxies */
 	atomic_int stopping;            /* set by zq_server_stop, read by workers */
 	pthread_t *threads;
 	int nthreads;

@@ -1,4 +1,4 @@
-"""Login (JSON and form), sessions, /auth/me, logout; users and API tokens
+"""Login (JSON only), sessions, /auth/me, logout; users and API tokens
 managed by admins; revocation on password / role / disabled changes; the
 last admin is protected; secrets never come back or reach the logs.
 (Lockout after repeated failures: test_api_process.py, on a private stack.)"""
@@ -34,10 +34,17 @@ def test_login_json_returns_a_bearer_token(stack, admin):
                            % (body["access_token"], body["access_token"])) == "0"
 
 
-def test_login_form_urlencoded_like_oauth2_clients(stack, admin):
+def test_login_takes_json_only(stack, admin):
+    # a form post could come from any site without a CORS preflight (login CSRF)
     user, pw = make_user(stack, admin)
     r = requests.post(stack.api_url + "/auth/login",
                       data={"username": user["username"], "password": pw,
+                            "grant_type": "password"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "application/json" in r.json()["detail"]
+    # OAuth2 password-grant fields in JSON are still accepted and ignored
+    r = requests.post(stack.api_url + "/auth/login",
+                      json={"username": user["username"], "password": pw,
                             "grant_type": "password"}, timeout=30)
     assert r.status_code == 200, r.text
     assert r.json()["token_type"] == "bearer"
