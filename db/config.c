@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "mem.h"
 
-enum key_type { K_STR, K_INT, K_OCT, K_LOGLEVEL };
+enum key_type { K_STR, K_INT, K_OCT, K_LOGLEVEL, K_BOOL };
 
 struct key {
 	const char *name;
@@ -58,6 +59,10 @@ static const struct key keys[] = {
 	I("scheduler.progress_ms", sched_progress_ms, 0, 60000),
 	S("scheduler.wakeup_dir", sched_wakeup_dir),
 	S("scheduler.node_name", sched_node_name),
+	S("scheduler.run_as", sched_run_as),
+	S("scheduler.run_as_allowed", sched_run_as_allowed),
+	{"scheduler.allow_root_commands", K_BOOL, offsetof(zq_config, sched_allow_root_commands), 0, 0,
+	 1},
 };
 
 #undef S
@@ -103,6 +108,20 @@ static const struct key *find_key(const char *name)
 	return NULL;
 }
 
+/* true/false, yes/no, on/off, 1/0 (any case); -1 for anything else. */
+static int parse_bool(const char *v)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 static int parse_long(const char *v, int base, long *out)
 {
 	char *end;
@@ -140,6 +159,11 @@ int zq_config_set(zq_config *c, const char *name, const char *value, zq_err *err
 		if ((lvl = zq_log_level_parse(value)) < 0)
 			return zq_errf(err, ZQ_ECONFIG,
 				       "%s: must be debug, info, warn or error, got '%s'", name, value);
+		*(int *)(void *)field = lvl;
+		return 0;
+	case K_BOOL:
+		if ((lvl = parse_bool(value)) < 0)
+			return zq_errf(err, ZQ_ECONFIG, "%s: must be true or false, got '%s'", name, value);
 		*(int *)(void *)field = lvl;
 		return 0;
 	}

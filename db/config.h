@@ -59,6 +59,9 @@ typedef struct zq_config {
 	int sched_progress_ms;          /* minimum gap between progress writes */
 	char sched_wakeup_dir[PATH_MAX];/* "" = no wake-up datagrams */
 	char sched_node_name[ZQ_CFG_STR];/* "" = host:pid */
+	char sched_run_as[ZQ_CFG_STR];  /* USER[:GROUP] commands run as; "" = the daemon's user */
+	char sched_run_as_allowed[1024];/* comma list a task's run_as may name; "" = none */
+	int sched_allow_root_commands;  /* bool: a root daemon may run commands as root */
 } zq_config;
 
 /* Fill with defaults (no file needed). */

@@ -50,6 +50,7 @@
 #include "migrate.h"
 #include "node_store.h"
 #include "pool.h"
+#include "proc.h"
 #include "run.h"
 #include "run_state_store.h"
 #include "settle.h"
@@ -136,6 +137,25 @@ static int64_t lease_abort_ms(const struct tunables *t)
 	return at < lease / 2 ? lease / 2 : at;
 }
 
+/* SIGHUP: a run_as policy that does not resolve keeps the one in force. */
+static void reload_run_as(const zq_config *nc)
+{
+	zq_err err = ZQ_ERR_INIT;
+	proc_run_as *ra = proc_run_as_new(nc, &err);
+	char who[1024];
+
+	if (!ra) {
+		zq_error("SIGHUP: run_as not changed: %s", err.msg);
+		return;
+	}
+	proc_run_as_describe(ra, who, sizeof(who));
+	if (proc_run_as_is_root(ra))
+		zq_warn("SIGHUP: RUN_AS %s", who);
+	else
+		zq_info("SIGHUP: RUN_AS %s", who);
+	proc_run_as_install(ra);
+}
+
 static void reload(loop *L)
 {
 	zq_config nc;
@@ -148,6 +168,7 @@ static void reload(loop *L)
 	}
 	tunables_from(&L->t, &nc);
 	zq_log_set_level(nc.log_level);
+	reload_run_as(&nc);
 	if (nc.sched_threads != c->sched_threads || strcmp(nc.sched_wakeup_dir, c->sched_wakeup_dir) ||
 	    strcmp(nc.db_host, c->db_host) || strcmp(nc.db_socket, c->db_socket) ||
 	    strcmp(nc.db_name, c->db_name) || strcmp(nc.db_user, c->db_user) ||

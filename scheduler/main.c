@@ -4,7 +4,11 @@
  * Signals: SIGTERM / SIGINT drain (no more claims; running work may finish
  * within scheduler.shutdown_grace_s, then it is stopped), SIGHUP reloads the
  * configuration. The handlers only set flags; the signals are blocked in
- * every thread and delivered while the loop sleeps in ppoll. */
+ * every thread and delivered while the loop sleeps in ppoll.
+ *
+ * Who commands run as (scheduler.run_as, proc.h) is settled before anything
+ * else: a root daemon with no run_as (and no allow_root_commands), or a
+ * run_as this daemon cannot switch to, is a configuration error (exit 2). */
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include "db.h"
 #include "log.h"
 #include "loop.h"
+#include "proc.h"
 #include "taskcfg.h"
 #include "tz.h"
 
@@ -61,6 +66,8 @@ int main(int argc, char **argv)
 	zq_err err = ZQ_ERR_INIT;
 	loop_signals sig = {&got_term, &got_hup};
 	loop *L;
+	proc_run_as *ra;
+	char who[1024];
 	int rc;
 
 	taskcfg_json_hooks();  /* cJSON allocates through zq_malloc (aborts on OOM) */
@@ -68,6 +75,17 @@ int main(int argc, char **argv)
 		return cron_next_main(argc - 1, argv + 1);
 	zq_config_from_args(&cfg, &argc, argv);
 	zq_log_init("zq-scheduler", cfg.log_level);
+	if (!(ra = proc_run_as_new(&cfg, &err))) {
+		fprintf(stderr, "zq-scheduler: config: %s\n", err.msg);
+		return 2;
+	}
+	proc_run_as_describe(ra, who, sizeof(who));
+	if (proc_run_as_is_root(ra))
+		zq_warn("RUN_AS %s: a task command can read this daemon's configuration (db.password) "
+			"and everything else on the machine; set scheduler.run_as", who);
+	else
+		zq_info("RUN_AS %s", who);
+	proc_run_as_install(ra);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "zq-scheduler: libsodium failed to initialise\n");
 		return 2;
@@ -78,11 +96,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zq-scheduler: %s\n", err.msg);
 		zq_db_library_end();
 		zq_tz_cache_free();
+		proc_run_as_install(NULL);
 		return 2;
 	}
 	rc = loop_run(L);
 	loop_free(L);
 	zq_db_library_end();
 	zq_tz_cache_free();
+	proc_run_as_install(NULL);
 	return rc == 0 ? 0 : 1;
 }

@@ -24,6 +24,10 @@ import requests
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# The unprivileged user a root test daemon runs task commands as
+# (scheduler.run_as; ./zq up creates and uses the same system user).
+RUN_AS = "zq-run"
+
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -149,6 +153,10 @@ class Stack:
         if fresh:
             self._root_sql(f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{self.root_pw}'",
                            password=False)
+            # as ./zq up: the other root accounts (127.0.0.1, ::1, host) have no password
+            for (u,) in self._root_sql("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM "
+                                       "mysql.user WHERE User = 'root' AND Host <> 'localhost'"):
+                self._root_sql(f"DROP USER {u}")
 
     def _db_ping(self, fresh):
         if not os.path.exists(self.sock):
@@ -215,6 +223,9 @@ class Stack:
             "scheduler.lease_s": "6",
             "scheduler.wakeup_dir": os.path.join(self.run_dir, "wakeup"),
         }
+        if os.geteuid() == 0 and _knows_run_as(self.bin("zq-scheduler")):
+            # a root daemon refuses to start without it (README "Running commands")
+            values["scheduler.run_as"] = ensure_run_as_user()
         for k, v in overrides.items():
             values[k.replace("__", ".")] = v
         path = path or self.config
@@ -356,3 +367,48 @@ class Stack:
 def _user():
     import pwd
     return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def ensure_run_as_user(name=RUN_AS):
+    """Create the system user commands run as, once per machine (as ./zq up
+    does; idempotent, and safe when two suites race to create it)."""
+    import pwd
+    try:
+        return pwd.getpwnam(name).pw_name
+    except KeyError:
+        pass
+    r = subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       capture_output=True, text=True)
+    try:
+        return pwd.getpwnam(name).pw_name
+    except KeyError:
+        raise RuntimeError(f"useradd {name} failed: {r.stderr}") from None
+
+
+_RUN_AS_BINARIES = {}
+
+
+def _knows_run_as(binary):
+    """Does this zq-scheduler have scheduler.run_as? (A previous release's,
+    as test_upgrade runs, rejects the key as unknown.)"""
+    if binary not in _RUN_AS_BINARIES:
+        try:
+            with open(binary, "rb") as f:
+                _RUN_AS_BINARIES[binary] = b"scheduler.run_as" in f.read()
+        except OSError:
+            _RUN_AS_BINARIES[binary] = True
+    return _RUN_AS_BINARIES[binary]
+
+
+def command_dir(prefix="zq-cmd-"):
+    """A new directory that task commands may write in: a root daemon runs
+    them as RUN_AS, which cannot enter root's private temporary directories.
+    Returns a pathlib.Path; the caller removes it."""
+    import pathlib
+    d = tempfile.mkdtemp(prefix=prefix)
+    if os.geteuid() == 0:
+        import pwd
+        u = pwd.getpwnam(ensure_run_as_user())
+        os.chown(d, u.pw_uid, u.pw_gid)
+    return pathlib.Path(d)

@@ -1,11 +1,12 @@
 """Session fixtures: one real stack for the integration suite."""
 import os
+import shutil
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from zqstack import Stack  # noqa: E402
+from zqstack import Stack, command_dir  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,13 @@ def stack():
 @pytest.fixture()
 def admin(stack):
     return stack.session("admin")
+
+
+@pytest.fixture()
+def tmp_path():
+    """A per-test directory the task commands can write in too: a root
+    scheduler runs them as zq-run (scheduler.run_as), which cannot enter
+    pytest's own 0700 temporary directories."""
+    d = command_dir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

@@ -97,7 +97,9 @@ def test_upgrade_under_running_previous_release():
         assert r.returncode != 0
         assert "newer than this binary" in r.stderr and "upgrade" in r.stderr, r.stderr
 
-        # restart on the new binaries: scheduler first, then the API
+        # restart on the new binaries: scheduler first, then the API; a root
+        # zq-scheduler of this release needs scheduler.run_as (README "Upgrades")
+        s.write_config()
         assert s.schedulers[0].stop(timeout=60) == 0
         s.schedulers = []
         s.start_scheduler()
