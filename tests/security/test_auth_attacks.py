@@ -5,8 +5,11 @@ behind one address locked out, a fresh address budget from a spoofed
 X-Real-IP, admin work done with a demoted or disabled creator's API token,
 a forged line in zq-api.log, and a cross-site form login. (The route x role
 matrix is tests/integration/test_api_roles.py.)"""
+import json
 import os
 import re
+import socket
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +17,7 @@ import pytest
 import requests
 
 from api_util import login, session, unique
+from zqstack import Proc, free_port, wait_for
 
 MAX_FAILURES = 5                # api.login_max_failures (the suite stack's default)
 ADDR_LIMIT = 4 * MAX_FAILURES   # per client address
@@ -137,6 +141,38 @@ def test_a_spoofed_x_real_ip_gets_no_fresh_address_budget(stack, admin):
     spoofed = stack.sql_value("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed' "
                               "AND client_addr LIKE '198.51.100.%'")
     assert spoofed == "0"
+
+
+def test_forging_remote_addr_over_fastcgi_from_an_untrusted_peer_gains_nothing(stack):
+    """A zq-api on TCP trusting only a local nginx on its unix socket: whoever
+    reaches the port and speaks FastCGI sets every parameter, REMOTE_ADDR
+    included, so that peer is taken as the client instead."""
+    port = free_port()
+    conf = stack.write_config(os.path.join(stack.tmp, "untrusted.conf"),
+                              api__listen=f"127.0.0.1:{port}", api__trusted_proxies="unix")
+    p = Proc("zq-api-untrusted", [stack.bin("zq-api"), "--config", conf],
+             os.path.join(stack.log_dir, "zq-api-untrusted.log"), env=stack.env("zq-api-untrusted"))
+    try:
+        def up():
+            with socket.socket() as c:
+                return c.connect_ex(("127.0.0.1", port)) == 0
+        wait_for(up, what="zq-api on TCP")
+        for i in range(3):
+            spoof = f"203.0.113.{i + 1}"
+            body = json.dumps({"username": unique("nobody"), "password": "spray"}).encode()
+            env = {"PATH": os.environ["PATH"], "REQUEST_METHOD": "POST",
+                   "DOCUMENT_URI": "/api/v1/auth/login", "QUERY_STRING": "",
+                   "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                   "REMOTE_ADDR": spoof, "HTTP_X_REAL_IP": spoof, "HTTP_X_FORWARDED_FOR": spoof}
+            r = subprocess.run(["cgi-fcgi", "-bind", "-connect", f"127.0.0.1:{port}"], env=env,
+                               input=body, capture_output=True, timeout=30)
+            assert b"Status: 401" in r.stdout, r.stdout
+    finally:
+        assert p.stop() == 0
+    rows = stack.sql("SELECT subject, failures FROM login_attempts WHERE subject LIKE 'addr:%'")
+    assert rows == [["addr:127.0.0.1", "3"]], rows
+    assert stack.sql_value("SELECT COUNT(*) FROM audit_log WHERE client_addr LIKE '203.0.113.%'") \
+        == "0"
 
 
 # ---- 3. API tokens outliving their creator's role --------------------------------------------
