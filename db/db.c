@@ -8,12 +8,19 @@
 #include "db.h"
 
 #include <errmsg.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -24,6 +31,9 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define RBUF_KEEP 4096               /* column buffer bytes a cached statement keeps */
+#define PROBE_MS 1000                /* the probe that finds why a connect failed */
+#define WAIT_SAY_MS 5000             /* a start-up wait says it is still waiting this often */
+#define WHERE_MAX 512
 
 union param_val {
 	long long i;
@@ -66,6 +76,7 @@ struct zq_db {
 	int64_t next_attempt_ms;
 	int backoff_ms;
 	int outage_logged;
+	char why[256];               /* why the last connect failed */
 	zq_stmt *cache[STMT_CACHE_MAX];
 	int ncache;
 	uint64_t use_clock;
@@ -234,13 +245,107 @@ static const char *session_sql =
 	"NO_ENGINE_SUBSTITUTION'";
 static const char *isolation_sql = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 
+/* Where a connection goes: the socket when one is set and the host is empty
+ * or localhost, else host:port (127.0.0.1 when no host is set). *sockp and
+ * *hostp receive what mysql_real_connect takes. */
+static void conn_target(const zq_config *c, const char **hostp, const char **sockp, char *where,
+			size_t n)
+{
+	const char *host = c->db_host[0] ? c->db_host : NULL;
+	const char *sock = c->db_socket[0] ? c->db_socket : NULL;
+
+	if (sock && (!host || strcmp(host, "localhost") == 0)) {
+		host = "localhost";
+		snprintf(where, n, "%s", sock);
+	} else {
+		sock = NULL;
+		if (!host)
+			host = "127.0.0.1";
+		snprintf(where, n, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, c->db_port);
+	}
+	*hostp = host;
+	*sockp = sock;
+}
+
+/* Wait up to ms for a non-blocking connect on fd: 0, or the errno. */
+static int probe_fd(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	struct pollfd pf = {fd, POLLOUT, 0};
+	int e = 0;
+	socklen_t el = sizeof(e);
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return errno;
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS && errno != EAGAIN)
+		return errno;
+	if (poll(&pf, 1, ms) <= 0)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		return errno;
+	return e;
+}
+
+/* Why the server cannot be reached. The MariaDB client reports the errno of
+ * its non-blocking connect (115, EINPROGRESS) instead of the outcome, so try
+ * the same connect ourselves, briefly. Returns 1 with the reason in out, or 0
+ * when the probe connects (the failure came later: keep the client's text). */
+static int unreachable_why(const zq_config *c, const char *host, const char *sock, char *out,
+			   size_t n)
+{
+	char port[16];
+	struct addrinfo hints = {0}, *ai = NULL, *a;
+	int rc, e = 0;
+
+	if (sock) {
+		struct sockaddr_un sun = {0};
+		int fd;
+
+		if (strlen(sock) >= sizeof(sun.sun_path)) {
+			snprintf(out, n, "socket path too long");
+			return 1;
+		}
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, sock, strlen(sock) + 1);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			e = errno;
+		else
+			e = probe_fd(fd, (struct sockaddr *)&sun, sizeof(sun), PROBE_MS), close(fd);
+	} else {
+		snprintf(port, sizeof(port), "%d", c->db_port);
+		hints.ai_socktype = SOCK_STREAM;
+		if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+			snprintf(out, n, "unknown host (%s)", gai_strerror(rc));
+			return 1;
+		}
+		e = ENOENT;
+		for (a = ai; a && e; a = a->ai_next) {
+			int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+
+			if (fd < 0) {
+				e = errno;
+				continue;
+			}
+			e = probe_fd(fd, a->ai_addr, a->ai_addrlen, PROBE_MS);
+			close(fd);
+		}
+		freeaddrinfo(ai);
+	}
+	if (!e)
+		return 0;
+	snprintf(out, n, "%s", strerror(e));
+	return 1;
+}
+
 static int do_connect(zq_db *db, zq_err *err)
 {
 	const zq_config *c = db->cfg;
 	unsigned int ct = (unsigned)c->db_connect_timeout, rw = (unsigned)c->db_rw_timeout;
-	const char *host = c->db_host[0] ? c->db_host : NULL;
-	const char *sock = c->db_socket[0] ? c->db_socket : NULL;
+	const char *host, *sock;
+	char where[WHERE_MAX], why[256];
 	unsigned e;
+	int64_t t0;
 	MYSQL *m = mysql_init(NULL);
 
 	if (!m)
@@ -251,11 +356,8 @@ static int do_connect(zq_db *db, zq_err *err)
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
 	mysql_options(m, MYSQL_INIT_COMMAND, session_sql);
 	mysql_options(m, MYSQL_INIT_COMMAND, isolation_sql);
-	/* a socket is used when configured and the host is empty or localhost */
-	if (sock && (!host || strcmp(host, "localhost") == 0))
-		host = "localhost";
-	else if (!host)
-		host = "127.0.0.1";
+	conn_target(c, &host, &sock, where, sizeof(where));
+	t0 = zq_mono_ms();
 	if (!mysql_real_connect(m, host, c->db_user, c->db_password, c->db_name,
 				(unsigned)c->db_port, sock, CLIENT_MULTI_RESULTS | CLIENT_FOUND_ROWS)) {
 		e = mysql_errno(m);
@@ -266,9 +368,20 @@ static int do_connect(zq_db *db, zq_err *err)
 			    e == ER_DBACCESS_DENIED_ERROR || e == ER_ACCESS_DENIED_NO_PASSWORD_ERROR)
 				   ? ZQ_EAUTH
 				   : ZQ_EDBDOWN;
-		zq_errf(err, code, "cannot connect to database '%s' at %s as '%s': %s", c->db_name,
-			strcmp(host, "localhost") == 0 && sock ? sock : host, c->db_user,
-			mysql_error(m));
+		snprintf(why, sizeof(why), "%s", mysql_error(m));
+		if (code == ZQ_EAUTH) {
+			zq_errf(err, code, "cannot connect to MariaDB at %s (database '%s', user '%s'): %s",
+				where, c->db_name, c->db_user, why);
+		} else {
+			if (e == CR_CONN_HOST_ERROR || e == CR_CONNECTION_ERROR || e == CR_UNKNOWN_HOST) {
+				if (zq_mono_ms() - t0 >= (int64_t)ct * 1000 - 100)
+					snprintf(why, sizeof(why), "no answer within db.connect_timeout (%u s)", ct);
+				else
+					unreachable_why(c, host, sock, why, sizeof(why));
+			}
+			zq_errf(err, code, "cannot connect to MariaDB at %s: %s", where, why);
+		}
+		zq_strlcpy(db->why, why, sizeof(db->why));
 		mysql_close(m);
 		return code;
 	}
@@ -293,15 +406,35 @@ int zq_db_connect(zq_db *db, zq_err *err)
 
 int zq_db_connect_wait(zq_db *db, int wait_s, zq_err *err)
 {
-	int64_t deadline = zq_mono_ms() + (int64_t)wait_s * 1000;
+	int64_t start = zq_mono_ms(), deadline = start + (int64_t)wait_s * 1000, next_say = 0, now;
+	zq_err e = ZQ_ERR_INIT;
+	char where[WHERE_MAX];
+	const char *host, *sock;
 	int rc;
 
+	conn_target(db->cfg, &host, &sock, where, sizeof(where));
 	for (;;) {
-		if ((rc = do_connect(db, err)) != ZQ_EDBDOWN || zq_mono_ms() >= deadline)
-			return rc;
+		if ((rc = do_connect(db, &e)) != ZQ_EDBDOWN || (now = zq_mono_ms()) >= deadline)
+			break;
+		/* say so at once, then every WAIT_SAY_MS: a silent start-up
+		 * looks hung */
+		if (!next_say) {
+			zq_warn("waiting up to %d s for the database at %s: %s", wait_s, where, db->why);
+			next_say = now + WAIT_SAY_MS;
+		} else if (now >= next_say) {
+			zq_warn("still waiting for the database at %s (%lld s of %d s): %s", where,
+				(long long)((now - start) / 1000), wait_s, db->why);
+			next_say += WAIT_SAY_MS;
+		}
 		struct timespec ts = {0, 250 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
+	if (rc == 0 && next_say)
+		zq_info("the database at %s is up after %lld ms", where,
+			(long long)(zq_mono_ms() - start));
+	if (rc < 0 && err)
+		*err = e;
+	return rc;
 }
 
 /* Make sure there is a live connection, honouring the backoff. */
@@ -756,14 +889,15 @@ static int exec_once(zq_stmt *st, zq_err *err)
 int zq_stmt_exec(zq_stmt *st, zq_err *err)
 {
 	zq_db *db = st->db;
-	int rc;
+	int rc, in_tx;
 
 	if (st->bad_bind)
 		return zq_errf(err, ZQ_EINVAL, "parameter index out of range for: %.80s", st->sql);
 	if ((rc = ensure(db, err)) < 0)
 		return rc;
+	in_tx = db->in_tx;  /* a lost connection clears it: never retry outside the transaction */
 	rc = exec_once(st, err);
-	if (rc == ZQ_EDBDOWN && !db->in_tx) {
+	if (rc == ZQ_EDBDOWN && !in_tx) {
 		/* The server went away since our last call: one fresh try. */
 		db->next_attempt_ms = 0;
 		if (ensure(db, err) == 0)

@@ -202,7 +202,7 @@ def test_unreachable_server_fails_the_connection_and_skips_the_rest(stack):
     rc, by, text = report(stack, path)
     assert rc == 1
     conn = by["connection"]
-    assert conn["status"] == "fail" and "Can't connect" in conn["detail"]
+    assert conn["status"] == "fail" and "Connection refused" in conn["detail"]
     assert "is the database server running?" in conn["fix"]
     assert_rest_skipped(by)
     assert stack.db_pw not in text

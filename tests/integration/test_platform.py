@@ -108,6 +108,44 @@ def test_wrong_db_password_is_a_clear_error_and_exit_2(stack):
         assert "wrong-password" not in err  # secrets never printed
 
 
+def _closed_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once it is closed
+
+
+def test_unreachable_database_says_where_and_why_and_that_it_waits(stack):
+    port = _closed_port()
+    conf = stack.write_config(os.path.join(stack.tmp, "refused.conf"), db__socket="",
+                              db__host="127.0.0.1", db__port=str(port), db__startup_wait="6")
+    t0 = time.monotonic()
+    r = subprocess.run([stack.bin("zq-db"), "--config", conf, "migrate"], capture_output=True,
+                       timeout=60, env=stack.env("refused"))
+    took = time.monotonic() - t0
+    err = r.stderr.decode()
+    assert r.returncode == 1, err  # unreachable, not a configuration mistake
+    where = f"127.0.0.1:{port}"
+    # said at once, then every ~5 s, then the reason it gave up
+    assert f"waiting up to 6 s for the database at {where}: Connection refused" in err, err
+    assert f"still waiting for the database at {where} (5 s of 6 s): Connection refused" in err
+    assert f"cannot connect to MariaDB at {where}: Connection refused" in err, err
+    assert "(115)" not in err and 6 <= took < 20, (took, err)
+    assert err.index("waiting up to") < err.index("still waiting") < err.index("cannot connect")
+
+    sock = os.path.join(stack.tmp, "no-such-dir", "mysqld.sock")
+    conf = stack.write_config(os.path.join(stack.tmp, "nosock.conf"), db__socket=sock,
+                              db__startup_wait="0")
+    for argv in ([stack.bin("zq-db"), "--config", conf, "migrate"],
+                 [stack.bin("zq-api"), "--config", conf],
+                 [stack.bin("zq-scheduler"), "--config", conf]):
+        r = subprocess.run(argv, capture_output=True, timeout=60, env=stack.env("nosock"))
+        err = r.stderr.decode()
+        assert r.returncode != 0, (argv, err)
+        assert f"cannot connect to MariaDB at {sock}: No such file or directory" in err, err
+        assert "waiting up to" not in err  # db.startup_wait = 0: no wait
+
+
 def test_bad_config_file_names_line_and_key(stack):
     path = os.path.join(stack.tmp, "broken.conf")
     with open(path, "w") as f:
