@@ -65,9 +65,29 @@ static void add_fire(struct fires *f, const fire_input *in, int64_t ms)
 	f->latest = ms;
 }
 
+/* The latest fire before `before` on grid g, given that the fire after lo is
+ * before it: zq_schedule_next is monotone, so bisect for the largest x with
+ * next(x) < before (about 40 steps for any outage). */
+static int64_t last_before(const zq_schedule *g, int64_t lo, int64_t before)
+{
+	int64_t a = lo, b = before - 1, best = ZQ_TIME_NONE, mid, v;
+
+	while (a <= b) {
+		mid = a + (b - a) / 2;
+		v = zq_schedule_next(g, mid);
+		if (v != ZQ_TIME_NONE && v < before) {
+			best = v;
+			a = mid + 1;
+		} else {
+			b = mid - 1;
+		}
+	}
+	return best;
+}
+
 static void enumerate(const fire_input *in, struct fires *f)
 {
-	int64_t ms = in->next_run_ms;
+	int64_t ms = in->next_run_ms, last;
 	int n = 0;
 	zq_schedule g;
 
@@ -83,6 +103,9 @@ static void enumerate(const fire_input *in, struct fires *f)
 		g = on_grid(in->s, f->latest);
 		f->late.more = 1;
 		range_add(&f->late, ms, 1);
+		/* the latest late fire: where a coalesced run is scheduled */
+		last = last_before(&g, f->latest, in->now_ms - in->grace_ms);
+		f->late.last_ms = f->latest = last != ZQ_TIME_NONE ? last : ms;
 		ms = zq_schedule_next(&g, in->now_ms - in->grace_ms - 1);
 		n = 0;
 		while (ms != ZQ_TIME_NONE && ms <= in->now_ms && n++ < FIRE_ENUM_MAX) {
@@ -99,8 +122,9 @@ static void enumerate(const fire_input *in, struct fires *f)
 	f->next = ms;
 }
 
-/* Everything becomes one run at the latest fire (or one max_instances skip). */
-static void plan_merged(const fire_input *in, const struct fires *f, int jumped, fire_plan *p)
+/* A clock jump: everything becomes one run at the latest fire (or one
+ * max_instances skip), whatever coalesce says. */
+static void plan_jumped(const fire_input *in, const struct fires *f, fire_plan *p)
 {
 	fire_range all;
 
@@ -112,7 +136,7 @@ static void plan_merged(const fire_input *in, const struct fires *f, int jumped,
 		return;
 	}
 	p->run_ms[p->nrun++] = f->latest;
-	if (jumped && !in->coalesce && all.count > 1) {
+	if (!in->coalesce && all.count > 1) {
 		/* the task wants every fire: say which ones the jump merged */
 		p->missed = all;
 		p->missed.count--;
@@ -122,20 +146,35 @@ static void plan_merged(const fire_input *in, const struct fires *f, int jumped,
 	p->coalesced = all.count - 1;
 }
 
+/* Fires within the grace run, each, while instances are free. Fires late
+ * beyond the grace are, with coalesce, merged into the first run (the
+ * first on-time fire, or when there is none a run at the latest late fire);
+ * without, one skipped row. */
 static void plan_each(const fire_input *in, const struct fires *f, fire_plan *p)
 {
 	int n = (int)(f->ontime.count < FIRE_RUNS_MAX ? f->ontime.count : FIRE_RUNS_MAX);
-	int runs = n < in->free_slots ? n : (in->free_slots > 0 ? in->free_slots : 0);
+	int free_slots = in->free_slots > 0 ? in->free_slots : 0;
+	int runs = n < free_slots ? n : free_slots;
+	int merged = in->coalesce && f->late.count;
 
-	p->missed = f->late;
-	p->missed_reason = FIRE_SKIP_MISFIRE;
+	if (!merged) {
+		p->missed = f->late;
+		p->missed_reason = FIRE_SKIP_MISFIRE;
+	}
 	for (int i = 0; i < runs; i++)
 		p->run_ms[p->nrun++] = f->ontime_ms[i];
+	if (merged && !n && free_slots) {
+		p->run_ms[p->nrun++] = f->late.last_ms;
+		p->coalesced = f->late.count - 1;
+	} else if (merged && runs) {
+		p->coalesced = f->late.count;
+	} else if (merged) {
+		p->over = f->late;  /* no instance free: they go with the on-time ones */
+	}
 	if (f->ontime.count > runs) {
-		p->over.first_ms = f->ontime_ms[runs]; /* runs <= FIRE_RUNS_MAX: stored */
-		p->over.last_ms = f->ontime.last_ms;
-		p->over.count = f->ontime.count - runs;
-		p->over.more = f->ontime.more;
+		fire_range rest = {f->ontime_ms[runs], f->ontime.last_ms, f->ontime.count - runs,
+				   f->ontime.more}; /* runs <= FIRE_RUNS_MAX: stored */
+		range_merge(&p->over, &rest);
 	}
 }
 
@@ -155,8 +194,8 @@ void fire_plan_make(const fire_input *in, fire_plan *p)
 	p->last_fire_ms = f.latest;
 	p->next_ms = f.next;
 	jumped = in->jump_ms != ZQ_TIME_NONE && in->next_run_ms <= in->jump_ms;
-	if (in->coalesce || jumped)
-		plan_merged(in, &f, jumped, p);
+	if (jumped)
+		plan_jumped(in, &f, p);
 	else
 		plan_each(in, &f, p);
 }

@@ -4,10 +4,14 @@
  *
  * Given the task's next_run_at (<= now), every fire from there up to now is
  * considered (STYLE §12, cronie's cron.c):
- *   - coalesce on: all of them become one run at the latest fire;
- *   - coalesce off: fires older than the grace become one skipped row
- *     summarising them, fires within the grace each run;
- *   - a fire that would exceed max_instances is skipped (one row for all);
+ *   - fires within the grace (now - fire <= grace) each run, whatever
+ *     coalesce says;
+ *   - fires late beyond the grace: coalesce on, they are merged into one
+ *     run: the first on-time fire's run when there is one, else a run at
+ *     the latest late fire; coalesce off, they are one skipped row
+ *     summarising them;
+ *   - a fire that would exceed max_instances is skipped (one row for all;
+ *     the runs take the free instances oldest first);
  *   - fires the wall clock jumped over (<= jump_ms) are merged into one run
  *     whatever coalesce says, so a jump forward fires at most once a task.
  * The number of rows per task per tick is bounded (FIRE_RUNS_MAX runs, two
@@ -45,7 +49,7 @@ enum fire_skip_reason { FIRE_SKIP_MISFIRE = 0, FIRE_SKIP_JUMP };
 typedef struct fire_plan {
 	int64_t run_ms[FIRE_RUNS_MAX];  /* scheduled times that run now, ascending */
 	int nrun;
-	int64_t coalesced;          /* fires merged into the single run (0 if none) */
+	int64_t coalesced;          /* late fires merged into run_ms[0] besides its own (0 if none) */
 	fire_range missed;          /* skipped as misfired (or jumped over) */
 	int missed_reason;          /* enum fire_skip_reason */
 	fire_range over;            /* skipped: max_instances reached */

@@ -1,5 +1,5 @@
 """zq-scheduler firing: cron with seconds, intervals, one-off, manual triggers,
-misfires after a daemon pause, max_instances, workflows not run as commands.
+misfires after a daemon pause or stop (grace x coalesce), max_instances, workflows not run as commands.
 Tasks and triggers are written into the database as zq-api writes them."""
 import os
 import signal
@@ -110,7 +110,8 @@ def _pause(env, d, seconds):
 
 
 def test_misfire_after_a_pause_is_coalesced_into_one_run(env):
-    tid = env.task("coalesce", "example_task", QUICK, interval_seconds=1,
+    # max_instances leaves room for the fires within the grace: they run too
+    tid = env.task("coalesce", "example_task", QUICK, interval_seconds=1, max_instances=10,
                    misfire_grace_seconds=3, coalesce_misfires=1, next_run_at=env.now_ms() + 500)
     d = env.daemon(scheduler__lease_s="60")
     env.wait(lambda: env.count(f"task_id = {tid} AND status = 'success'") >= 2, what="two runs")
@@ -121,7 +122,8 @@ def test_misfire_after_a_pause_is_coalesced_into_one_run(env):
              what="runs after the pause")
     sched = [int(float(e["sched_ms"])) for e in env.executions(tid)]
     gaps = [b - a for a, b in zip(sched, sched[1:])]
-    # the ~8 fires of the pause became ONE run: one gap of about the pause
+    # the ~5 fires of the pause more than 3 s late became ONE run (the first
+    # within the grace): one gap of the pause minus the grace
     assert max(gaps) >= 5000, gaps
     assert sum(1 for g in gaps if g >= 2000) == 1, gaps
     assert env.count(f"task_id = {tid} AND status = 'skipped'") == 0
@@ -146,6 +148,75 @@ def test_misfire_without_coalesce_is_one_skipped_row(env):
     assert 3 <= n <= 8, misfire  # the fires more than 3 s late of an 8 s pause
     stats = env.rows(f"SELECT skipped FROM task_stats_daily WHERE task_id = {tid}")
     assert sum(int(s["skipped"]) for s in stats) == len(skipped)
+
+
+def _slots(env, tid):
+    """Scheduled times (ms) of a task's schedule runs, and its skipped rows."""
+    ex = env.executions(tid)
+    runs = sorted(int(float(e["sched_ms"])) for e in ex
+                  if e["status"] != "skipped" and e["trigger_type"] == "schedule")
+    return runs, [e for e in ex if e["status"] == "skipped"]
+
+
+def _fire_lines(d, tid):
+    return [ln for ln in d.output().splitlines() if f"FIRE task={tid} " in ln]
+
+
+def test_misfires_across_a_scheduler_stop_follow_grace_and_coalesce(env):
+    """README "Misfires": fires within misfire_grace_seconds each run whatever
+    coalesce_misfires says; fires late beyond it become one run (coalesce on)
+    or one skipped row (off). Four tasks, one 7 s stop of the daemon."""
+    start = env.now_ms() + 500
+    kw = dict(interval_seconds=1, max_instances=20, next_run_at=start)
+    covered_on = env.task("covered-on", "example_task", QUICK, misfire_grace_seconds=60,
+                          coalesce_misfires=1, **kw)
+    covered_off = env.task("covered-off", "example_task", QUICK, misfire_grace_seconds=60,
+                           coalesce_misfires=0, **kw)
+    late_on = env.task("late-on", "example_task", QUICK, misfire_grace_seconds=2,
+                       coalesce_misfires=1, **kw)
+    late_off = env.task("late-off", "example_task", QUICK, misfire_grace_seconds=2,
+                        coalesce_misfires=0, **kw)
+    tids = (covered_on, covered_off, late_on, late_off)
+    d = env.daemon()
+    env.wait(lambda: all(env.count(f"task_id = {t} AND status = 'success'") >= 2 for t in tids),
+             what="two runs each")
+    env.stop_daemon(d)
+    time.sleep(7)
+    d = env.daemon()
+    restarted = env.now_ms()
+    env.wait(lambda: all(env.count(f"task_id = {t} AND status = 'success' AND scheduled_time > "
+                                   f"FROM_UNIXTIME({restarted / 1000 + 1})") >= 2 for t in tids),
+             what="runs after the restart")
+    env.stop_daemon(d)
+
+    # grace covers the stop: every slot of the stop ran, coalesce or not
+    for t in (covered_on, covered_off):
+        runs, skipped = _slots(env, t)
+        assert [b - a for a, b in zip(runs, runs[1:])] == [1000] * (len(runs) - 1), (t, runs)
+        assert runs[-1] - runs[0] >= 8000, runs  # the stop's slots are among them
+        assert skipped == [], skipped
+
+    # grace shorter than the stop, coalesce on: the late fires are one run
+    runs, skipped = _slots(env, late_on)
+    gaps = [b - a for a, b in zip(runs, runs[1:])]
+    assert sorted(gaps)[:-1] == [1000] * (len(gaps) - 1), gaps  # one gap, the rest every slot
+    assert max(gaps) >= 4000, gaps   # ~7 s stop minus the 2 s grace
+    assert skipped == [], skipped
+    merged = [int(ln.split("coalesced=")[1].split()[0]) for ln in _fire_lines(d, late_on)]
+    assert max(merged) == max(gaps) // 1000 - 1, (merged, gaps)
+
+    # coalesce off: the late fires are ONE skipped row; the fires within the grace ran
+    runs, skipped = _slots(env, late_off)
+    gaps = [b - a for a, b in zip(runs, runs[1:])]
+    assert sorted(gaps)[:-1] == [1000] * (len(gaps) - 1), gaps
+    assert len(skipped) == 1, skipped
+    msg = skipped[0]["error_message"]
+    assert msg.startswith("misfire: ") and "misfire_grace_seconds (2 s); not run" in msg, msg
+    n = int(msg.split("misfire: ")[1].split()[0])
+    # the row stands for exactly the slots missing between the runs
+    assert max(gaps) == (n + 1) * 1000, (msg, gaps)
+    hole = runs[gaps.index(max(gaps))]
+    assert int(float(skipped[0]["sched_ms"])) == hole + 1000, (skipped, hole)
 
 
 def test_fires_beyond_max_instances_are_skipped(env):

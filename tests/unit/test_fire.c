@@ -1,5 +1,6 @@
-/* test_fire.c - what a due task's fires become: one run, a coalesced run,
- * skipped rows for misfires and max_instances, at most one run after a
+/* test_fire.c - what a due task's fires become: runs for fires within the
+ * grace, a coalesced run or one skipped row for fires late beyond it,
+ * skipped rows for max_instances, at most one run after a
  * clock jump; bounded work after a long outage; next_run_at on the grid. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,17 +49,124 @@ static void an_on_time_fire_runs_once_and_advances(void **state)
 	assert_int_equal(p.coalesced, 0);
 }
 
-static void coalesce_merges_every_due_fire_into_the_latest(void **state)
+/* The misfire rule, coalesce on/off x within/beyond the grace: fires within
+ * the grace each run whatever coalesce says; fires late beyond it are merged
+ * into one run (coalesce on) or one skipped row (off). */
+static void within_the_grace_every_fire_runs_with_or_without_coalesce(void **state)
+{
+	zq_schedule s = interval(10);
+
+	(void)state;
+	for (int coalesce = 0; coalesce <= 1; coalesce++) {
+		/* -45 -35 -25 -15 -5, all within 60 s */
+		fire_plan p = plan(&s, NOW - 45000, 60, coalesce, 5, ZQ_TIME_NONE);
+
+		assert_int_equal(p.nrun, 5);
+		for (int i = 0; i < 5; i++)
+			assert_true(p.run_ms[i] == NOW - 45000 + i * 10000);
+		assert_int_equal(p.coalesced, 0);
+		assert_int_equal(p.missed.count, 0);
+		assert_int_equal(p.over.count, 0);
+		assert_true(p.last_fire_ms == NOW - 5000 && p.next_ms == NOW + 5000);
+	}
+}
+
+static void beyond_the_grace_coalesce_makes_one_run_at_the_latest(void **state)
+{
+	zq_schedule s = interval(10);
+	fire_plan p = plan(&s, NOW - 45000, 2, 1, 5, ZQ_TIME_NONE);
+
+	(void)state;
+	/* all five more than 2 s late */
+	assert_int_equal(p.nrun, 1);
+	assert_true(p.run_ms[0] == NOW - 5000);
+	assert_int_equal(p.coalesced, 4);
+	assert_int_equal(p.missed.count, 0);
+	assert_int_equal(p.over.count, 0);
+	assert_true(p.next_ms == NOW + 5000);
+}
+
+static void beyond_the_grace_without_coalesce_is_one_skipped_row(void **state)
+{
+	zq_schedule s = interval(10);
+	fire_plan p = plan(&s, NOW - 45000, 2, 0, 5, ZQ_TIME_NONE);
+
+	(void)state;
+	assert_int_equal(p.nrun, 0);
+	assert_int_equal(p.missed.count, 5);
+	assert_true(p.missed.first_ms == NOW - 45000 && p.missed.last_ms == NOW - 5000);
+	assert_int_equal(p.missed_reason, FIRE_SKIP_MISFIRE);
+	assert_int_equal(p.coalesced, 0);
+	assert_int_equal(p.over.count, 0);
+	assert_true(p.next_ms == NOW + 5000);
+}
+
+static void a_mixed_outage_merges_the_late_fires_into_the_first_on_time_run(void **state)
+{
+	zq_schedule s = interval(10);
+	fire_plan p = plan(&s, NOW - 45000, 20, 1, 5, ZQ_TIME_NONE);
+
+	(void)state;
+	/* -45 -35 -25 are beyond 20 s: merged into the run of -15; -5 runs too */
+	assert_int_equal(p.nrun, 2);
+	assert_true(p.run_ms[0] == NOW - 15000 && p.run_ms[1] == NOW - 5000);
+	assert_int_equal(p.coalesced, 3);
+	assert_int_equal(p.missed.count, 0);
+	assert_int_equal(p.over.count, 0);
+	assert_true(p.next_ms == NOW + 5000);
+}
+
+static void a_mixed_outage_with_one_instance_skips_the_newer_on_time_fires(void **state)
 {
 	zq_schedule s = interval(10);
 	fire_plan p = plan(&s, NOW - 45000, 20, 1, 1, ZQ_TIME_NONE);
 
 	(void)state;
 	assert_int_equal(p.nrun, 1);
-	assert_true(p.run_ms[0] == NOW - 5000);
-	assert_int_equal(p.coalesced, 4);
+	assert_true(p.run_ms[0] == NOW - 15000);
+	assert_int_equal(p.coalesced, 3);
+	assert_int_equal(p.over.count, 1);
+	assert_true(p.over.first_ms == NOW - 5000);
 	assert_int_equal(p.missed.count, 0);
-	assert_true(p.next_ms == NOW + 5000);
+}
+
+static void no_free_instance_skips_late_and_on_time_fires_alike(void **state)
+{
+	zq_schedule s = interval(10);
+	fire_plan p = plan(&s, NOW - 45000, 20, 1, 0, ZQ_TIME_NONE);
+
+	(void)state;
+	assert_int_equal(p.nrun, 0);
+	assert_int_equal(p.coalesced, 0);
+	assert_int_equal(p.missed.count, 0);
+	assert_int_equal(p.over.count, 5);
+	assert_true(p.over.first_ms == NOW - 45000 && p.over.last_ms == NOW - 5000);
+	p = plan(&s, NOW - 45000, 2, 1, 0, ZQ_TIME_NONE);  /* all late */
+	assert_int_equal(p.nrun, 0);
+	assert_int_equal(p.over.count, 5);
+}
+
+static void a_long_outage_coalesced_runs_the_grace_window(void **state)
+{
+	zq_schedule s = interval(1);
+	int64_t start = NOW - 10LL * 86400 * 1000 - 500;
+	fire_plan p = plan(&s, start, 60, 1, 100, ZQ_TIME_NONE);
+
+	(void)state;
+	/* the late days are merged into the first fire of the last minute */
+	assert_true(p.coalesced >= FIRE_ENUM_MAX);
+	assert_int_equal(p.missed.count, 0);
+	assert_int_equal(p.nrun, FIRE_RUNS_MAX);
+	assert_true(p.run_ms[0] >= NOW - 60000 && p.run_ms[0] < NOW - 59000);
+	assert_true(p.over.count >= 60 - FIRE_RUNS_MAX - 1);  /* the per-tick run cap */
+	assert_true(p.next_ms > NOW && p.next_ms <= NOW + 1000);
+	/* no fire within the grace: one run at the latest late fire */
+	p = plan(&s, start, 0, 1, 100, ZQ_TIME_NONE);
+	assert_int_equal(p.nrun, 1);
+	assert_true(p.run_ms[0] == NOW - 500);
+	assert_true(p.last_fire_ms == NOW - 500);
+	assert_true(p.coalesced >= FIRE_ENUM_MAX);
+	assert_true(p.next_ms == NOW + 500);
 }
 
 static void without_coalesce_late_fires_are_one_skipped_row(void **state)
@@ -92,7 +200,7 @@ static void fires_beyond_max_instances_are_one_skipped_row(void **state)
 static void no_free_instance_skips_even_a_coalesced_run(void **state)
 {
 	zq_schedule s = interval(10);
-	fire_plan p = plan(&s, NOW - 15000, 60, 1, 0, ZQ_TIME_NONE);
+	fire_plan p = plan(&s, NOW - 15000, 10, 1, 0, ZQ_TIME_NONE);
 
 	(void)state;
 	assert_int_equal(p.nrun, 0);
@@ -157,10 +265,13 @@ static void six_field_cron_fires_on_its_seconds(void **state)
 
 	(void)state;
 	assert_int_equal(zq_schedule_init(&s, "*/2 * * * * *", 0, ZQ_TIME_NONE, ZQ_TIME_NONE, "UTC", &err), 0);
-	p = plan(&s, NOW - 2000, 60, 1, 1, ZQ_TIME_NONE);
+	p = plan(&s, NOW - 2000, 1, 1, 1, ZQ_TIME_NONE);  /* NOW - 2 s is late */
 	assert_int_equal(p.nrun, 1);
 	assert_true(p.run_ms[0] == NOW);
 	assert_int_equal(p.coalesced, 1);
+	p = plan(&s, NOW - 2000, 60, 1, 2, ZQ_TIME_NONE);  /* both within the grace */
+	assert_int_equal(p.nrun, 2);
+	assert_true(p.run_ms[0] == NOW - 2000 && p.run_ms[1] == NOW);
 	assert_true(p.next_ms == NOW + 2000);
 }
 
@@ -187,7 +298,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(an_on_time_fire_runs_once_and_advances),
-		cmocka_unit_test(coalesce_merges_every_due_fire_into_the_latest),
+		cmocka_unit_test(within_the_grace_every_fire_runs_with_or_without_coalesce),
+		cmocka_unit_test(beyond_the_grace_coalesce_makes_one_run_at_the_latest),
+		cmocka_unit_test(beyond_the_grace_without_coalesce_is_one_skipped_row),
+		cmocka_unit_test(a_mixed_outage_merges_the_late_fires_into_the_first_on_time_run),
+		cmocka_unit_test(a_mixed_outage_with_one_instance_skips_the_newer_on_time_fires),
+		cmocka_unit_test(no_free_instance_skips_late_and_on_time_fires_alike),
+		cmocka_unit_test(a_long_outage_coalesced_runs_the_grace_window),
 		cmocka_unit_test(without_coalesce_late_fires_are_one_skipped_row),
 		cmocka_unit_test(fires_beyond_max_instances_are_one_skipped_row),
 		cmocka_unit_test(no_free_instance_skips_even_a_coalesced_run),
