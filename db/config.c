@@ -111,7 +111,8 @@ static const struct key *find_key(const char *name)
 /* true/false, yes/no, on/off, 1/0 (any case); -1 for anything else. */
 static int parse_bool(const char *v)
 {
-	static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(v, yes[i]) == 0)

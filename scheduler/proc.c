@@ -385,7 +385,8 @@ proc_run_as *proc_run_as_new(const zq_config *c, zq_err *err)
 	free(buf);
 	ra->allow_root = c->sched_allow_root_commands;
 	zq_strlcpy(spec, c->sched_run_as, sizeof(spec));
-	if (default_ident(ra, trim(spec), err) < 0 || parse_allowed(ra, c->sched_run_as_allowed, err) < 0) {
+	if (default_ident(ra, trim(spec), err) < 0 ||
+	    parse_allowed(ra, c->sched_run_as_allowed, err) < 0) {
 		proc_run_as_free(ra);
 		return NULL;
 	}

@@ -77,9 +77,11 @@ def test_a_command_cannot_regain_root(stack, admin):
         os.chown(suid, 0, 0)
         os.chmod(suid, 0o4755)
         control = subprocess.run(["setpriv", f"--reuid={RUN_AS}", f"--regid={RUN_AS}",
-                                  "--clear-groups", str(suid), "-u"], capture_output=True, text=True)
+                                  "--clear-groups", str(suid), "-u"],
+                                 capture_output=True, text=True)
         assert control.stdout.strip() == "0", "the setuid bit works here: " + control.stderr
-        e = run_command(stack, admin, f"{suid} -u; grep -E '^(NoNewPrivs|CapEff):' /proc/self/status; "
+        e = run_command(stack, admin,
+                        f"{suid} -u; grep -E '^(NoNewPrivs|CapEff):' /proc/self/status; "
                         "/usr/bin/python3 -c 'import os; os.setuid(0)'")
         assert e["status"] == "failed", e
         out = e["output"]
@@ -199,7 +201,8 @@ def test_a_non_root_daemon_needs_nothing_and_cannot_switch(stack, private_db):
         assert f"RUN_AS commands run as the daemon's own user {RUN_AS} (uid {u.pw_uid})" in log
         stack.write_config(conf, scheduler__run_as="nobody", **common)
         r = subprocess.run([*as_user, stack.bin("zq-scheduler"), "--config", conf],
-                           capture_output=True, text=True, timeout=30, env={**stack.env("x"), **san})
+                           capture_output=True, text=True, timeout=30,
+                           env={**stack.env("runas-nonroot-2"), **san})
         assert r.returncode == 2, r.stderr
         assert (f"scheduler.run_as: zq-scheduler runs as {RUN_AS} (uid {u.pw_uid}), not root, "
                 "and cannot run commands as another user") in r.stderr
