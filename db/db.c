@@ -33,7 +33,7 @@
 #define RBUF_KEEP 4096               /* column buffer bytes a cached statement keeps */
 #define PROBE_MS 1000                /* the probe that finds why a connect failed */
 #define WAIT_SAY_MS 5000             /* a start-up wait says it is still waiting this often */
-#define WHERE_MAX 512
+#define WHERE_MAX (PATH_MAX + ZQ_CFG_STR + 16)
 
 union param_val {
 	long long i;
