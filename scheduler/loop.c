@@ -71,6 +71,7 @@
 #define PENDING_CANCEL_PERIOD_MS 5000
 #define BUSY_RETRY_MS 10             /* due work locked by another daemon: look again soon */
 #define WORKER_STACK (256 << 10)
+#define HEARTBEAT_RETRY_MS 250      /* lease not held: renew before a tick, at most this often */
 #define EXIT_WAIT_MS 10000           /* after the grace period, how long to wait for the DB */
 
 /* What may change on SIGHUP. */
@@ -104,6 +105,11 @@ struct loop {
 	int64_t drain_deadline;
 	int more;                    /* the last tick left work: do not sleep */
 	int lease_warned;
+	int renew_due;               /* a heartbeat or tick failed: renew the lease before claiming */
+	int64_t reap_after;          /* monotonic ms: no reaping before (peers reconnecting) */
+	run **doubt;                 /* claimed by a tick whose COMMIT got no answer (threads slots) */
+	int ndoubt;
+	int64_t hb_attempt;          /* monotonic ms of the last heartbeat attempt */
 	int tick_failed;             /* the last tick failed: do not retry at once */
 	int64_t next_pending_cancel;
 	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf.h) */
@@ -135,6 +141,20 @@ static int64_t lease_abort_ms(const struct tunables *t)
 	int64_t lease = (int64_t)t->lease_s * 1000, at = lease - t->set.kill_grace_ms - 1000;
 
 	return at < lease / 2 ? lease / 2 : at;
+}
+
+/* A claim needs this much lease left: the run must live until the next
+ * heartbeat renews it (half the abort time if heartbeat_s is close to it). */
+static int64_t lease_needed_ms(const struct tunables *t)
+{
+	int64_t half = lease_abort_ms(t) / 2;
+
+	return t->heartbeat_ms < half ? t->heartbeat_ms : half;
+}
+
+static int lease_held(loop *L, int64_t mono)
+{
+	return !L->renew_due && atomic_load(&L->lease_until) - mono >= lease_needed_ms(&L->t);
 }
 
 /* SIGHUP: a run_as policy that does not resolve keeps the one in force. */
@@ -300,7 +320,8 @@ struct tick {
 	int *lost;                   /* per settled run: settled elsewhere */
 	claim_ctx c;
 	firing_result fired;
-	int claim_limit;
+	int claim_limit;             /* 0 also when the lease is not held (lease_held) */
+	int reap;                    /* reap stale executions this tick */
 	int wf_due;                  /* workflow runs this tick started or queued */
 	int wf_polled, wf_more;      /* wf_advance ran; it left due runs */
 };
@@ -337,7 +358,7 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 {
 	int rc, nended;
 
-	if (L->reap_due && (rc = claim_stale(&k->c, L->t.lease_s, L->t.batch, err)) < 0)
+	if (k->reap && (rc = claim_stale(&k->c, L->t.lease_s, L->t.batch, err)) < 0)
 		return rc;
 	if (L->cancel_due && (rc = claim_cancelled(&k->c, L->t.batch, err)) < 0)
 		return rc;
@@ -413,29 +434,54 @@ static void tick_committed(loop *L, struct tick *k)
 	for (int i = 0; i < k->c.nrun; i++)
 		dispatch(L, k->c.to_run[i]);
 	k->c.nrun = 0;  /* posted: no longer ours to free */
-	L->reap_due = 0;
+	if (k->reap)
+		L->reap_due = 0;
 	L->cancel_due = 0;
 	L->commits++;
+}
+
+/* A COMMIT that got no answer (connection lost) may have been applied:
+ * the runs it claimed wait, not running, until a heartbeat finds out
+ * whether their rows are running on this node (check_rows). */
+static void claims_in_doubt(loop *L, struct tick *k)
+{
+	for (int i = 0; i < k->c.nrun; i++) {
+		zq_warn("CLAIM exec=%lld task=%lld: the commit got no answer (database unreachable); "
+			"it runs if the claim was recorded", (long long)k->c.to_run[i]->job.id,
+			(long long)k->c.to_run[i]->job.task_id);
+		L->doubt[L->ndoubt++] = k->c.to_run[i];
+	}
+	k->c.nrun = 0;
 }
 
 static int tick_once(loop *L, int64_t now_ms, zq_err *err)
 {
 	struct tick k;
-	int rc;
+	int64_t mono = zq_mono_ms();
+	int rc, committing = 0;
 
 	memset(&k, 0, sizeof(k));
 	k.now_ms = now_ms;
 	k.nsettle = settle_take(L);
-	k.claim_limit = L->threads - L->ninflight;
+	/* lease before work: nothing is claimed or reaped on a lease that may
+	 * run out before the next heartbeat renews it */
+	if (lease_held(L, mono)) {
+		k.claim_limit = L->threads - L->ninflight - L->ndoubt;
+		k.reap = L->reap_due && mono >= L->reap_after;
+	}
 	k.c = (claim_ctx){.db = L->db, .node_id = L->node_id, .now_ms = now_ms, .set = L->t.set,
 			  .lease_until = &L->lease_until, .events = &L->events, .touched = &L->touched};
 	stats_batch_reset(&L->stats);
 	run_state_ids_reset(&L->touched);
 	zq_buf_reset(&L->events);
-	if ((rc = zq_db_begin(L->db, err)) == 0 && (rc = tick_body(L, &k, err)) == 0)
+	if ((rc = zq_db_begin(L->db, err)) == 0 && (rc = tick_body(L, &k, err)) == 0) {
+		committing = 1;
 		rc = zq_db_commit(L->db, err);
+	}
 	if (rc < 0) {
 		zq_db_rollback(L->db);
+		if (committing && rc == ZQ_EDBDOWN)
+			claims_in_doubt(L, &k);
 		L->more = 0;
 	} else {
 		tick_committed(L, &k);
@@ -502,12 +548,19 @@ static void settle_isolated(loop *L)
 	}
 }
 
+static void heartbeat(loop *L);
+
 static void tick(loop *L)
 {
 	zq_err err = ZQ_ERR_INIT;
 	int rc;
 
 	collect_done(L);
+	/* lease before work: after an outage (a failed tick or heartbeat) the
+	 * node row and every execution this daemon holds are renewed before
+	 * the tick may claim or reap anything */
+	if (!lease_held(L, zq_mono_ms()) && zq_mono_ms() - L->hb_attempt >= HEARTBEAT_RETRY_MS)
+		heartbeat(L);
 	L->ticks++;
 	L->tick_failed = 0;
 	for (int attempt = 0; attempt < TICK_RETRIES; attempt++) {
@@ -517,6 +570,8 @@ static void tick(loop *L)
 	}
 	if (rc < 0)
 		L->tick_failed = 1;
+	if (rc < 0)
+		L->renew_due = 1;  /* whatever failed: renew before the next claim */
 	if (rc < 0 && rc != ZQ_EDBDOWN) {
 		zq_error("tick: %s", err.msg);
 		if (rc != ZQ_EBUSY && L->nsettling)
@@ -528,57 +583,136 @@ static void tick(loop *L)
 
 /* ---- duties around the tick ------------------------------------------------------------ */
 
-/* Runs whose row is no longer running on this node (reaped by another
- * daemon, or deleted with its task): stop them, their outcome has no home. */
-static void stop_orphans(loop *L, const int64_t *ids, int n)
+/* Which of ids[0..n) are running on this node: *alive (n slots) gets them.
+ * Then runs whose row is no longer running here (reaped by another daemon
+ * after a lost lease, or deleted with its task) are stopped, their outcome
+ * has no home; and claims in doubt are resolved: a row running here was
+ * claimed (it goes to a worker), any other was not (the run is dropped). */
+static int check_rows(loop *L, const int64_t *ids, int n, zq_err *err)
 {
 	int64_t *alive = zq_calloc((size_t)n + 1, sizeof(int64_t));
-	zq_err err = ZQ_ERR_INIT;
-	int nalive = 0;
+	int nalive = 0, rc, ndoubt = L->ndoubt;
 
-	if (exec_store_still_running(L->db, L->node_id, ids, n, alive, &nalive, &err) == 0)
-		for (int i = 0; i < L->ninflight; i++) {
-			run *r = L->inflight[i];
-			int found = 0;
-			for (int j = 0; j < nalive && !found; j++)
-				found = alive[j] == r->job.id;
-			if (!found && !atomic_load(&r->stop)) {
-				zq_warn("exec=%lld task=%lld is no longer running on this node (reaped "
-					"elsewhere or deleted): stopping it", (long long)r->job.id,
-					(long long)r->job.task_id);
-				run_request_stop(r, RUN_STOP_ORPHANED);
-			}
+	if ((rc = exec_store_still_running(L->db, L->node_id, ids, n, alive, &nalive, err)) < 0) {
+		free(alive);
+		return rc;
+	}
+	for (int i = 0; i < L->ninflight; i++) {
+		run *r = L->inflight[i];
+		int found = 0;
+		for (int j = 0; j < nalive && !found; j++)
+			found = alive[j] == r->job.id;
+		if (!found && !atomic_load(&r->stop)) {
+			zq_warn("exec=%lld task=%lld is no longer running on this node (reaped "
+				"elsewhere or deleted): stopping it", (long long)r->job.id,
+				(long long)r->job.task_id);
+			run_request_stop(r, RUN_STOP_ORPHANED);
 		}
+	}
+	L->ndoubt = 0;
+	for (int i = 0; i < ndoubt; i++) {
+		run *r = L->doubt[i];
+		int found = 0;
+		for (int j = 0; j < nalive && !found; j++)
+			found = alive[j] == r->job.id;
+		zq_warn("CLAIM exec=%lld task=%lld: the claim was %s", (long long)r->job.id,
+			(long long)r->job.task_id, found ? "recorded: it runs" : "not recorded: dropped");
+		if (found)
+			dispatch(L, r);
+		else
+			run_free(r);
+	}
 	free(alive);
+	return 0;
 }
 
-static void heartbeat(loop *L, int64_t mono)
+/* The node row is gone (purged after the node was lost for days, or
+ * deleted by hand): everything this daemon holds was reaped long ago. Stop
+ * the copies, and register again as a new node. */
+static int rejoin(loop *L, zq_err *err)
+{
+	char host[256] = "localhost", name[320];
+	int64_t old = L->node_id;
+	int rc;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(name, sizeof(name), "%s:%d", host, (int)getpid());
+	for (int i = 0; i < L->ninflight; i++)
+		run_request_stop(L->inflight[i], RUN_STOP_ORPHANED);
+	rc = node_store_register(L->db, L->cfg->sched_node_name[0] ? L->cfg->sched_node_name : name,
+				 host, (int)getpid(), ZQ_VERSION, L->threads, &L->node_id, err);
+	if (rc == 0)
+		zq_warn("START node=%lld: the row of node %lld is gone; registered again, %d running "
+			"execution(s) stopped", (long long)L->node_id, (long long)old, L->ninflight);
+	return rc < 0 ? rc : ZQ_ENOTFOUND;  /* renewed nothing: the lease is renewed next time */
+}
+
+/* Renew the lease: the node row, and heartbeat_at of every execution this
+ * daemon holds (running, finished but not yet settled, claims in doubt),
+ * so neither a peer nor this daemon reaps them while it catches up after
+ * an outage. The lease is counted from before the statements were sent.
+ * A lease that ran out before it could be renewed means a peer may have
+ * reaped these runs: the copies still running are stopped at once. */
+static void heartbeat(loop *L)
 {
 	zq_err err = ZQ_ERR_INIT;
-	int64_t *ids = zq_calloc((size_t)L->ninflight + 1, sizeof(int64_t));
+	int n = L->ninflight + L->nsettling + L->ndoubt, k = 0;
+	int64_t *ids = zq_calloc((size_t)n + 1, sizeof(int64_t));
 	const char *state = L->draining ? "stopping" : "running";
-	int rc, renewed = 0;
+	int64_t start = zq_mono_ms(), until = atomic_load(&L->lease_until);
+	int rc = 0, renewed = 0, was_down = L->renew_due;
 
 	for (int i = 0; i < L->ninflight; i++)
-		ids[i] = L->inflight[i]->job.id;
-	rc = node_store_heartbeat(L->db, L->node_id, state, L->threads, L->ninflight, &err);
+		ids[k++] = L->inflight[i]->job.id;
+	for (int i = 0; i < L->nsettling; i++)
+		ids[k++] = L->settling[i]->job.id;
+	for (int i = 0; i < L->ndoubt; i++)
+		ids[k++] = L->doubt[i]->job.id;
+	L->hb_attempt = start;
+	L->next_heartbeat = start + L->t.heartbeat_ms;
+	/* not held back by the reconnect backoff: the lease is at stake */
+	if (!zq_db_is_up(L->db))
+		rc = zq_db_connect(L->db, &err);
 	if (rc == 0)
-		rc = exec_store_heartbeat(L->db, L->node_id, ids, L->ninflight, &renewed, &err);
-	if (rc == 0 && renewed < L->ninflight)
-		stop_orphans(L, ids, L->ninflight);
+		rc = node_store_heartbeat(L->db, L->node_id, state, L->threads, L->ninflight, &err);
+	if (rc == ZQ_ENOTFOUND)
+		rc = rejoin(L, &err);
+	if (rc == 0)
+		rc = exec_store_heartbeat(L->db, L->node_id, ids, n, &renewed, &err);
+	if (rc == 0 && renewed < n)
+		rc = check_rows(L, ids, n, &err);
 	free(ids);
-	L->next_heartbeat = mono + L->t.heartbeat_ms;
 	if (rc < 0) {
+		L->renew_due = 1;
 		zq_debug("heartbeat: %s", err.msg);
-		if (mono >= atomic_load(&L->lease_until) && !L->lease_warned) {
+		if (start >= until && !L->lease_warned) {
 			zq_warn("heartbeat: lease not renewed for %lld ms: running executions stop (%s)",
 				(long long)lease_abort_ms(&L->t), err.msg);
 			L->lease_warned = 1;
 		}
 		return;
 	}
+	if (start >= until) {
+		int stopped = 0;
+		for (int i = 0; i < L->ninflight; i++)
+			if (!atomic_load(&L->inflight[i]->stop)) {
+				run_request_stop(L->inflight[i], RUN_STOP_LEASE);
+				stopped++;
+			}
+		zq_warn("lease renewed %lld ms after it ran out: a peer may have reaped this node's "
+			"executions; %d still running stopped now, outcomes of rows reaped meanwhile "
+			"are dropped", (long long)(start - until), stopped);
+	}
+	if (was_down) {
+		/* peers cut off by the same outage reconnect within a heartbeat or
+		 * two: give them the time to renew before reaping their runs */
+		L->reap_after = start + 2 * (int64_t)L->t.heartbeat_ms;
+		zq_info("lease renewed after an outage: %d running, %d to settle; claims resume",
+			L->ninflight, L->nsettling);
+	}
+	L->renew_due = 0;
 	L->lease_warned = 0;
-	atomic_store(&L->lease_until, zq_mono_ms() + lease_abort_ms(&L->t));
+	atomic_store(&L->lease_until, start + lease_abort_ms(&L->t));
 }
 
 static void mark_lost_nodes(loop *L, int64_t mono)
@@ -695,9 +829,13 @@ static void duties(loop *L)
 
 	check_clock(L, zq_wall_ms(), mono);
 	if (mono >= L->next_heartbeat)
-		heartbeat(L, mono);
-	if (!L->draining && mono >= L->next_reap)
-		mark_lost_nodes(L, mono);
+		heartbeat(L);
+	if (!L->draining && mono >= L->next_reap) {
+		if (mono >= L->reap_after && lease_held(L, zq_mono_ms()))
+			mark_lost_nodes(L, mono);
+		else  /* not on a lease in doubt, nor while peers reconnect */
+			L->next_reap = L->reap_after > mono ? L->reap_after : mono + L->t.heartbeat_ms;
+	}
 	if (L->woken || mono >= L->next_cancel)
 		pass_cancels(L, mono);
 	L->woken = 0;
@@ -755,7 +893,8 @@ static int64_t sleep_ms(loop *L)
 	if (!L->draining && exec_store_next_due(L->db, &task, &pending, &err) == 0) {
 		if (task != ZQ_TIME_NONE)
 			t = min64(t, task > now ? task - now : BUSY_RETRY_MS);
-		if (pending != ZQ_TIME_NONE && L->ninflight < L->threads)
+		if (pending != ZQ_TIME_NONE && L->ninflight + L->ndoubt < L->threads &&
+		    lease_held(L, mono))
 			t = min64(t, pending > now ? pending - now : BUSY_RETRY_MS);
 	}
 	t = min64(t, L->next_heartbeat - mono);
@@ -837,6 +976,7 @@ loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 	run_state_ids_init(&L->touched);
 	zq_buf_init(&L->events, 1 << 20);
 	L->inflight = zq_calloc((size_t)L->threads, sizeof(run *));
+	L->doubt = zq_calloc((size_t)L->threads, sizeof(run *));
 	L->db = zq_db_new(cfg);
 	if (start_node(L, err) < 0)
 		goto fail;
@@ -888,6 +1028,8 @@ void loop_free(loop *L)
 	collect_done(L);
 	for (int i = 0; i < L->nsettling; i++)
 		run_free(L->settling[i]);
+	for (int i = 0; i < L->ndoubt; i++)
+		run_free(L->doubt[i]);
 	if (L->node_id && node_store_heartbeat(L->db, L->node_id, "stopped", L->threads, 0, &err) == 0)
 		zq_info("STOP node=%lld ticks=%llu commits=%llu claimed=%llu settled=%llu",
 			(long long)L->node_id, (unsigned long long)L->ticks,
@@ -905,6 +1047,7 @@ void loop_free(loop *L)
 	run_state_ids_release(&L->touched);
 	zq_buf_release(&L->events);
 	free(L->inflight);
+	free(L->doubt);
 	free(L->settling);
 	free(L);
 }
