@@ -404,7 +404,13 @@ void command_run(run *r)
 	}
 	c.command = r->cfg.command;   /* checked by taskcfg_parse: present, non-empty */
 	c.work_dir = r->cfg.work_dir;
-	if (build_env(&c, &err) < 0 || proc_spawn(&c.p, c.command, c.work_dir, c.envp, &err) < 0) {
+	/* The task's own config.run_as ("" = scheduler.run_as): proc_spawn_as
+	 * checks it against scheduler.run_as_allowed (proc_run_as_check) and
+	 * refuses with ZQ_EINVAL "run_as bob is not in scheduler.run_as_allowed",
+	 * so the run fails with that message and is not retried (as for any
+	 * EINVAL below); a set-up failure after fork (EIO) may be retried. */
+	if (build_env(&c, &err) < 0 ||
+	    proc_spawn_as(&c.p, c.command, c.work_dir, c.envp, r->cfg.run_as, &err) < 0) {
 		run_end(r, ZQ_EXEC_FAILED, err.code != ZQ_EINVAL, err.msg, NULL);
 		goto out;
 	}

@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	if (proc_run_as_is_root(ra))
 		zq_warn("RUN_AS %s: a task command can read this daemon's configuration (db.password) "
 			"and everything else on the machine; set scheduler.run_as", who);
+	else if (proc_run_as_caps_unused(ra))
+		zq_warn("RUN_AS %s", who);
 	else
 		zq_info("RUN_AS %s", who);
 	proc_run_as_install(ra);

@@ -8,7 +8,11 @@
  *
  * run_as: who the child becomes is worked out in the parent (user and group
  * databases, supplementary groups, the environment), the child only makes
- * the credential syscalls. The installed policy is the one piece of
+ * the credential syscalls. Capabilities: a daemon switches users with
+ * CAP_SETUID and CAP_SETGID (root has them; a non-root daemon may be given
+ * them, e.g. systemd's AmbientCapabilities=) and signals commands of another
+ * uid with CAP_KILL; the child gives up every capability before exec (see
+ * child_drop_caps). The installed policy is the one piece of
  * process-wide state besides the configuration it is built from (STYLE
  * §19): it is immutable, replaced whole on SIGHUP, and reference-counted so
  * a worker spawning at that moment keeps the one it started with. */
@@ -18,9 +22,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +52,16 @@ enum {
 	STAGE_SETUID,
 	STAGE_NO_NEW_PRIVS,
 	STAGE_VERIFY,
+	STAGE_CAPS,              /* dropping the capabilities */
+	STAGE_VERIFY_CAPS,       /* some capability survived the drop */
 };
+
+/* Capability bits (linux/capability.h numbers) as a 64-bit mask. */
+#define CAPBIT(c) ((uint64_t)1 << (c))
+#define CAPS_SWITCH (CAPBIT(CAP_SETUID) | CAPBIT(CAP_SETGID))
+/* highest capability number probed for ambient bits (the kernel's CAP_LAST_CAP
+ * is 40 in Linux 6.x; PR_CAP_AMBIENT_IS_SET says EINVAL beyond it) */
+#define CAP_PROBE_MAX 63
 
 struct child_err {
 	int stage;
@@ -68,6 +83,7 @@ struct proc_run_as {
 	int refs;                /* installed + spawns holding it (under run_as_mu) */
 	uid_t daemon_uid;
 	char daemon_user[64];
+	uint64_t daemon_caps;    /* the daemon's effective capabilities at build time */
 	int allow_root;
 	struct ident def;        /* scheduler.run_as */
 	char **allowed;          /* scheduler.run_as_allowed entries, trimmed */
@@ -94,8 +110,51 @@ static void child_fail(int fd, int stage)
 	child_fail_errno(fd, stage, errno);
 }
 
+/* In the child, once it is the non-root user it runs as (and before exec):
+ * give up every capability, then check that none is left and that it cannot
+ * become root again.
+ *
+ * Why: the kernel clears the permitted and effective sets only when a
+ * process with a uid of 0 changes to all non-zero uids. A non-root daemon
+ * holding CAP_SETUID/CAP_SETGID (systemd: User=zq, AmbientCapabilities=)
+ * keeps them across setresuid(zq -> zq-run), and ambient capabilities even
+ * survive execve of a plain binary, no_new_privs or not: without this the
+ * command would hold CAP_SETUID and could setuid(0). From root, the
+ * inheritable set survives the uid change; it goes too.
+ * Lowering capabilities needs no privilege, so this cannot fail for want
+ * of one; PR_CAP_AMBIENT is EINVAL on kernels before 4.3, which have no
+ * ambient set to clear. Async-signal-safe: raw syscalls and prctl only. */
+static void child_drop_caps(int report_w)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+	struct __user_cap_data_struct d[2] = {{1, 1, 1}, {1, 1, 1}};
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		child_fail(report_w, STAGE_CAPS);
+	if (syscall(SYS_capset, &h, none) < 0)
+		child_fail(report_w, STAGE_CAPS);
+	/* verify: effective, permitted, inheritable and ambient are all empty */
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	h.pid = 0;
+	if (syscall(SYS_capget, &h, d) < 0)
+		child_fail(report_w, STAGE_VERIFY_CAPS);
+	for (int i = 0; i < 2; i++)
+		if (d[i].effective || d[i].permitted || d[i].inheritable)
+			child_fail_errno(report_w, STAGE_VERIFY_CAPS, EPERM);
+	for (int c = 0; c <= CAP_PROBE_MAX; c++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			child_fail_errno(report_w, STAGE_VERIFY_CAPS, EPERM);
+	/* with no capability and no uid 0 left, this must fail */
+	if (syscall(SYS_setresuid, 0, 0, 0) == 0)
+		child_fail_errno(report_w, STAGE_VERIFY, EPERM);
+}
+
 /* In the child: become id (raw syscalls: only this thread exists, and
- * glibc's wrappers would try to signal threads that are gone). */
+ * glibc's wrappers would try to signal threads that are gone). The order
+ * matters: groups and gid while CAP_SETGID is there, the uid, then the
+ * capabilities (a daemon that is not root switches with them), and the
+ * checks last. */
 static void child_become(const struct ident *id, int report_w, pid_t parent)
 {
 	if (syscall(SYS_setgroups, (size_t)id->ngroups, id->groups) < 0)
@@ -104,6 +163,8 @@ static void child_become(const struct ident *id, int report_w, pid_t parent)
 		child_fail(report_w, STAGE_SETGID);
 	if (syscall(SYS_setresuid, id->uid, id->uid, id->uid) < 0)
 		child_fail(report_w, STAGE_SETUID);
+	if (id->uid != 0)
+		child_drop_caps(report_w);  /* also checks setuid(0) fails */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report_w, STAGE_NO_NEW_PRIVS);
 	if (getuid() != id->uid || geteuid() != id->uid || getgid() != id->gid ||
@@ -146,6 +207,10 @@ static void child(const char *command, const char *work_dir, char *const envp[],
 	fcntl(3, F_SETFD, FD_CLOEXEC);
 	if (id && id->change)
 		child_become(id, report_w, parent);
+	else if (geteuid() != 0)
+		/* a non-root daemon running the command as itself: it must not
+		 * pass on capabilities it holds (e.g. ambient ones from systemd) */
+		child_drop_caps(report_w);
 	if (work_dir && *work_dir && chdir(work_dir) < 0)
 		child_fail(report_w, STAGE_CHDIR);
 	execve("/bin/sh", argv, envp);
@@ -292,23 +357,62 @@ out:
 	return rc;
 }
 
+/* The calling thread's effective capabilities (capget; 0 if that fails).
+ * Every thread of the daemon has the main thread's: nothing changes them. */
+static uint64_t effective_caps(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0;
+	return (uint64_t)d[1].effective << 32 | d[0].effective;
+}
+
 /* Can this daemon run commands as id? Adjusts id for a non-root daemon
- * running as itself (nothing to change). */
+ * running as itself (nothing to change).
+ *   - Switching (setgroups, setresgid, setresuid) needs CAP_SETUID and
+ *     CAP_SETGID in the effective set: root has them, unless a bounding set
+ *     took them away; a non-root daemon has them when it was given them
+ *     (systemd: User=zq plus AmbientCapabilities=CAP_SETUID CAP_SETGID
+ *     CAP_KILL). Without them a non-root daemon can only be itself.
+ *   - Another uid needs CAP_KILL as well: timeouts, cancel, shutdown and the
+ *     clean-up after a run signal the command's process group, and kill()
+ *     of a process with another uid is EPERM without it. A daemon that could
+ *     start commands but not stop them is refused, not warned about.
+ *   - uid 0 needs allow_root_commands. */
 static int ident_allowed(const proc_run_as *ra, struct ident *id, zq_err *err)
 {
-	if (ra->daemon_uid != 0) {
-		if (id->uid != ra->daemon_uid || id->gid != getegid())
-			return zq_errf(err, ZQ_EINVAL,
-				       "zq-scheduler runs as %s (uid %u), not root, and cannot run "
-				       "commands as another user or group; leave it unset",
-				       ra->daemon_user, (unsigned)ra->daemon_uid);
+	int root = ra->daemon_uid == 0;
+
+	if (!root && id->uid == ra->daemon_uid && id->gid == getegid()) {
 		id->change = 0;  /* already that user */
 		return 0;
+	}
+	if ((ra->daemon_caps & CAPS_SWITCH) != CAPS_SWITCH) {
+		if (!root)
+			return zq_errf(err, ZQ_EINVAL,
+				       "zq-scheduler runs as %s (uid %u), not root, and cannot run "
+				       "commands as another user or group; leave it unset, or give it "
+				       "CAP_SETUID, CAP_SETGID and CAP_KILL (systemd: "
+				       "AmbientCapabilities=CAP_SETUID CAP_SETGID CAP_KILL)",
+				       ra->daemon_user, (unsigned)ra->daemon_uid);
+		return zq_errf(err, ZQ_EINVAL,
+			       "zq-scheduler runs as root without CAP_SETUID and CAP_SETGID (a "
+			       "capability bounding set?) and cannot run commands as another user "
+			       "or group; allow it CAP_SETUID, CAP_SETGID and CAP_KILL");
 	}
 	if (id->uid == 0 && !ra->allow_root)
 		return zq_errf(err, ZQ_EINVAL,
 			       "names root (uid 0): commands would run as root; set "
 			       "scheduler.allow_root_commands = true to accept that");
+	if (id->uid != ra->daemon_uid && !(ra->daemon_caps & CAPBIT(CAP_KILL)))
+		return zq_errf(err, ZQ_EINVAL,
+			       "zq-scheduler (%s, uid %u) holds CAP_SETUID and CAP_SETGID but not "
+			       "CAP_KILL: it could start commands as uid %u but not stop them "
+			       "(timeouts, cancel, shutdown); give it CAP_KILL too",
+			       ra->daemon_user, (unsigned)ra->daemon_uid, (unsigned)id->uid);
 	return 0;
 }
 
@@ -383,6 +487,7 @@ proc_run_as *proc_run_as_new(const zq_config *c, zq_err *err)
 	else
 		snprintf(ra->daemon_user, sizeof(ra->daemon_user), "%u", (unsigned)ra->daemon_uid);
 	free(buf);
+	ra->daemon_caps = effective_caps();
 	ra->allow_root = c->sched_allow_root_commands;
 	zq_strlcpy(spec, c->sched_run_as, sizeof(spec));
 	if (default_ident(ra, trim(spec), err) < 0 ||
@@ -443,6 +548,12 @@ int proc_run_as_is_root(const proc_run_as *ra)
 	return ra && ra->def.uid == 0;
 }
 
+int proc_run_as_caps_unused(const proc_run_as *ra)
+{
+	return ra && ra->daemon_uid != 0 && !ra->def.change &&
+	       (ra->daemon_caps & CAPS_SWITCH) == CAPS_SWITCH;
+}
+
 void proc_run_as_describe(const proc_run_as *ra, char *buf, size_t n)
 {
 	size_t len;
@@ -450,6 +561,12 @@ void proc_run_as_describe(const proc_run_as *ra, char *buf, size_t n)
 	if (!ra->def.change && ra->daemon_uid == 0)
 		len = (size_t)snprintf(buf, n, "commands run as root (uid 0), the daemon's own user "
 				       "(scheduler.allow_root_commands = true)");
+	else if (proc_run_as_caps_unused(ra))
+		len = (size_t)snprintf(buf, n, "commands run as the daemon's own user %s (uid %u): it "
+				       "holds CAP_SETUID and CAP_SETGID but scheduler.run_as is unset, so "
+				       "a command can read this daemon's configuration (db.password); set "
+				       "scheduler.run_as (the package's user: zq-run)",
+				       ra->daemon_user, (unsigned)ra->daemon_uid);
 	else if (!ra->def.change)
 		len = (size_t)snprintf(buf, n, "commands run as the daemon's own user %s (uid %u)",
 				       ra->daemon_user, (unsigned)ra->daemon_uid);
@@ -461,6 +578,10 @@ void proc_run_as_describe(const proc_run_as *ra, char *buf, size_t n)
 						(unsigned)ra->def.groups[i]);
 		if (len < n)
 			len += (size_t)snprintf(buf + len, n - len, ")");
+		if (ra->daemon_uid != 0 && len < n)
+			len += (size_t)snprintf(buf + len, n - len, ", switched to by %s (uid %u) with "
+						"CAP_SETUID, CAP_SETGID and CAP_KILL; commands keep no "
+						"capability", ra->daemon_user, (unsigned)ra->daemon_uid);
 	}
 	if (!ra->nallowed && len < n)
 		snprintf(buf + len, n - len, "; tasks may not choose another user");
@@ -559,15 +680,23 @@ static const char *stage_call(int stage)
 		return "setuid";
 	case STAGE_NO_NEW_PRIVS:
 		return "prctl(PR_SET_NO_NEW_PRIVS)";
+	case STAGE_CAPS:
+		return "dropping capabilities (capset)";
 	default:
 		return NULL;
 	}
+}
+
+static unsigned getuid_of(const struct ident *id)
+{
+	return id && id->change ? (unsigned)id->uid : (unsigned)geteuid();
 }
 
 /* After fork: did the child reach exec? */
 static int read_child_report(proc *p, int report_r, const char *work_dir, const struct ident *id,
 			     zq_err *err)
 {
+	const char *who = id && id->spec ? id->spec : "(the daemon's own user)";
 	struct child_err ce;
 	ssize_t n;
 
@@ -581,13 +710,19 @@ static int read_child_report(proc *p, int report_r, const char *work_dir, const 
 		return zq_errf(err, ZQ_EIO, "work_dir '%s': %s", work_dir, strerror(ce.errnum));
 	if (ce.stage == STAGE_EXEC)
 		return zq_errf(err, ZQ_EIO, "cannot run /bin/sh: %s", strerror(ce.errnum));
+	/* the capability stages also run with no run_as (a non-root daemon
+	 * running commands as itself): then there is no spec to name */
 	if (stage_call(ce.stage))
-		return zq_errf(err, ZQ_EIO, "run_as %s: %s: %s", id->spec, stage_call(ce.stage),
+		return zq_errf(err, ZQ_EIO, "run_as %s: %s: %s", who, stage_call(ce.stage),
 			       strerror(ce.errnum));
 	if (ce.stage == STAGE_VERIFY)
 		return zq_errf(err, ZQ_EIO,
 			       "run_as %s: the child could still become root after dropping to uid %u: "
-			       "not running it", id->spec, (unsigned)id->uid);
+			       "not running it", who, (unsigned)getuid_of(id));
+	if (ce.stage == STAGE_VERIFY_CAPS)
+		return zq_errf(err, ZQ_EIO,
+			       "run_as %s: the child still holds capabilities after dropping them: "
+			       "not running it", who);
 	return zq_errf(err, ZQ_EIO, "cannot set up the child process: %s", strerror(ce.errnum));
 }
 

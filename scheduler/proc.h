@@ -15,7 +15,14 @@
  * getgrouplist & co. are not async-signal-safe, so between fork and exec
  * the child only calls setgroups, setresgid, setresuid (raw syscalls),
  * prctl(PR_SET_NO_NEW_PRIVS) and then checks it cannot become root again.
- * HOME, USER and LOGNAME in its environment are the target user's. */
+ * HOME, USER and LOGNAME in its environment are the target user's.
+ *
+ * Capabilities: switching needs CAP_SETUID and CAP_SETGID, which root has
+ * and a non-root daemon may be given (the package's unit: User=zq,
+ * AmbientCapabilities=CAP_SETUID CAP_SETGID CAP_KILL); commands of another
+ * uid need CAP_KILL too, to be stopped. Whatever the daemon holds, a child
+ * that is not root drops every capability (ambient, effective, permitted,
+ * inheritable) before exec and checks none is left. */
 #ifndef ZQ_SCHED_PROC_H
 #define ZQ_SCHED_PROC_H
 
@@ -45,8 +52,10 @@ typedef struct proc_run_as proc_run_as;
  *                           (exact "user" or "user:group"; "" = none);
  *   allow_root_commands     a root daemon may run commands as root.
  * A root daemon needs run_as (or allow_root_commands); a run_as or allowed
- * entry naming uid 0 needs allow_root_commands too. A non-root daemon
- * cannot switch: run_as and every allowed entry must be its own user.
+ * entry naming uid 0 needs allow_root_commands too. A daemon without
+ * CAP_SETUID and CAP_SETGID in its effective set (a non-root one, unless
+ * given them) cannot switch: run_as and every allowed entry must be its own
+ * user. One that can switch also needs CAP_KILL for any other uid.
  * Users and groups must exist. NULL + ZQ_ECONFIG on error, e.g.
  * "scheduler.run_as: no such user 'zq-rnu'". Free with proc_run_as_free
  * unless installed. */
@@ -61,6 +70,10 @@ void proc_run_as_install(proc_run_as *ra);
 void proc_run_as_describe(const proc_run_as *ra, char *buf, size_t n);
 /* Commands run as root (allowed by allow_root_commands): warn about it. */
 int proc_run_as_is_root(const proc_run_as *ra);
+/* A non-root daemon holds CAP_SETUID and CAP_SETGID, yet run_as is unset:
+ * commands are the daemon's own user (and can read its configuration).
+ * Warn about it (the description says so). */
+int proc_run_as_caps_unused(const proc_run_as *ra);
 /* May a task's own run_as be spec under the installed policy? 0, or
  * ZQ_EINVAL "run_as bob is not in scheduler.run_as_allowed". NULL / "" =
  * the default, always allowed. (proc_spawn_as checks this itself.) */

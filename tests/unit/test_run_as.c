@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,7 +286,159 @@ static void a_non_root_daemon_runs_commands_as_itself(void **state)
 	assert_non_null(strstr(msg, "commands run as the daemon's own user nobody (uid 65534)"));
 	unprivileged_says("daemon", msg, sizeof(msg));
 	assert_string_equal(msg, "scheduler.run_as: zq-scheduler runs as nobody (uid 65534), not "
-				 "root, and cannot run commands as another user or group; leave it unset");
+				 "root, and cannot run commands as another user or group; leave it unset, "
+				 "or give it CAP_SETUID, CAP_SETGID and CAP_KILL (systemd: "
+				 "AmbientCapabilities=CAP_SETUID CAP_SETGID CAP_KILL)");
+}
+
+/* ---- a non-root daemon given capabilities (the package's unit) ---------------------- */
+
+#define CAP(c) (1u << (c))
+
+/* In a forked child: become nobody holding caps (a mask of capabilities
+ * below 32) in the effective, permitted, inheritable and ambient sets, the
+ * way systemd starts User=zq with AmbientCapabilities=. */
+static void become_capable_nobody(uint32_t caps)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, 65534, 65534, 65534) < 0 ||
+	    syscall(SYS_setresuid, 65534, 65534, 65534) < 0)
+		_exit(3);
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = d[0].inheritable = caps;
+	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		_exit(4);
+	for (int c = 0; c < 32; c++)
+		if ((caps & CAP(c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			_exit(5);
+}
+
+static void report(int fd, const char *text)
+{
+	size_t n = strlen(text);
+	int nl = n > 0 && text[n - 1] == '\n';
+
+	if (write(fd, text, n) < 0 || write(fd, nl ? "--\n" : "\n--\n", nl ? 3 : 4) < 0)
+		_exit(6);
+}
+
+#define CAPS_CMD "id -u; grep -E '^Cap(Inh|Prm|Eff|Amb):' /proc/self/status | tr -s '\\t' ' '"
+#define NO_CAPS "CapInh: 0000000000000000\nCapPrm: 0000000000000000\n" \
+		"CapEff: 0000000000000000\n"
+
+/* The child of capable_daemon: what it sees, each piece followed by "\n--\n". */
+static void capable_daemon_child(int fd, uint32_t caps, const char *run_as, const char *allowed)
+{
+	zq_err err = ZQ_ERR_INIT;
+	proc_run_as *ra;
+	char who[512], *out;
+	int code = -1;
+	FILE *f;
+
+	become_capable_nobody(caps);
+	/* the control: a plain fork + exec of this daemon passes the capabilities on */
+	if (!(f = popen("grep -E '^Cap(Eff|Amb):' /proc/self/status | tr -s '\t' ' '", "r")))
+		_exit(7);
+	memset(who, 0, sizeof(who));
+	if (fread(who, 1, sizeof(who) - 1, f) == 0)
+		_exit(8);
+	pclose(f);
+	report(fd, who);
+	if (!(ra = policy(run_as, allowed, 0, &err))) {
+		report(fd, err.msg);
+		_exit(0);
+	}
+	proc_run_as_describe(ra, who, sizeof(who));
+	report(fd, who);
+	proc_run_as_install(ra);
+	out = run(CAPS_CMD, NULL, &code, &err);
+	report(fd, out ? out : err.msg);
+	free(out);
+	if (*allowed) {
+		out = run(CAPS_CMD, allowed, &code, &err);
+		report(fd, out ? out : err.msg);
+		free(out);
+	}
+	proc_run_as_install(NULL);
+	_exit(0);
+}
+
+/* Fork, be a capable non-root daemon there, return what it reported. */
+static char *capable_daemon(uint32_t caps, const char *run_as, const char *allowed)
+{
+	char *buf = calloc(1, 16384);
+	size_t len = 0;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		capable_daemon_child(fds[1], caps, run_as, allowed);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + len, 16383 - len)) > 0)
+		len += (size_t)n;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	return buf;
+}
+
+static void a_capable_non_root_daemon_switches_and_commands_keep_no_capability(void **state)
+{
+	char *out, *p;
+
+	(void)state;
+	need_root();  /* to make the unprivileged daemon */
+	out = capable_daemon(CAP(CAP_SETUID) | CAP(CAP_SETGID) | CAP(CAP_KILL), "daemon", "bin");
+	/* the control: what a command would hold without the drop */
+	assert_non_null(strstr(out, "CapEff: 00000000000000e0\nCapAmb: 00000000000000e0\n--\n"));
+	assert_non_null(p = strstr(out, "commands run as daemon (uid 1, gid 1, groups 1"));
+	assert_non_null(strstr(p, "), switched to by nobody (uid 65534) with CAP_SETUID, CAP_SETGID "
+				  "and CAP_KILL; commands keep no capability; a task's run_as may "
+				  "also be: bin\n--\n"));
+	/* the default run_as, then the task's own */
+	assert_non_null(p = strstr(p, "--\n1\n" NO_CAPS "CapAmb: 0000000000000000\n--\n"));
+	assert_non_null(strstr(p, "--\n2\n" NO_CAPS "CapAmb: 0000000000000000\n--\n"));
+	free(out);
+}
+
+static void a_daemon_that_cannot_stop_commands_refuses_to_start(void **state)
+{
+	char *out;
+
+	(void)state;
+	need_root();
+	out = capable_daemon(CAP(CAP_SETUID) | CAP(CAP_SETGID), "daemon", "");
+	assert_non_null(strstr(out, "\n--\nscheduler.run_as: zq-scheduler (nobody, uid 65534) holds "
+				    "CAP_SETUID and CAP_SETGID but not CAP_KILL: it could start "
+				    "commands as uid 1 but not stop them (timeouts, cancel, "
+				    "shutdown); give it CAP_KILL too\n--\n"));
+	free(out);
+	/* CAP_SETUID alone is not enough to switch */
+	out = capable_daemon(CAP(CAP_SETUID) | CAP(CAP_KILL), "daemon", "");
+	assert_non_null(strstr(out, "\n--\nscheduler.run_as: zq-scheduler runs as nobody (uid 65534), "
+				    "not root, and cannot run commands as another user or group"));
+	free(out);
+}
+
+static void a_capable_daemon_running_commands_as_itself_drops_them_and_warns(void **state)
+{
+	char *out;
+
+	(void)state;
+	need_root();
+	out = capable_daemon(CAP(CAP_SETUID) | CAP(CAP_SETGID) | CAP(CAP_KILL), "", "");
+	assert_non_null(strstr(out, "--\ncommands run as the daemon's own user nobody (uid 65534): "
+				    "it holds CAP_SETUID and CAP_SETGID but scheduler.run_as is unset"));
+	assert_non_null(strstr(out, "--\n65534\n" NO_CAPS "CapAmb: 0000000000000000\n--\n"));
+	free(out);
 }
 
 int main(void)
@@ -298,6 +451,9 @@ int main(void)
 		cmocka_unit_test(the_child_is_the_user_and_cannot_become_root),
 		cmocka_unit_test(an_error_before_exec_names_the_call),
 		cmocka_unit_test(a_non_root_daemon_runs_commands_as_itself),
+		cmocka_unit_test(a_capable_non_root_daemon_switches_and_commands_keep_no_capability),
+		cmocka_unit_test(a_daemon_that_cannot_stop_commands_refuses_to_start),
+		cmocka_unit_test(a_capable_daemon_running_commands_as_itself_drops_them_and_warns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
