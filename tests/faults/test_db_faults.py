@@ -16,7 +16,6 @@ and reports it. Stacks: heartbeat_s = 1, lease_s = 6 (tests/zqstack.py),
 kill_grace_s = 1, so a daemon that cannot renew stops its runs 4 s after
 its last renewal (lease - kill_grace - 1 s) and a peer reaps them after 6 s
 plus one heartbeat."""
-import concurrent.futures
 import os
 import re
 import select
@@ -184,7 +183,7 @@ class Fault:
                 f"AND trigger_type = 'schedule'")}
             want = set(range(first_slot, last_slot + 1, 2))
             assert want <= have, f"task {t}: slots after the recovery missing: {sorted(want - have)}"
-        bad = self.rows(f"trigger_type = 'schedule' AND status NOT IN ('success', 'skipped')")
+        bad = self.rows("trigger_type = 'schedule' AND status NOT IN ('success', 'skipped')")
         assert not bad, f"cron runs that did not succeed: {bad}"
 
     def daemon_log_numbers(self, p):
@@ -296,10 +295,12 @@ def _sleep_until(t):
 
 
 def scenario_mariadb_restart(f):
-    """MariaDB stopped (SIGTERM) for ~20 s (3x the lease) with runs in flight,
-    runs waiting, and a cron task every 2 s; then started again."""
+    """MariaDB stopped (SIGTERM) for ~20 s (3x the lease) under two daemons,
+    with runs in flight, runs waiting, and a cron task every 2 s; then
+    started again. Neither daemon may reap the other's runs (all nodes were
+    silent for 20 s by the database clock) nor fail its own."""
     f.start()
-    d = f.daemon("sched", scheduler__threads="4")
+    ds = [f.daemon("sched", scheduler__threads="2"), f.daemon("sched2", scheduler__threads="2")]
     man = f.task("sleep3", config={"command": "sleep 3"}, max_retries=0)
     cron = f.cron_task("cron")
     f.wait(lambda: f.count(f"task_id = {cron} AND status = 'success'") >= 1, 30, "a cron run")
@@ -321,10 +322,12 @@ def scenario_mariadb_restart(f):
            "the manual runs to end")
     runs = f.rows(f"id IN ({','.join(map(str, ids))})")
     assert all(r[2] == "success" for r in runs), runs
-    out = f.daemon_log_numbers(d)
-    assert "lease renewed after an outage" in out, out[-3000:]
+    assert len({r[4] for r in runs}) == 2, runs   # both daemons ran some
+    for d in ds:
+        out = f.daemon_log_numbers(d)
+        assert "lease renewed after an outage" in out, out[-3000:]
     f.check_after([cron], up)
-    assert d.alive()
+    assert all(d.alive() for d in ds)
 
 
 def scenario_mariadb_kill9(f):
@@ -451,6 +454,40 @@ def scenario_partition(f):
     _peer_after(f, a, b, long, quick, cron, ids, reaped, restored)
 
 
+def scenario_node_row_deleted(f):
+    """The daemon's scheduler_nodes row deleted under it (by hand, or purged
+    after the node was lost for a week): it registers again and works on;
+    what it ran under the old row is stopped, reaped and retried."""
+    f.start()
+    tmp = command_dir("zq-fault-")
+    f.dirs.append(tmp)
+    d = f.daemon("sched", scheduler__threads="2")
+    long = f.task("long", config={"command": f'if [ "$ZQ_RETRY_COUNT" = 0 ]; then '
+                                             f'echo $$ > {tmp}/pid; exec sleep 60; fi'},
+                  max_retries=1, retry_interval=1)
+    quick = f.task("quick", config={"command": "true"}, max_retries=0)
+    eid = f.trigger(long)
+    f.wait(lambda: (tmp / "pid").exists() and (tmp / "pid").read_text().strip(), 20,
+           "the command runs")
+    pid = int((tmp / "pid").read_text())
+    deleted = time.time()
+    f.sql(f"DELETE FROM scheduler_nodes WHERE id = {d.node_id}")
+    f.wait(lambda: f.sql("SELECT COUNT(*) FROM scheduler_nodes WHERE state = 'running'")
+           == [["1"]], 5, "the daemon registers again")
+    f.wait(lambda: not pid_alive(pid), 5, "the old node's run stopped")
+    f.note(f"registered again and stopped the old node's run {time.time() - deleted:.1f} s "
+           f"after the row was deleted")
+    more = [f.trigger(quick) for _ in range(4)]
+    f.wait(lambda: f.count(f"id IN ({','.join(map(str, more))}) AND status = 'success'") == 4,
+           10, "runs after the row came back")
+    f.wait(lambda: f.count(f"task_id = {long} AND trigger_type = 'retry' AND "
+                           f"status = 'success'") == 1, 3 * LEASE_S, "the old run retried")
+    row = f.rows(f"id = {eid}", "status, error_message")
+    assert row[0][0] == "failed" and row[0][1].startswith("scheduler node lost"), row
+    f.wait(lambda: f.count(ACTIVE) == 0, SETTLE_BOUND_S, "nothing pending or running")
+    assert d.alive()
+
+
 SCENARIOS = {  # key: (scenario, stack name, the test that reports it)
     "restart": (scenario_mariadb_restart, "db-restart",
                 "test_mariadb_stopped_3x_the_lease_and_restarted"),
@@ -459,6 +496,8 @@ SCENARIOS = {  # key: (scenario, stack name, the test that reports it)
                 "test_daemon_frozen_past_its_lease_is_reaped_and_records_nothing_on_wake"),
     "partition": (scenario_partition, "partition",
                   "test_daemon_cut_off_from_the_database_past_its_lease"),
+    "rowgone": (scenario_node_row_deleted, "row-gone",
+                "test_daemon_whose_node_row_is_deleted_registers_again"),
 }
 
 
@@ -481,19 +520,35 @@ def _run(fn, name):
     return err, f.notes
 
 
+class _Scenario(threading.Thread):
+    """A scenario in a daemon thread: a hung one cannot hold up the run."""
+
+    def __init__(self, fn, name):
+        super().__init__(name=name, daemon=True)
+        self.fn, self.stack_name, self.outcome = fn, name, None
+
+    def run(self):
+        self.outcome = _run(self.fn, self.stack_name)
+
+
 @pytest.fixture(scope="module")
 def scenarios(request):
     """Start every selected scenario at once, each on its own stack."""
     selected = {item.name for item in request.session.items}
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(SCENARIOS))
-    futs = {k: pool.submit(_run, fn, name) for k, (fn, name, test) in SCENARIOS.items()
-            if test in selected}
-    yield futs
-    pool.shutdown(wait=False, cancel_futures=True)
+    threads = {k: _Scenario(fn, name) for k, (fn, name, test) in SCENARIOS.items()
+               if test in selected}
+    started = time.monotonic()
+    for t in threads.values():
+        t.start()
+    yield threads, started
 
 
 def _result(scenarios, key):
-    err, notes = scenarios[key].result(timeout=SCENARIO_TIMEOUT_S)
+    threads, started = scenarios
+    t = threads[key]
+    t.join(max(1.0, started + SCENARIO_TIMEOUT_S - time.monotonic()))
+    assert t.outcome is not None, f"{key}: not done after {SCENARIO_TIMEOUT_S} s"
+    err, notes = t.outcome
     print("\n".join(notes))
     assert err is None, err
 
@@ -512,3 +567,7 @@ def test_daemon_frozen_past_its_lease_is_reaped_and_records_nothing_on_wake(scen
 
 def test_daemon_cut_off_from_the_database_past_its_lease(scenarios):
     _result(scenarios, "partition")
+
+
+def test_daemon_whose_node_row_is_deleted_registers_again(scenarios):
+    _result(scenarios, "rowgone")
