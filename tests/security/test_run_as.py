@@ -6,9 +6,11 @@ root; a root zq-scheduler that would hand commands root refuses to start.
 The suite's stack runs its daemons as root (CI does), so its scheduler runs
 commands as zq-run (tests/zqstack.py). Tests that start differently
 configured daemons use a private database on the same MariaDB."""
+import json
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import time
@@ -114,6 +116,119 @@ def test_the_stack_runs_commands_as_zq_run_and_says_so(stack):
     assert "WARN" not in log.split("RUN_AS")[0].splitlines()[-1]
 
 
+# ---- a task's own run_as (scheduler.run_as_allowed) ------------------------------------------
+
+ALLOWED = "nobody"   # the one user the suite's scheduler lets a task name, for this section
+
+
+@pytest.fixture(scope="module")
+def allow_list(stack):
+    """The suite's scheduler with scheduler.run_as_allowed = nobody, through a
+    SIGHUP (and back to no list afterwards, the same way)."""
+    sched = stack.schedulers[0]
+
+    def reload(*, allowed):
+        before = sched.output().count("SIGHUP: RUN_AS")
+        stack.write_config(**({"scheduler__run_as_allowed": allowed} if allowed else {}))
+        sched.send(signal.SIGHUP)
+        wait_for(lambda: sched.output().count("SIGHUP: RUN_AS") > before, timeout=10,
+                 what="the SIGHUP reload")
+        return sched.output().rsplit("SIGHUP: RUN_AS", 1)[1].splitlines()[0]
+
+    line = reload(allowed=ALLOWED)
+    assert f"a task's run_as may also be: {ALLOWED}" in line, line
+    yield
+    assert "tasks may not choose another user" in reload(allowed="")
+
+
+@pytest.fixture()
+def open_dir():
+    """A directory any user may write in: a marker a command leaves there
+    shows it ran, whoever it ran as."""
+    d = command_dir("zq-runas-task-")
+    os.chmod(d, 0o1777)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def executions(admin, stack, task_id):
+    r = admin.get(f"{stack.api_url}/scheduler/tasks/{task_id}/executions", timeout=10)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    return body["executions"]
+
+
+def test_a_task_runs_as_the_allowed_user_it_names(stack, admin, allow_list, open_dir):
+    u = pwd.getpwnam(ALLOWED)
+    e = run_command(stack, admin, f'id -u; echo "$USER"; touch {open_dir}/ran', run_as=ALLOWED)
+    assert e["status"] == "success", e
+    assert e["output"]["stdout"] == f"{u.pw_uid}\n{ALLOWED}\n", e["output"]
+    assert os.stat(open_dir / "ran").st_uid == u.pw_uid
+    # and a task naming none still runs as scheduler.run_as
+    e = run_command(stack, admin, "id -u")
+    assert e["output"]["stdout"] == f"{pwd.getpwnam(RUN_AS).pw_uid}\n", e
+
+
+@pytest.mark.parametrize("who", ["root", "0", "daemon"])
+def test_a_task_naming_a_user_not_allowed_never_runs(stack, admin, allow_list, open_dir, who):
+    """root, uid 0 and an existing user outside the list: the run fails with
+    the reason, the command never starts, and it is not retried."""
+    task = create(admin, stack, {"name": unique("runas-deny"), "task_type": "manual_task",
+                                 "max_retries": 3, "retry_interval": 1,
+                                 "config": {"command": f"touch {open_dir}/ran", "run_as": who}})
+    url = f"{stack.api_url}/scheduler/tasks/{task['id']}"
+    r = admin.post(url + "/trigger", timeout=10)
+    assert r.status_code == 200, r.text
+    eid = r.json()["execution_id"]
+    e = wait_for(lambda: (lambda x: x if x["status"] in FINAL else None)(
+        admin.get(f"{url}/executions/{eid}", timeout=10).json()), timeout=30, what="the run")
+    assert e["status"] == "failed", e
+    assert e["error_message"] == f"run_as {who} is not in scheduler.run_as_allowed", e
+    # a retry row would be written with the failure, in the same transaction
+    assert [x["id"] for x in executions(admin, stack, task["id"])] == [eid]
+    assert not os.path.exists(open_dir / "ran")
+
+
+def test_an_operator_cannot_override_run_as(stack, admin, allow_list, open_dir):
+    task = create(admin, stack, {"name": unique("runas-op"), "task_type": "manual_task",
+                                 "config": {"command": f"touch {open_dir}/ran"}})
+    url = f"{stack.api_url}/scheduler/tasks/{task['id']}/trigger"
+    op = stack.session("operator")
+    for body in ({"override": {"run_as": ALLOWED}}, {"override": {"run_as": "root"}},
+                 {"run_as": "root"}, {"config": {"run_as": "root"}}):
+        r = op.post(url, json=body, timeout=10)
+        assert r.status_code == 400, (body, r.text)
+    assert "'override' is for admins" in op.post(url, json={"override": {"run_as": "root"}},
+                                                 timeout=10).text
+    assert executions(admin, stack, task["id"]) == []
+    assert not os.path.exists(open_dir / "ran")
+
+
+def test_an_admin_override_of_run_as_is_checked_against_the_list(stack, admin, allow_list,
+                                                                 open_dir):
+    task = create(admin, stack, {"name": unique("runas-adm"), "task_type": "manual_task",
+                                 "max_retries": 0,
+                                 "config": {"command": f"id -u; touch {open_dir}/ran-$(id -u)"}})
+    url = f"{stack.api_url}/scheduler/tasks/{task['id']}"
+
+    def trigger(run_as):
+        r = admin.post(url + "/trigger", json={"override": {"run_as": run_as}}, timeout=10)
+        assert r.status_code == 200, r.text   # the API cannot know the scheduler's list
+        eid = r.json()["execution_id"]
+        return wait_for(lambda: (lambda x: x if x["status"] in FINAL else None)(
+            admin.get(f"{url}/executions/{eid}", timeout=10).json()), timeout=30, what="the run")
+
+    e = trigger("root")
+    assert e["status"] == "failed", e
+    assert e["error_message"] == "run_as root is not in scheduler.run_as_allowed", e
+    assert list(open_dir.iterdir()) == []
+    e = trigger(ALLOWED)
+    assert e["status"] == "success", e
+    uid = pwd.getpwnam(ALLOWED).pw_uid
+    assert e["output"]["stdout"] == f"{uid}\n"
+    assert [p.name for p in open_dir.iterdir()] == [f"ran-{uid}"]
+
+
 # ---- daemons that must not start, and the ways that do -------------------------------------
 
 @pytest.fixture(scope="module")
@@ -206,6 +321,109 @@ def test_a_non_root_daemon_needs_nothing_and_cannot_switch(stack, private_db):
         assert r.returncode == 2, r.stderr
         assert (f"scheduler.run_as: zq-scheduler runs as {RUN_AS} (uid {u.pw_uid}), not root, "
                 "and cannot run commands as another user") in r.stderr
+        reports = [f.name for f in d.iterdir() if f.name.startswith("asan")]
+        assert reports == [], [open(d / f).read() for f in reports]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- a non-root daemon given CAP_SETUID, CAP_SETGID and CAP_KILL (the package's unit) --------
+
+CAPS = ("setuid", "setgid", "kill")
+
+
+def capable(user, caps=CAPS):
+    """setpriv as systemd starts User=USER AmbientCapabilities=... with
+    NoNewPrivileges=yes."""
+    c = ",".join("+" + x for x in caps)
+    gid = pwd.getpwnam(user).pw_gid
+    return ("setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups",
+            f"--inh-caps={c}", f"--ambient-caps={c}", "--no-new-privs")
+
+
+def private_trigger(stack, db, command, **config):
+    """A manual task and its pending execution in db, as zq-api writes them."""
+    from run_state import refresh_sql, transaction
+    name = unique("runas-caps")
+    cfg = json.dumps({"command": command, **config}).replace("\\", "\\\\").replace("'", "\\'")
+    stack._root_sql(f"INSERT INTO scheduled_tasks (name, job_id, task_type, config, max_retries) "
+                    f"VALUES ('{name}', '{name[:64]}', 'manual_task', '{cfg}', 0)", db=db)
+    tid = stack._root_sql(f"SELECT id FROM scheduled_tasks WHERE name = '{name}'", db=db)[0][0]
+    return stack._root_sql(transaction(
+        f"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, not_before, "
+        f"created_by) VALUES ({tid}, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
+        f"'test'); SELECT LAST_INSERT_ID(); " + refresh_sql(f"t.id = {tid}")), db=db)[0][0]
+
+
+def private_result(stack, db, eid):
+    """(status, error_message, stdout, stderr) once it has ended (hex: one line)."""
+    q = (f"SELECT e.status, HEX(e.error_message), HEX(o.stdout_tail), HEX(o.stderr_tail) "
+         f"FROM task_executions e LEFT JOIN execution_output o ON o.execution_id = e.id "
+         f"WHERE e.id = {eid}")
+
+    def final():
+        rows = stack._root_sql(q, db=db)
+        if not rows or rows[0][0] not in FINAL:
+            return None
+        return [rows[0][0]] + [bytes.fromhex(c or "").decode() for c in rows[0][1:]]
+    return wait_for(final, timeout=30, what=f"execution {eid}")
+
+
+def test_a_capable_non_root_daemon_runs_commands_as_run_as_with_no_capability(stack, private_db):
+    """zq-scheduler as nobody holding CAP_SETUID/CAP_SETGID/CAP_KILL (ambient,
+    no_new_privs) runs commands as zq-run: the command holds no capability,
+    cannot become root or read the daemon's config, and a timeout still
+    stops it (CAP_KILL). Without CAP_KILL it refuses to start."""
+    d = command_dir("zq-capable-")
+    try:
+        daemon, u = pwd.getpwnam("nobody"), pwd.getpwnam(RUN_AS)
+        os.chown(d, daemon.pw_uid, daemon.pw_gid)
+        conf = str(d / "zq.conf")
+        stack.write_config(conf, db__name=private_db, db__socket="", db__host="127.0.0.1",
+                           scheduler__wakeup_dir="", scheduler__kill_grace_s="1",
+                           scheduler__run_as=RUN_AS)
+        os.chown(conf, daemon.pw_uid, daemon.pw_gid)   # 0600: only the daemon reads it
+        san = {"ASAN_OPTIONS": f"detect_leaks=1:abort_on_error=0:log_path={d}/asan"}
+        env = {**stack.env("runas-capable"), **san}
+        r = subprocess.run([*capable("nobody", ("setuid", "setgid")), stack.bin("zq-scheduler"),
+                            "--config", conf], capture_output=True, text=True, timeout=30, env=env)
+        assert r.returncode == 2, r.stderr
+        assert "holds CAP_SETUID and CAP_SETGID but not CAP_KILL" in r.stderr, r.stderr
+        p = Proc("runas-capable", [*capable("nobody"), stack.bin("zq-scheduler"), "--config", conf],
+                 os.path.join(stack.log_dir, "runas-capable.log"), env=env)
+        try:
+            wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=30,
+                     what="the capable daemon's start")
+            assert p.alive(), p.output()
+            with open(f"/proc/{p.pid}/status") as f:
+                status = f.read()
+            assert "CapEff:\t00000000000000e0" in status and "CapAmb:\t00000000000000e0" in status
+            assert (f"RUN_AS commands run as {RUN_AS} (uid {u.pw_uid}" in p.output() and
+                    "switched to by nobody" in p.output()), p.output()
+            ran = private_trigger(stack, private_db, (
+                "id -u; grep -E '^(Cap(Inh|Prm|Eff|Amb)|NoNewPrivs):' /proc/self/status; "
+                f"cat {conf}; /usr/bin/python3 -c 'import os; os.setuid(0)'"))
+            slow = private_trigger(stack, private_db, "sleep 30", timeout_seconds=1)
+            status_, error, out, err = private_result(stack, private_db, ran)
+            assert status_ == "failed", (error, out, err)
+            lines = out.splitlines()
+            assert lines[0] == str(u.pw_uid), out
+            for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+                assert f"{cap}:\t0000000000000000" in lines, out
+            assert "NoNewPrivs:\t1" in lines and stack.db_pw not in out, out
+            assert f"cat: {conf}: Permission denied" in err and "PermissionError" in err, err
+            t0 = time.monotonic()
+            status_, error, out, err = private_result(stack, private_db, slow)
+            assert (status_, error) == ("failed", "timed out after 1 s"), (status_, error, err)
+            assert time.monotonic() - t0 < 10
+            # nothing of the command is left (the TERM reached zq-run's group)
+            assert [pid for pid in os.listdir("/proc") if pid.isdigit() and
+                    os.path.exists(f"/proc/{pid}/cmdline") and
+                    open(f"/proc/{pid}/cmdline", "rb").read() == b"sleep\0" + b"30\0" and
+                    os.stat(f"/proc/{pid}").st_uid == u.pw_uid] == []
+        finally:
+            rc = p.stop(timeout=30)
+        assert rc == 0, p.output()
         reports = [f.name for f in d.iterdir() if f.name.startswith("asan")]
         assert reports == [], [open(d / f).read() for f in reports]
     finally:
