@@ -281,7 +281,7 @@ static int field_type(const char *k)
 
 static int parse_enum_values(taskcfg_param *p, const cJSON *v, const char *f, zq_err *err)
 {
-	char g[PATH_MAX_BYTES];
+	char g[PATH_MAX_BYTES + 24];   /* f plus ".values[N]" */
 	int n = 0;
 	const char *s;
 
