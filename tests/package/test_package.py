@@ -212,6 +212,9 @@ def test_packaged_config_has_no_password_and_is_valid(unpacked):
     assert not re.search(r"^\s*(db\.)?password\s*=", text, re.M)
     assert values["api.listen"] == "inherit"
     assert values["scheduler.wakeup_dir"] == "/run/zq/wakeup"
+    # commands are not the daemon's user (which reads this file, db.password)
+    assert values["scheduler.run_as"] == "zq-run"
+    assert "scheduler.run_as_allowed" not in values and "scheduler.allow_root_commands" not in values
     # the binaries accept it: zq-db reads the config before its usage message
     env = dict(CLEAN_ENV)
     r = subprocess.run([str(data / "usr/bin/zq-db"), "--config", str(data / "etc/zq/zq.conf"),
@@ -248,6 +251,13 @@ def test_units_say_what_the_issue_asks(unpacked):
                      ("PrivateTmp", "yes"), ("ProtectHome", "yes")):
             assert u[k] == [v], k
         assert "/run/zq/wakeup" in " ".join(u["ReadWritePaths"])
+    # the scheduler switches to zq-run with these three and holds nothing else;
+    # zq-api needs none
+    caps = ["CAP_SETUID CAP_SETGID CAP_KILL"]
+    assert sched["AmbientCapabilities"] == caps and sched["CapabilityBoundingSet"] == caps
+    assert "AmbientCapabilities" not in api
+    assert sched["WorkingDirectory"] == ["/var/lib/zq/work"]
+    assert "/var/lib/zq" in sched["ReadWritePaths"][0].split()
 
 
 def test_binaries_are_stripped(unpacked):
@@ -315,20 +325,25 @@ class Root:
             raise RuntimeError(err or "could not set up the overlay root")
         self.root = os.path.join(self.base, "root")
 
-    def argv(self, *cmd, user=None):
+    def argv(self, *cmd, user=None, caps=None):
+        """caps: capability names ("setuid", ...) user holds as systemd's
+        AmbientCapabilities= gives them, with NoNewPrivileges=yes."""
         wrap = ["setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups"] if user else []
+        if caps:
+            c = ",".join("+" + x for x in caps)
+            wrap += ["--inh-caps=" + c, "--ambient-caps=" + c, "--no-new-privs"]
         return ["nsenter", f"--target={self.holder.pid}", "--mount", "--", "chroot", self.root,
                 *wrap, *cmd]
 
-    def run(self, *cmd, user=None, input=None, check=True, timeout=60):
-        r = subprocess.run(self.argv(*cmd, user=user), input=input, capture_output=True,
+    def run(self, *cmd, user=None, caps=None, input=None, check=True, timeout=60):
+        r = subprocess.run(self.argv(*cmd, user=user, caps=caps), input=input, capture_output=True,
                            text=True, env=CLEAN_ENV, timeout=timeout)
         if check and r.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} -> {r.returncode}\n{r.stdout}\n{r.stderr}")
         return r
 
-    def start(self, *cmd, user=None, stdin=None, log=None):
-        p = subprocess.Popen(self.argv(*cmd, user=user), stdin=stdin, stdout=log,
+    def start(self, *cmd, user=None, caps=None, stdin=None, log=None):
+        p = subprocess.Popen(self.argv(*cmd, user=user, caps=caps), stdin=stdin, stdout=log,
                              stderr=subprocess.STDOUT, env=CLEAN_ENV)
         self.procs.append(p)
         return p
@@ -416,14 +431,37 @@ def test_install_creates_users(root):
     run = root.getent("passwd", "zq-run")
     assert run and int(run[2]) < 1000 and run[6] == "/usr/sbin/nologin", run
     assert run[2] != zq[2]
+    # commands' user is in no group that reads /etc/zq/zq.conf
+    assert root.run("id", "-Gn", "zq-run").stdout.split() == ["zq-run"]
     # idempotent: configuring again neither fails nor makes new users
-    root.run("/var/lib/dpkg/info/zq.postinst", "configure", version())
+    again = root.run("/var/lib/dpkg/info/zq.postinst", "configure", version())
     assert root.getent("passwd", "zq") == zq and root.getent("passwd", "zq-run") == run
+    assert "sets no run_as" not in again.stdout + again.stderr
+
+
+def test_postinst_says_when_a_kept_config_has_no_run_as(root):
+    """An upgrade keeps the admin's edited zq.conf (dpkg), which may predate
+    run_as: postinst must not edit it, so it says what to add."""
+    conf = root.run("cat", "/etc/zq/zq.conf").stdout
+    old = "\n".join(line for line in conf.splitlines() if not line.startswith("run_as")) + "\n"
+    try:
+        root.run("sh", "-c", "cat > /etc/zq/zq.conf", input=old)
+        r = root.run("/var/lib/dpkg/info/zq.postinst", "configure", version())
+        assert "sets no run_as in [scheduler]" in r.stdout and "run_as = zq-run" in r.stdout, r.stdout
+        assert root.run("cat", "/etc/zq/zq.conf").stdout == old   # not edited
+    finally:
+        root.run("sh", "-c", "cat > /etc/zq/zq.conf", input=conf)
 
 
 def test_install_sets_owners_and_modes(root):
     assert root.stat("/etc/zq/zq.conf")[:3] == ("root", "zq", "640")
-    assert root.stat("/var/lib/zq")[:3] == ("zq", "zq", "750")
+    # zq-run may pass through /var/lib/zq (not list it) to the commands' work dir,
+    # which it owns; group zq lets the daemon (WorkingDirectory=) enter it
+    assert root.stat("/var/lib/zq")[:3] == ("zq", "zq", "751")
+    assert root.stat("/var/lib/zq/work")[:3] == ("zq-run", "zq", "770")
+    root.run("test", "-w", "/var/lib/zq/work", user="zq-run")
+    root.run("test", "-x", "/var/lib/zq/work", user="zq")
+    assert root.run("ls", "/var/lib/zq", user="zq-run", check=False).returncode != 0
     assert root.stat("/run/zq/wakeup")[:3] == ("zq", "zq", "750")
     assert "root zq 640 /etc/zq/zq.conf" in root.run("dpkg-statoverride", "--list").stdout
     # the daemons' user reads the config, the command user does not
@@ -577,17 +615,79 @@ def test_installed_api_serves_on_an_inherited_socket(root, served):
         sock[0].close()
 
 
-def test_installed_scheduler_starts_as_zq(root, served):
-    log = open(served["tmp"] / "zq-scheduler.log", "wb")
-    p = root.start("zq-scheduler", "--config", "/etc/zq/zq.conf", user="zq", log=log)
-    deadline = time.monotonic() + 15
-    while not root.run("sh", "-c", "ls /run/zq/wakeup/zq-sched-*.sock", check=False).stdout:
-        assert p.poll() is None and time.monotonic() < deadline, \
-            (served["tmp"] / "zq-scheduler.log").read_text()[-2000:]
-        time.sleep(0.1)
-    assert stop(p, timeout=45) == 0
-    text = (served["tmp"] / "zq-scheduler.log").read_text()
+UNIT_CAPS = ("setuid", "setgid", "kill")   # AmbientCapabilities= of zq-scheduler.service
+
+
+def test_installed_scheduler_needs_its_capabilities(root, served):
+    """The packaged config names run_as = zq-run: as plain zq the daemon
+    refuses to start, and without CAP_KILL too (it could not stop commands)."""
+    r = root.run("zq-scheduler", "--config", "/etc/zq/zq.conf", user="zq", check=False, timeout=20)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "zq-scheduler runs as zq (uid" in r.stderr and "not root, and cannot run" in r.stderr
+    r = root.run("zq-scheduler", "--config", "/etc/zq/zq.conf", user="zq",
+                 caps=("setuid", "setgid"), check=False, timeout=20)
+    assert r.returncode == 2 and "but not CAP_KILL" in r.stderr, r.stdout + r.stderr
+
+
+def trigger_command(stack, command):
+    """A manual task and its pending execution, as zq-api writes them."""
+    from integration.run_state import refresh_sql, transaction
+    name = "pkg-%d" % time.monotonic_ns()
+    cfg = json.dumps({"command": command}).replace("\\", "\\\\").replace("'", "\\'")
+    stack.sql(f"INSERT INTO scheduled_tasks (name, job_id, task_type, config, max_retries) "
+              f"VALUES ('{name}', '{name}', 'manual_task', '{cfg}', 0)")
+    tid = stack.sql_value(f"SELECT id FROM scheduled_tasks WHERE name = '{name}'")
+    return stack.sql(transaction(
+        f"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, not_before, "
+        f"created_by) VALUES ({tid}, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
+        f"'test'); SELECT LAST_INSERT_ID(); " + refresh_sql(f"t.id = {tid}")))[0][0]
+
+
+def test_installed_scheduler_runs_commands_as_zq_run_without_capabilities(root, served):
+    """zq-scheduler as the unit starts it (User=zq, the three ambient
+    capabilities, no_new_privs, WorkingDirectory=/var/lib/zq/work): it holds
+    the capabilities, and a command it runs is zq-run with none of them,
+    cannot read /etc/zq/zq.conf and starts in the work directory."""
+    stack = served["stack"]
+    log_path = served["tmp"] / "zq-scheduler.log"
+    p = root.start("sh", "-c", "cd /var/lib/zq/work && exec \"$0\" \"$@\"", "zq-scheduler",
+                   "--config", "/etc/zq/zq.conf", user="zq", caps=UNIT_CAPS,
+                   log=open(log_path, "wb"))
+    try:
+        deadline = time.monotonic() + 15
+        while "START node=" not in log_path.read_text():
+            assert p.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
+            time.sleep(0.1)
+        with open(f"/proc/{p.pid}/status") as f:   # the daemon itself (setpriv and sh exec it)
+            status = dict(line.split(":\t", 1) for line in f.read().splitlines())
+        assert status["Name"] == "zq-scheduler" and status["CapEff"].strip() == "00000000000000e0"
+        run = root.getent("passwd", "zq-run")
+        eid = trigger_command(stack, "id -u; id -G; pwd; "
+                                     "grep -E '^(Cap(Inh|Prm|Eff|Amb)|NoNewPrivs):' /proc/self/status; "
+                                     "touch made-here; cat /etc/zq/zq.conf")
+        q = (f"SELECT e.status, HEX(o.stdout_tail), HEX(o.stderr_tail) FROM task_executions e "
+             f"LEFT JOIN execution_output o ON o.execution_id = e.id WHERE e.id = {eid}")
+        deadline = time.monotonic() + 20
+        while (row := stack.sql(q)[0])[0] not in ("success", "failed"):
+            assert time.monotonic() < deadline and p.poll() is None, log_path.read_text()[-2000:]
+            time.sleep(0.1)
+        out, err = (bytes.fromhex(c or "").decode() for c in row[1:])
+        lines = out.splitlines()
+        assert row[0] == "failed", (out, err)     # cat's exit status
+        assert lines[0] == run[2] and lines[1].split() == [run[3]], out
+        assert lines[2] == "/var/lib/zq/work", out
+        for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+            assert f"{cap}:\t0000000000000000" in lines, out
+        assert "NoNewPrivs:\t1" in lines, out
+        assert "cat: /etc/zq/zq.conf: Permission denied" in err, err
+        assert stack.db_pw not in out + err
+        assert root.stat("/var/lib/zq/work/made-here")[:2] == ("zq-run", "zq-run")
+    finally:
+        rc = stop(p, timeout=45)
+    assert rc == 0, log_path.read_text()[-2000:]
+    text = log_path.read_text()
     assert "START node=" in text and "wakeup=/run/zq/wakeup" in text, text[-2000:]
+    assert "RUN_AS commands run as zq-run (uid" in text and "switched to by zq" in text, text
 
 
 def test_api_restart_keeps_the_systemd_socket(root, served):
