@@ -214,7 +214,8 @@ def test_packaged_config_has_no_password_and_is_valid(unpacked):
     assert values["scheduler.wakeup_dir"] == "/run/zq/wakeup"
     # commands are not the daemon's user (which reads this file, db.password)
     assert values["scheduler.run_as"] == "zq-run"
-    assert "scheduler.run_as_allowed" not in values and "scheduler.allow_root_commands" not in values
+    assert "scheduler.run_as_allowed" not in values
+    assert "scheduler.allow_root_commands" not in values
     # the binaries accept it: zq-db reads the config before its usage message
     env = dict(CLEAN_ENV)
     r = subprocess.run([str(data / "usr/bin/zq-db"), "--config", str(data / "etc/zq/zq.conf"),
@@ -447,7 +448,8 @@ def test_postinst_says_when_a_kept_config_has_no_run_as(root):
     try:
         root.run("sh", "-c", "cat > /etc/zq/zq.conf", input=old)
         r = root.run("/var/lib/dpkg/info/zq.postinst", "configure", version())
-        assert "sets no run_as in [scheduler]" in r.stdout and "run_as = zq-run" in r.stdout, r.stdout
+        assert "sets no run_as in [scheduler]" in r.stdout, r.stdout
+        assert "run_as = zq-run" in r.stdout, r.stdout
         assert root.run("cat", "/etc/zq/zq.conf").stdout == old   # not edited
     finally:
         root.run("sh", "-c", "cat > /etc/zq/zq.conf", input=conf)
@@ -662,8 +664,8 @@ def test_installed_scheduler_runs_commands_as_zq_run_without_capabilities(root, 
             status = dict(line.split(":\t", 1) for line in f.read().splitlines())
         assert status["Name"] == "zq-scheduler" and status["CapEff"].strip() == "00000000000000e0"
         run = root.getent("passwd", "zq-run")
-        eid = trigger_command(stack, "id -u; id -G; pwd; "
-                                     "grep -E '^(Cap(Inh|Prm|Eff|Amb)|NoNewPrivs):' /proc/self/status; "
+        eid = trigger_command(stack, "id -u; id -G; pwd; grep -E "
+                                     "'^(Cap(Inh|Prm|Eff|Amb)|NoNewPrivs):' /proc/self/status; "
                                      "touch made-here; cat /etc/zq/zq.conf")
         q = (f"SELECT e.status, HEX(o.stdout_tail), HEX(o.stderr_tail) FROM task_executions e "
              f"LEFT JOIN execution_output o ON o.execution_id = e.id WHERE e.id = {eid}")
