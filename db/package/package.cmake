@@ -30,6 +30,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/nginx/zq-locations.conf DESTINATION /etc/nginx
         RENAME zq.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/nginx/zq.conf DESTINATION /etc/nginx/sites-available
         RENAME zq)
+install(FILES ${CMAKE_SOURCE_DIR}/nginx/zq-plain.conf DESTINATION /etc/nginx/sites-available
+        RENAME zq-plain)
 
 # --- systemd --------------------------------------------------------------------
 install(FILES ${CMAKE_SOURCE_DIR}/fcgi/systemd/zq-api.socket
@@ -65,6 +67,8 @@ endif()
 install(FILES ${ZQ_PKG_DIR}/copyright DESTINATION ${ZQ_DOC})
 install(FILES ${CMAKE_SOURCE_DIR}/nginx/zq.conf DESTINATION ${ZQ_DOC}/examples
         RENAME nginx-site.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/nginx/zq-plain.conf DESTINATION ${ZQ_DOC}/examples
+        RENAME nginx-site-plain.conf)
 
 # --- CPack ----------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
@@ -92,7 +96,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # the libraries come from dpkg-shlibdeps; adduser for postinst
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "nginx | nginx-light, mariadb-server | mariadb-client")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "nginx | nginx-light, mariadb-server | mariadb-client, ssl-cert")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${ZQ_PKG_DIR}/conffiles ${ZQ_PKG_DIR}/postinst ${ZQ_PKG_DIR}/prerm ${ZQ_PKG_DIR}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

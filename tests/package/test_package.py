@@ -33,7 +33,8 @@ PKG = os.path.join(SRC, "db", "package")
 UNITS = {"zq-api.socket": "fcgi/systemd/zq-api.socket",
          "zq-api.service": "fcgi/systemd/zq-api.service",
          "zq-scheduler.service": "scheduler/systemd/zq-scheduler.service"}
-CONFFILES = ["/etc/zq/zq.conf", "/etc/nginx/snippets/zq.conf", "/etc/nginx/sites-available/zq"]
+CONFFILES = ["/etc/zq/zq.conf", "/etc/nginx/snippets/zq.conf", "/etc/nginx/sites-available/zq",
+             "/etc/nginx/sites-available/zq-plain"]
 RUNTIME_LIBS = {"libc6", "libcjson1", "libfcgi0ldbl", "libmariadb3", "libsodium23"}
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
              "DEBIAN_FRONTEND": "noninteractive", "TERM": "dumb"}
@@ -98,6 +99,7 @@ def expected_contents():
         "/usr/lib/tmpfiles.d/zq.conf", "/usr/share/doc/zq/copyright",
         "/usr/share/doc/zq/changelog.gz", "/usr/share/doc/zq/README.md.gz",
         "/usr/share/doc/zq/examples/nginx-site.conf",
+        "/usr/share/doc/zq/examples/nginx-site-plain.conf",
         "/usr/share/man/man8/zq-api.8.gz", "/usr/share/man/man8/zq-scheduler.8.gz",
         "/usr/share/man/man8/zq-db.8.gz"]
     www = os.path.join(SRC, "www")
@@ -158,6 +160,8 @@ def test_installed_files_are_the_sources(unpacked):
     assert same("/etc/nginx/snippets/zq.conf", "nginx/zq-locations.conf")
     assert same("/etc/nginx/sites-available/zq", "nginx/zq.conf")
     assert same("/usr/share/doc/zq/examples/nginx-site.conf", "nginx/zq.conf")
+    assert same("/etc/nginx/sites-available/zq-plain", "nginx/zq-plain.conf")
+    assert same("/usr/share/doc/zq/examples/nginx-site-plain.conf", "nginx/zq-plain.conf")
     assert same("/etc/zq/zq.conf", "db/package/zq.conf")
     assert same("/usr/lib/tmpfiles.d/zq.conf", "db/package/tmpfiles.conf")
     for unit, source in UNITS.items():
@@ -167,10 +171,14 @@ def test_installed_files_are_the_sources(unpacked):
             assert a.read() == b.read(), script
         assert os.stat(unpacked / "control" / script).st_mode & 0o777 == 0o755
     # the site example uses the snippet, the snippet the upstream the site names
-    site = (data / "etc/nginx/sites-available/zq").read_text()
-    assert "include /etc/nginx/snippets/zq.conf;" in site
-    assert "upstream zq_api" in site and "unix:/run/zq/zq-api.sock" in site
-    assert "root /usr/share/zq/www;" in site
+    for name in ("zq", "zq-plain"):
+        site = (data / "etc/nginx/sites-available" / name).read_text()
+        assert "include /etc/nginx/snippets/zq.conf;" in site
+        assert "upstream zq_api" in site and "unix:/run/zq/zq-api.sock" in site
+        assert "root /usr/share/zq/www;" in site
+    tls = (data / "etc/nginx/sites-available/zq").read_text()
+    assert "listen 443 ssl" in tls and "return 301 https://" in tls
+    assert 'set $zq_hsts "max-age=' in tls and "ssl_protocols TLSv1.2 TLSv1.3;" in tls
 
 
 def test_docs_are_gzip_9n(unpacked):
@@ -502,12 +510,17 @@ def test_units_verify(root):
         r.stdout + r.stderr
 
 
-def test_nginx_accepts_site_and_snippet(root):
+@pytest.mark.parametrize("site", ["zq", "zq-plain"])
+def test_nginx_accepts_site_and_snippet(root, site):
     if not root.exists("/usr/sbin/nginx"):
         pytest.skip("nginx is not installed")
+    if site == "zq" and not root.exists("/etc/ssl/certs/ssl-cert-snakeoil.pem"):
+        # the TLS site names Debian's self-signed pair (package ssl-cert,
+        # Recommended); make it in the throwaway root as ssl-cert's postinst would
+        root.run("make-ssl-cert", "generate-default-snakeoil", "--force-overwrite")
     conf = ("pid /tmp/nginx-t.pid; error_log stderr; events {}\n"
             "http { include /etc/nginx/mime.types; access_log off;\n"
-            "       include /etc/nginx/sites-available/zq; }\n")
+            f"       include /etc/nginx/sites-available/{site}; }}\n")
     root.run("sh", "-c", "cat > /tmp/nginx-t.conf", input=conf)
     r = root.run("nginx", "-t", "-q", "-c", "/tmp/nginx-t.conf", check=False)
     assert r.returncode == 0, r.stderr
