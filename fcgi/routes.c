@@ -42,7 +42,7 @@ static const zq_route routes[] = {
 	{"POST", "/scheduler/tasks/{id}/pause", OPER, 0, h_task_pause, "pause a task"},
 	{"POST", "/scheduler/tasks/{id}/resume", OPER, 0, h_task_resume, "resume a task"},
 	{"POST", "/scheduler/tasks/{id}/trigger", OPER, BODY, h_task_trigger,
-	 "run a task now (optional config overrides)"},
+	 "run a task now (optional declared params; admins: one-off override)"},
 
 	{"GET", "/scheduler/tasks/{id}/executions", VIEW, 0, h_executions_list,
 	 "a task's executions, newest first"},
