@@ -364,6 +364,20 @@ class Stack:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def session_stack(**kwargs):
+    """The body of a suite's session fixture (`yield from session_stack()`):
+    a started Stack, then its teardown, failing the run on sanitizer reports
+    or a daemon that exited badly on SIGTERM."""
+    s = Stack(**kwargs).start()
+    yield s
+    statuses = s.stop()
+    reports = s.sanitizer_reports()
+    s.cleanup()
+    bad = {k: v for k, v in statuses.items() if v not in (0, None)}
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
+    assert not bad, f"daemons exited badly on SIGTERM: {bad}"
+
+
 def _user():
     import pwd
     return pwd.getpwuid(os.geteuid()).pw_name

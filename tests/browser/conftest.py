@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ui_helpers import CHROMIUM, HERE, NODE  # noqa: E402
-from zqstack import Stack  # noqa: E402
+from zqstack import session_stack  # noqa: E402
 
 
 def _check_tools():
@@ -34,14 +34,7 @@ def stack():
     missing = _check_tools()
     if missing:
         pytest.fail("browser tests need: " + ", ".join(missing), pytrace=False)
-    s = Stack().start()
-    yield s
-    statuses = s.stop()
-    reports = s.sanitizer_reports()
-    s.cleanup()
-    bad = {k: v for k, v in statuses.items() if v not in (0, None)}
-    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
-    assert not bad, f"daemons exited badly on SIGTERM: {bad}"
+    yield from session_stack()
 
 
 @pytest.fixture(scope="session")

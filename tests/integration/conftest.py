@@ -6,19 +6,12 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from zqstack import Stack, command_dir  # noqa: E402
+from zqstack import session_stack, command_dir  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def stack():
-    s = Stack().start()
-    yield s
-    statuses = s.stop()
-    reports = s.sanitizer_reports()
-    s.cleanup()
-    bad = {k: v for k, v in statuses.items() if v not in (0, None)}
-    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
-    assert not bad, f"daemons exited badly on SIGTERM: {bad}"
+    yield from session_stack()
 
 
 @pytest.fixture()

@@ -9,19 +9,12 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))                       # zqstack
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))  # api_util, run_state
-from zqstack import Stack  # noqa: E402
+from zqstack import session_stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def stack():
-    s = Stack().start()
-    yield s
-    statuses = s.stop()
-    reports = s.sanitizer_reports()
-    s.cleanup()
-    bad = {k: v for k, v in statuses.items() if v not in (0, None)}
-    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
-    assert not bad, f"daemons exited badly on SIGTERM: {bad}"
+    yield from session_stack()
 
 
 @pytest.fixture()
