@@ -79,12 +79,32 @@ void hist_execs_free(hist_exec *rows, int n)
 	free(rows);
 }
 
-/* ix_exec_task_status (task_id, status, id) with a status, else
- * ix_exec_task_id (task_id, id); both read backwards for newest first. The
- * start_time range filters within that range. */
-static void list_where(zq_buf *sql, const hist_filter *f)
+/* One index per filter shape, named so the plan cannot drift (a backwards
+ * scan of the PRIMARY KEY checking each row's task took seconds at 10M rows):
+ *   no time range:  ix_exec_task_status (task_id, status, id) with a status,
+ *                   else ix_exec_task_id (task_id, id); newest first by id;
+ *   a start_time range: ix_exec_task_status_start (task_id, status,
+ *                   start_time) with a status, else ix_exec_task_start
+ *                   (task_id, start_time) (070_history_indexes.sql); newest
+ *                   first by start_time, then id (InnoDB appends id to each).
+ * Each reads the index backwards from the range's end and stops after the
+ * page; before_id is checked within the index (id is in every one). */
+static int list_by_start(const hist_filter *f)
 {
-	zq_buf_puts(sql, " WHERE e.task_id = ?");
+	return f->from_ms != ZQ_TIME_NONE || f->to_ms != ZQ_TIME_NONE;
+}
+
+static const char *list_index(const hist_filter *f)
+{
+	if (list_by_start(f))
+		return f->status >= 0 ? "ix_exec_task_status_start" : "ix_exec_task_start";
+	return f->status >= 0 ? "ix_exec_task_status" : "ix_exec_task_id";
+}
+
+static void list_from(zq_buf *sql, const hist_filter *f)
+{
+	zq_buf_printf(sql, " FROM task_executions e FORCE INDEX (%s) WHERE e.task_id = ?",
+		      list_index(f));
 	if (f->status >= 0)
 		zq_buf_puts(sql, " AND e.status = ?");
 	if (f->from_ms != ZQ_TIME_NONE)
@@ -111,24 +131,52 @@ static int list_bind(zq_stmt *st, const hist_filter *f)
 	return i;
 }
 
-static int list_count(zq_db *db, const hist_filter *f, int64_t *total, zq_err *err)
+int64_t hist_count_limit(int64_t skip, int64_t limit)
+{
+	int64_t page_end = skip + limit + 1;
+
+	return page_end > HIST_COUNT_CAP ? page_end : HIST_COUNT_CAP;
+}
+
+/* The count (index only: every column it names is in the index) and/or
+ * the page. */
+static void list_sql(const hist_filter *f, zq_buf *count, zq_buf *page)
+{
+	if (count) {
+		zq_buf_puts(count, "SELECT COUNT(*) FROM (SELECT 1");
+		list_from(count, f);
+		zq_buf_puts(count, " LIMIT ?) c");
+	}
+	if (page) {
+		zq_buf_puts(page, "SELECT " EXEC_COLS);
+		list_from(page, f);
+		zq_buf_puts(page, list_by_start(f) ? " ORDER BY e.start_time DESC, e.id DESC"
+						   : " ORDER BY e.id DESC");
+		zq_buf_puts(page, " LIMIT ? OFFSET ?");
+	}
+}
+
+static int list_count(zq_db *db, const hist_filter *f, int64_t *total, int *capped,
+		      zq_err *err)
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	int64_t cap = hist_count_limit(f->skip, f->limit);
 	zq_stmt *st;
 	int rc, i;
 
-	zq_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM task_executions e");
-	list_where(&sql, f);
-	zq_buf_puts(&sql, " LIMIT ?) c");
+	list_sql(f, &sql, NULL);
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
 	i = list_bind(st, f);
-	zq_stmt_bind_i64(st, i, HIST_COUNT_CAP + 1);
+	zq_stmt_bind_i64(st, i, cap + 1);
 	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
 		*total = zq_stmt_i64(st, 0);
 	zq_stmt_done(st);
+	*capped = *total > cap;
+	if (*capped)
+		*total = cap;
 	return rc;
 }
 
@@ -141,14 +189,10 @@ int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n
 
 	*rows = NULL;
 	*n = 0;
-	if ((rc = list_count(db, f, total, err)) < 0)
+	*total = 0;
+	if ((rc = list_count(db, f, total, capped, err)) < 0)
 		return rc;
-	*capped = *total > HIST_COUNT_CAP;
-	if (*capped)
-		*total = HIST_COUNT_CAP;
-	zq_buf_puts(&sql, "SELECT " EXEC_COLS " FROM task_executions e");
-	list_where(&sql, f);
-	zq_buf_puts(&sql, " ORDER BY e.id DESC LIMIT ? OFFSET ?");
+	list_sql(f, NULL, &sql);
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
@@ -400,10 +444,12 @@ int history_store_cancel(zq_db *db, int64_t task_id, int64_t exec_id, int *statu
 
 static int stats_rollup(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
 {
-	/* PRIMARY KEY prefix (task_id); all tasks: the whole (tasks x days) table */
+	/* PRIMARY KEY prefix (task_id); all tasks: every (task, day) row, read
+	 * from ix_stats_day_sums alone (narrower than the rows) */
 	zq_stmt *st = zq_db_prepare(db, task_id ? "SELECT " ROLLUP_COLS " FROM task_stats_daily "
 					  "WHERE task_id = ?"
-					: "SELECT " ROLLUP_COLS " FROM task_stats_daily", err);
+					: "SELECT " ROLLUP_COLS " FROM task_stats_daily "
+					  "FORCE INDEX (ix_stats_day_sums)", err);
 	int rc;
 
 	if (!st)
@@ -496,12 +542,14 @@ int history_store_stats(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
 int history_store_daily(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_day **days,
 			int *n, zq_err *err)
 {
-	/* PRIMARY KEY (task_id, day) for a task; ix_stats_day for all */
+	/* PRIMARY KEY (task_id, day) for a task; for all, a range of
+	 * ix_stats_day_sums (day, the counters): the sums without a row lookup
+	 * per task and day, grouped in index order */
 	zq_stmt *st = zq_db_prepare(db, task_id
 		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? AND day >= ? "
 		  "GROUP BY day ORDER BY day"
-		: "SELECT " DAILY_COLS " FROM task_stats_daily WHERE day >= ? GROUP BY day "
-		  "ORDER BY day", err);
+		: "SELECT " DAILY_COLS " FROM task_stats_daily FORCE INDEX (ix_stats_day_sums) "
+		  "WHERE day >= ? GROUP BY day ORDER BY day", err);
 	int rc, cap, i = 0;
 
 	*days = NULL;

@@ -45,10 +45,16 @@ typedef struct hist_filter {
 	int64_t skip, limit;
 } hist_filter;
 
-#define HIST_COUNT_CAP 100000
+/* Counts are exact up to hist_count_limit(skip, limit): HIST_COUNT_CAP, or
+ * one row past the page when the page ends beyond it (so a pager always
+ * knows whether there is a next page); beyond, total is that limit and
+ * *capped is set. */
+#define HIST_COUNT_CAP 10000
+int64_t hist_count_limit(int64_t skip, int64_t limit);
 
-/* A task's executions, newest first, and how many match (counted up to
- * HIST_COUNT_CAP; *capped set beyond). rows: hist_execs_free. */
+/* A task's executions, newest first (by start_time, then id, when a
+ * start_time range is given; else by id), and how many match.
+ * rows: hist_execs_free. */
 int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n,
 		       int64_t *total, int *capped, zq_err *err);
 /* One execution of task_id. ZQ_ENOTFOUND when absent or of another task. */
