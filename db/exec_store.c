@@ -507,6 +507,34 @@ int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int m
 
 /* ---- finish ----------------------------------------------------------- */
 
+int exec_store_set_process(zq_db *db, int64_t id, int64_t node_id, const exec_process *p,
+			   zq_err *err)
+{
+	/* PRIMARY; only while it is this node's running row */
+	zq_stmt *st = zq_db_prepare(db,
+		"UPDATE task_executions SET proc_host = ?, proc_boot = ?, proc_pid = ?, "
+		"proc_start = ?, proc_pgid = ?, proc_cgroup = ? "
+		"WHERE id = ? AND node_id = ? AND status = 'running'", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, p->host);
+	zq_stmt_bind_str(st, 1, p->boot);
+	zq_stmt_bind_i64(st, 2, p->pid);
+	if (p->start >= 0)
+		zq_stmt_bind_i64(st, 3, p->start);
+	else
+		zq_stmt_bind_null(st, 3);
+	zq_stmt_bind_i64(st, 4, p->pgid);
+	zq_stmt_bind_str(st, 5, p->cgroup);
+	zq_stmt_bind_i64(st, 6, id);
+	zq_stmt_bind_i64(st, 7, node_id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
 int exec_store_lock_owned(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *owned,
 			  int *nowned, zq_err *err)
 {
@@ -624,6 +652,59 @@ int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq
 	rc = zq_stmt_fetch_ids(st, ids, limit, n, err);
 	zq_stmt_done(st);
 	return rc;
+}
+
+int exec_store_stale_on_host(zq_db *db, int lease_s, int limit, const char *host, int64_t *ids,
+			     exec_process *procs, char (*cgroups)[512], int *n, zq_err *err)
+{
+	/* ix_exec_heartbeat (status, heartbeat_at), the same range as
+	 * exec_store_stale, filtered on the host */
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT id, proc_boot, proc_pid, proc_start, proc_pgid, proc_cgroup "
+		"FROM task_executions WHERE status = 'running' "
+		"AND heartbeat_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND AND proc_host = ? "
+		"ORDER BY heartbeat_at LIMIT ? FOR UPDATE SKIP LOCKED", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, lease_s);
+	zq_stmt_bind_str(st, 1, host);
+	zq_stmt_bind_i64(st, 2, limit);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
+		exec_process *p = &procs[*n];
+		const char *s;
+		memset(p, 0, sizeof(*p));
+		ids[*n] = zq_stmt_i64(st, 0);
+		zq_strlcpy(p->host, host, sizeof(p->host));
+		if ((s = zq_stmt_str(st, 1)))
+			zq_strlcpy(p->boot, s, sizeof(p->boot));
+		p->pid = (int)zq_stmt_i64(st, 2);
+		p->start = zq_stmt_isnull(st, 3) ? -1 : zq_stmt_i64(st, 3);
+		p->pgid = (int)zq_stmt_i64(st, 4);
+		cgroups[*n][0] = '\0';
+		if ((s = zq_stmt_str(st, 5)))
+			zq_strlcpy(cgroups[*n], s, sizeof(cgroups[*n]));
+		p->cgroup = cgroups[*n];
+		(*n)++;
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_hold(zq_db *db, const int64_t *ids, int n, zq_err *err)
+{
+	/* PRIMARY, probed from the id list */
+	if (n == 0)
+		return 0;
+	return exec_batch(db, "UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
+			  "ON e.id = j.id SET e.heartbeat_at = UTC_TIMESTAMP(3) "
+			  "WHERE e.status = 'running'", zq_db_ids_json(ids, n), err);
 }
 
 int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_err *err)

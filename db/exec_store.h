@@ -130,6 +130,20 @@ int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, 
 int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int n, int64_t *out,
 			     int *nout, zq_err *err);
 
+/* Where a running execution's processes are (migration 060). */
+typedef struct exec_process {
+	char host[256];             /* gethostname */
+	char boot[64];              /* /proc/sys/kernel/random/boot_id */
+	int pid;                    /* the shim supervising the command */
+	int64_t start;              /* its start time, /proc/PID/stat field 22 */
+	int pgid;                   /* the command's process group */
+	const char *cgroup;         /* the run's cgroup directory, or NULL */
+} exec_process;
+
+/* Record p for execution id while it runs on node_id (autocommit). */
+int exec_store_set_process(zq_db *db, int64_t id, int64_t node_id, const exec_process *p,
+			   zq_err *err);
+
 /* Ids of executions running on node_id whose cancel was requested. */
 int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int max, int *n,
 				 zq_err *err);
@@ -184,6 +198,15 @@ int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *
 /* Lock up to limit running executions whose heartbeat is older than
  * lease_s seconds by the database clock, skipping locked rows. */
 int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq_err *err);
+/* The stale executions of exec_store_stale whose processes were recorded on
+ * host (locked, skipping locked rows): ids[i] with what it left, procs[i]
+ * (cgroup points into a buffer valid until the next call on db; copy it). */
+int exec_store_stale_on_host(zq_db *db, int lease_s, int limit, const char *host, int64_t *ids,
+			     exec_process *procs, char (*cgroups)[512], int *n, zq_err *err);
+/* Renew the heartbeat of running executions ids (locked by the caller): a
+ * reaper that found their processes still alive on its host waits for them
+ * to die before reaping (and retrying) these runs. */
+int exec_store_hold(zq_db *db, const int64_t *ids, int n, zq_err *err);
 /* Lock up to limit pending executions whose cancel was requested. */
 int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_err *err);
 

@@ -41,7 +41,13 @@ struct cmd {
 	int stop;                    /* why we stopped it; 0 = it ended by itself */
 	int64_t kill_at;             /* monotonic ms to send KILL; 0 = not scheduled */
 	int killed;
+	int recorded;                /* record_process done (or not needed) */
 };
+
+/* A run records where its processes are once it has lived this long:
+ * short runs cost no extra write (a reaper without the record falls back
+ * to the lease, and the shim still ends them with their daemon). */
+#define RECORD_AFTER_MS 1000
 
 /* ---- config and environment ---------------------------------------------------- */
 
@@ -264,10 +270,8 @@ static void wait_round(struct cmd *c)
 		fds[nfds++] = (struct pollfd){c->p.out_fd, POLLIN, 0};
 	if (c->p.err_fd >= 0)
 		fds[nfds++] = (struct pollfd){c->p.err_fd, POLLIN, 0};
-	if (!c->p.exited && c->p.pidfd >= 0)
-		fds[nfds++] = (struct pollfd){c->p.pidfd, POLLIN, 0};
-	else if (!c->p.exited && want > 50)
-		want = 50;  /* no pidfd: look again soon */
+	if (!c->p.exited && c->p.sock >= 0)
+		fds[nfds++] = (struct pollfd){c->p.sock, POLLIN, 0};  /* the shim reports the exit */
 	if (c->r->wake_fd >= 0)
 		fds[nfds++] = (struct pollfd){c->r->wake_fd, POLLIN, 0};
 	if (poll(fds, (nfds_t)nfds, (int)run_poll_ms(c->r, want < 0 ? 0 : want)) > 0 &&
@@ -275,9 +279,16 @@ static void wait_round(struct cmd *c)
 		zq_debug("exec=%lld wake read: %s", (long long)c->r->job.id, strerror(errno));
 }
 
+static void record_process(struct cmd *c);
+
 static void supervise_loop(struct cmd *c)
 {
 	while (!finished(c)) {
+		if (!c->recorded && !c->p.exited &&
+		    zq_mono_ms() - c->r->start_mono >= RECORD_AFTER_MS) {
+			c->recorded = 1;
+			record_process(c);
+		}
 		supervise(c);
 		if (finished(c))
 			break;
@@ -386,15 +397,36 @@ static void cmd_release(struct cmd *c)
 	free(c->buf);
 }
 
+/* Where the run's processes are, in its row: a daemon that reaps it after
+ * this one died kills what is left on this host before the retry starts
+ * (exec_store_set_process). Best effort: without it the lease is the proof. */
+static void record_process(struct cmd *c)
+{
+	exec_process ep;
+	zq_err err = ZQ_ERR_INIT;
+
+	memset(&ep, 0, sizeof(ep));
+	if (!c->r->db || c->r->start_mono <= 0 || proc_host_id(ep.host, sizeof(ep.host), ep.boot, sizeof(ep.boot)) < 0)
+		return;
+	ep.pid = c->p.shim;
+	ep.start = c->p.shim_start;
+	ep.pgid = c->p.pid;
+	ep.cgroup = c->p.cgroup[0] ? c->p.cgroup : NULL;
+	if (exec_store_set_process(c->r->db, c->r->job.id, c->r->job.node_id, &ep, &err) < 0)
+		zq_warn("exec=%lld: process identity not recorded: %s", (long long)c->r->job.id,
+			err.msg);
+}
+
 void command_run(run *r)
 {
+	proc_opts opts;
 	struct cmd c;
 	zq_err err = ZQ_ERR_INIT;
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;
-	c.p.pid = -1;
-	c.p.pidfd = c.p.out_fd = c.p.err_fd = -1;
+	c.p.pid = c.p.shim = -1;
+	c.p.sock = c.p.out_fd = c.p.err_fd = -1;
 	tail_init(&c.out, (size_t)r->set.output_tail, 0);
 	tail_init(&c.err, (size_t)r->set.output_tail, HEAD_BYTES);
 	progress_lines_init(&c.lines, LINE_MAX_BYTES);
@@ -409,8 +441,10 @@ void command_run(run *r)
 	 * refuses with ZQ_EINVAL "run_as bob is not in scheduler.run_as_allowed",
 	 * so the run fails with that message and is not retried (as for any
 	 * EINVAL below); a set-up failure after fork (EIO) may be retried. */
+	opts.kill_grace_ms = r->set.kill_grace_ms;
+	opts.exec_id = r->job.id;
 	if (build_env(&c, &err) < 0 ||
-	    proc_spawn_as(&c.p, c.command, c.work_dir, c.envp, r->cfg.run_as, &err) < 0) {
+	    proc_spawn_opts(&c.p, c.command, c.work_dir, c.envp, r->cfg.run_as, &opts, &err) < 0) {
 		run_end(r, ZQ_EXEC_FAILED, err.code != ZQ_EINVAL, err.msg, NULL);
 		goto out;
 	}

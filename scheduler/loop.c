@@ -353,11 +353,77 @@ static int settle_all(loop *L, struct tick *k, zq_err *err)
 	return rc;
 }
 
+/* Before reaping (same transaction): stale executions whose processes ran
+ * on this host, since its last boot. What is left of them is KILLed; those
+ * still alive after a short wait keep their lease (exec_store_hold), so
+ * they are reaped, and retried, only once nothing of them is left: a retry
+ * never runs beside its original on one host. Elsewhere the lease is the
+ * proof (the other host's shims end their runs when their daemon dies). */
+#define REAP_KILL_WAIT_MS 300
+
+static int reap_on_host(loop *L, zq_err *err)
+{
+	int limit = L->t.batch, n = 0, nheld = 0, rc;
+	int64_t *ids = zq_calloc((size_t)limit + 1, sizeof(int64_t));
+	int64_t *held = zq_calloc((size_t)limit + 1, sizeof(int64_t));
+	exec_process *procs = zq_calloc((size_t)limit + 1, sizeof(exec_process));
+	char(*cgroups)[512] = zq_calloc((size_t)limit + 1, sizeof(*cgroups));
+	int *alive = zq_calloc((size_t)limit + 1, sizeof(int));
+	char host[256], boot[64];
+	int64_t until;
+	int left = 0;
+
+	if (proc_host_id(host, sizeof(host), boot, sizeof(boot)) < 0 ||
+	    (rc = exec_store_stale_on_host(L->db, L->t.lease_s, limit, host, ids, procs, cgroups, &n,
+					   err)) < 0) {
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		proc_trace t = {procs[i].pid, procs[i].start, procs[i].pgid, procs[i].cgroup};
+		if (strcmp(procs[i].boot, boot) != 0)
+			continue;  /* rebooted since: nothing of it is left */
+		if ((alive[i] = proc_trace_kill(&t)) > 0) {
+			left++;
+			zq_warn("REAP exec=%lld: %d of its processes still alive on this host (shim pid "
+				"%d, process group %d): KILLed before it is reaped", (long long)ids[i],
+				alive[i], procs[i].pid, procs[i].pgid);
+		}
+	}
+	until = zq_mono_ms() + REAP_KILL_WAIT_MS;
+	while (left && zq_mono_ms() < until) {
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+		left = 0;
+		for (int i = 0; i < n; i++) {
+			proc_trace t = {procs[i].pid, procs[i].start, procs[i].pgid, procs[i].cgroup};
+			if (alive[i] && (alive[i] = proc_trace_kill(&t)) > 0)
+				left++;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (alive[i]) {
+			held[nheld++] = ids[i];
+			zq_warn("REAP exec=%lld: its processes on this host are not gone yet: not reaped "
+				"(nor retried) until they are", (long long)ids[i]);
+		}
+	rc = exec_store_hold(L->db, held, nheld, err);
+out:
+	free(ids);
+	free(held);
+	free(procs);
+	free(cgroups);
+	free(alive);
+	return rc;
+}
+
 /* Everything that happens in the tick's transaction. */
 static int tick_body(loop *L, struct tick *k, zq_err *err)
 {
 	int rc, nended;
 
+	if (k->reap && (rc = reap_on_host(L, err)) < 0)
+		return rc;
 	if (k->reap && (rc = claim_stale(&k->c, L->t.lease_s, L->t.batch, err)) < 0)
 		return rc;
 	if (L->cancel_due && (rc = claim_cancelled(&k->c, L->t.batch, err)) < 0)
@@ -960,6 +1026,19 @@ static int start_node(loop *L, zq_err *err)
 				   (int)getpid(), ZQ_VERSION, L->threads, &L->node_id, err);
 }
 
+/* How commands are supervised (proc.h), said once at start-up. */
+static void log_supervision(void)
+{
+	char why[1024];
+
+	if (proc_supervise_init(why, sizeof(why)))
+		zq_info("SUPERVISE shim+cgroup: every command under a shim of its own, in its own "
+			"cgroup %s, killed with cgroup.kill", why);
+	else
+		zq_info("SUPERVISE shim (process group): cgroup v2 not writable: %s; every command "
+			"under a shim of its own that kills its process group and adopted orphans", why);
+}
+
 loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 {
 	loop *L = zq_calloc(1, sizeof(*L));
@@ -986,6 +1065,7 @@ loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 	}
 	L->wake_fd = zq_wakeup_listen(cfg->sched_wakeup_dir, L->wake_path, sizeof(L->wake_path));
 	atomic_store(&L->lease_until, zq_mono_ms() + lease_abort_ms(&L->t));
+	log_supervision();
 	if (!(L->pool = pool_new(L->threads, L->threads, &ops, L, WORKER_STACK, err)))
 		goto fail;
 	return L;

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -30,9 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -54,6 +60,8 @@ enum {
 	STAGE_VERIFY,
 	STAGE_CAPS,              /* dropping the capabilities */
 	STAGE_VERIFY_CAPS,       /* some capability survived the drop */
+	STAGE_CGROUP,            /* joining the run's cgroup */
+	STAGE_SHIM,              /* the shim could not start the command (fork) */
 };
 
 /* Capability bits (linux/capability.h numbers) as a 64-bit mask. */
@@ -179,13 +187,20 @@ static void child_become(const struct ident *id, int report_w, pid_t parent)
 
 /* In the child: async-signal-safe calls only. */
 static void child(const char *command, const char *work_dir, char *const envp[],
-		  const struct ident *id, int out_w, int err_w, int report_w, pid_t parent)
+		  const struct ident *id, int out_w, int err_w, int report_w, pid_t parent,
+		  const char *cg_procs)
 {
 	char *argv[] = {"sh", "-c", (char *)command, NULL};
 	struct sigaction dfl;
 	sigset_t none;
-	int devnull;
+	int devnull, fd;
 
+	/* first, before it can fork: everything it starts is in the run's cgroup */
+	if (cg_procs) {
+		if ((fd = open(cg_procs, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+			child_fail(report_w, STAGE_CGROUP);
+		close(fd);
+	}
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		child_fail(report_w, STAGE_SETUP);
@@ -660,6 +675,386 @@ static char **env_for(char *const envp[], const struct ident *id)
 	return e;
 }
 
+/* ---- the shim ------------------------------------------------------------------------ */
+
+/* The shim is a fork of the daemon that never execs: everything it does is
+ * async-signal-safe (raw syscalls, no allocation, no stdio, no locks).
+ *
+ * It talks to the daemon over a SOCK_SEQPACKET socket pair: the daemon
+ * sends one byte per request (a signal number for the run's processes,
+ * SHIM_DONE to end), the shim sends struct shim_msg (the leader's pid once
+ * it runs, its wait status once it exits). Only the daemon holds the other
+ * end: when it dies, however it dies, the shim reads EOF at once. */
+
+#define SHIM_DONE 0xff
+#define SHIM_FINISH_MS 5000      /* after KILL: how long the shim waits for the last ones */
+
+enum { SHIM_STARTED = 1, SHIM_EXITED = 2 };
+
+struct shim_msg {
+	int32_t type;
+	int32_t a, b;            /* STARTED: leader pid; EXITED: si_code, si_status */
+};
+
+/* What the shim needs, prepared by the daemon before fork (read-only). */
+struct shim_args {
+	const char *command, *work_dir;
+	char *const *envp;
+	const struct ident *id;
+	int out_w, err_w, rep_w, sock;
+	pid_t daemon;
+	int grace_ms;
+	const char *cg_procs, *cg_kill, *cg_dir;   /* NULL: no cgroup */
+};
+
+struct shim {
+	const struct shim_args *a;
+	pid_t leader;
+	int exited, reaped;      /* the leader */
+};
+
+static int64_t shim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void shim_send(const struct shim *s, int type, int a, int b)
+{
+	struct shim_msg m = {type, a, b};
+
+	/* the daemon may be gone: nothing to do about it */
+	if (send(s->a->sock, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+	}
+}
+
+/* Has the leader exited? The first time: report its wait status. It stays
+ * a zombie (WNOWAIT) until the end, so its pid, the group id, cannot be
+ * reused while the shim may still signal the group. */
+static int shim_leader_check(struct shim *s)
+{
+	siginfo_t si;
+
+	if (s->exited)
+		return 1;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)s->leader, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == s->leader) {
+		s->exited = 1;
+		shim_send(s, SHIM_EXITED, si.si_code, si.si_status);
+	}
+	return s->exited;
+}
+
+/* The shim's children other than the leader (it is a subreaper: every
+ * descendant whose parent died is one, setsid escapees included): zombies
+ * are reaped, the others sent sig (0: none). Returns how many are alive,
+ * -1 if /proc/thread-self/children cannot be read. */
+static int shim_children(struct shim *s, int sig)
+{
+	char buf[1024];
+	int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC), alive = 0;
+	long pid = 0;
+	int digits = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+				digits = 1;
+				continue;
+			}
+			if (digits && pid != s->leader) {
+				siginfo_t si;
+				memset(&si, 0, sizeof(si));
+				if (!(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) == 0 &&
+				      si.si_pid == pid)) {
+					if (sig)
+						kill((pid_t)pid, sig);
+					alive++;
+				}
+			}
+			pid = 0;
+			digits = 0;
+		}
+	}
+	close(fd);
+	return alive;
+}
+
+static void shim_write(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, text, len) < 0) {
+		}
+		close(fd);
+	}
+}
+
+/* sig to everything of the run: the group (the leader is unreaped, so the
+ * id is still ours), the orphans that left it, the cgroup for KILL. */
+static void shim_signal(struct shim *s, int sig)
+{
+	if (!s->reaped)
+		kill(-s->leader, sig);
+	shim_children(s, sig);
+	if (sig == SIGKILL && s->a->cg_kill)
+		shim_write(s->a->cg_kill, "1", 1);
+}
+
+/* KILL everything, reap everything, remove the cgroup, exit. */
+static void shim_finish(struct shim *s)
+{
+	int64_t until = shim_now_ms() + SHIM_FINISH_MS;
+	siginfo_t si;
+
+	shim_leader_check(s);
+	shim_signal(s, SIGKILL);
+	for (;;) {
+		int rc;
+		memset(&si, 0, sizeof(si));
+		rc = waitid(P_ALL, 0, &si, WEXITED | WNOHANG);
+		if (rc < 0 && errno == ECHILD)
+			break;
+		if (rc == 0 && si.si_pid > 0) {
+			if (si.si_pid == s->leader)
+				s->reaped = 1;
+			continue;
+		}
+		if (shim_now_ms() >= until)
+			break;  /* unkillable (D state): left to init */
+		shim_children(s, SIGKILL);  /* orphaned since the last round */
+		poll(NULL, 0, 5);
+	}
+	/* the kernel empties a killed cgroup a moment after its last exit */
+	for (int i = 0; s->a->cg_dir && i < 200 && rmdir(s->a->cg_dir) < 0 && errno == EBUSY; i++)
+		poll(NULL, 0, 5);
+	_exit(0);
+}
+
+/* The daemon is gone (EOF), or the shim was told to stop (TERM, HUP, INT,
+ * the parent-death signal): TERM, KILL after the grace period, exit. */
+static void shim_gone(struct shim *s)
+{
+	int64_t until = shim_now_ms() + s->a->grace_ms;
+
+	shim_signal(s, SIGTERM);
+	while (shim_now_ms() < until) {
+		int alive = shim_children(s, 0);
+		if (shim_leader_check(s) && alive == 0)
+			break;  /* nothing left to wait for */
+		poll(NULL, 0, 10);
+	}
+	shim_finish(s);
+}
+
+/* Keep only the descriptors in keep[0..n) (sorted here). */
+static void shim_close_except(int *keep, int n)
+{
+	int lo = 0;
+
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (keep[i] > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)keep[i] - 1, 0);
+		lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)lo, ~0U, 0);
+}
+
+static int shim_fd(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 16);
+}
+
+static void shim_fail(int rep_w, int stage, int errnum)
+{
+	struct child_err ce = {stage, errnum};
+
+	if (write(rep_w, &ce, sizeof(ce)) < 0) {
+	}
+	_exit(127);
+}
+
+__attribute__((noreturn)) static void shim(const struct shim_args *in)
+{
+	struct shim_args a = *in;
+	struct shim s = {&a, -1, 0, 0};
+	struct pollfd fds[3];
+	sigset_t all, stop;
+	int keep[4], sfd, pidfd, null;
+	pid_t self = getpid();
+
+	/* its own process group: a signal to the daemon's group (a terminal's
+	 * ^C, kill -TERM -PGID) does not end the run behind the daemon's back */
+	setpgid(0, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* parent death: TERM (read from the signalfd below, like EOF). It is
+	 * for the thread that forked; the socket's EOF is for the process. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != a.daemon)
+		_exit(0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* nothing of the daemon's but our own: another worker's socket
+	 * end kept here would hide that worker's EOF */
+	if ((keep[0] = a.out_w = shim_fd(a.out_w)) < 0 || (keep[1] = a.err_w = shim_fd(a.err_w)) < 0 ||
+	    (keep[2] = a.rep_w = shim_fd(a.rep_w)) < 0 || (keep[3] = a.sock = shim_fd(a.sock)) < 0)
+		_exit(127);
+	shim_close_except(keep, 4);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGQUIT);
+	if ((sfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		shim_fail(a.rep_w, STAGE_SHIM, errno);
+	if ((s.leader = fork()) < 0)
+		shim_fail(a.rep_w, STAGE_SHIM, errno);
+	if (s.leader == 0)
+		child(a.command, a.work_dir, a.envp, a.id, a.out_w, a.err_w, a.rep_w, self, a.cg_procs);
+	setpgid(s.leader, s.leader);  /* also here, so the group exists before we signal it */
+	close(a.out_w);
+	close(a.err_w);
+	close(a.rep_w);
+	shim_send(&s, SHIM_STARTED, s.leader, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, s.leader, 0);
+	for (;;) {
+		int nfds = 2, timeout = -1;
+		unsigned char b;
+		ssize_t n;
+
+		fds[0] = (struct pollfd){a.sock, POLLIN, 0};
+		fds[1] = (struct pollfd){sfd, POLLIN, 0};
+		if (!s.exited && pidfd >= 0)
+			fds[nfds++] = (struct pollfd){pidfd, POLLIN, 0};
+		else if (!s.exited)
+			timeout = 50;  /* no pidfd (Linux < 5.3): look again soon */
+		if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
+			shim_gone(&s);
+		shim_leader_check(&s);
+		if (fds[1].revents & POLLIN)
+			shim_gone(&s);
+		if (fds[0].revents) {
+			n = recv(a.sock, &b, 1, MSG_DONTWAIT);
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				shim_gone(&s);  /* the daemon is gone */
+			else if (n == 1 && b == SHIM_DONE)
+				shim_finish(&s);
+			else if (n == 1 && b < NSIG)
+				shim_signal(&s, b);
+		}
+	}
+}
+
+/* ---- supervision mode: the cgroup, if there is one to use ------------------------------ */
+
+static struct {
+	int on;
+	char base[448];          /* the daemon's cgroup directory */
+} cg;
+
+static int read_text(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "re");
+	size_t got;
+
+	if (!f)
+		return -1;
+	got = fread(buf, 1, n - 1, f);
+	buf[got] = '\0';
+	fclose(f);
+	return (int)got;
+}
+
+/* Where cgroup v2 is mounted (the first cgroup2 line of mountinfo). */
+static int cgroup2_mount(char *out, size_t n)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char mnt[1024], fstype[64];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %1023s", mnt) == 1) {
+			zq_strlcpy(out, mnt, n);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -1;
+}
+
+int proc_supervise_init(char *why, size_t n)
+{
+	char mnt[1024], self[4096], probe[1200], file[1300];
+	const char *path;
+	struct stat sb;
+
+	cg.on = 0;
+	if (cgroup2_mount(mnt, sizeof(mnt)) < 0) {
+		snprintf(why, n, "no cgroup2 file system is mounted");
+		return 0;
+	}
+	if (read_text("/proc/self/cgroup", self, sizeof(self)) < 0 ||
+	    !(path = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::"))) {
+		snprintf(why, n, "/proc/self/cgroup names no cgroup v2 path");
+		return 0;
+	}
+	path += *path == '\n' ? 4 : 3;
+	self[(size_t)(path - self) + strcspn(path, "\n")] = '\0';
+	if (strcmp(path, "/") == 0)
+		path = "";
+	if (snprintf(cg.base, sizeof(cg.base), "%s%s", mnt, path) >= (int)sizeof(cg.base)) {
+		snprintf(why, n, "cgroup path too long");
+		return 0;
+	}
+	snprintf(probe, sizeof(probe), "%s/zq-probe-%d", cg.base, (int)getpid());
+	if (mkdir(probe, 0755) < 0 && errno != EEXIST) {
+		snprintf(why, n, "mkdir %s: %s", probe, strerror(errno));
+		return 0;
+	}
+	snprintf(file, sizeof(file), "%s/cgroup.kill", probe);
+	if (stat(file, &sb) < 0) {
+		snprintf(why, n, "%s: %s (cgroup.kill needs Linux 5.14)", file, strerror(errno));
+		rmdir(probe);
+		return 0;
+	}
+	snprintf(file, sizeof(file), "%s/cgroup.procs", probe);
+	if (access(file, W_OK) < 0) {
+		snprintf(why, n, "%s: %s", file, strerror(errno));
+		rmdir(probe);
+		return 0;
+	}
+	rmdir(probe);
+	cg.on = 1;
+	snprintf(why, n, "%s/zq-run-<daemon pid>-<execution>", cg.base);
+	return 1;
+}
+
 /* ---- spawn ------------------------------------------------------------------------------ */
 
 static void close_fd(int *fd)
@@ -723,35 +1118,73 @@ static int read_child_report(proc *p, int report_r, const char *work_dir, const 
 		return zq_errf(err, ZQ_EIO,
 			       "run_as %s: the child still holds capabilities after dropping them: "
 			       "not running it", who);
+	if (ce.stage == STAGE_CGROUP)
+		return zq_errf(err, ZQ_EIO, "cannot join the run's cgroup %s: %s", p->cgroup,
+			       strerror(ce.errnum));
+	if (ce.stage == STAGE_SHIM)
+		return zq_errf(err, ZQ_EIO, "the shim cannot start the command: %s",
+			       strerror(ce.errnum));
 	return zq_errf(err, ZQ_EIO, "cannot set up the child process: %s", strerror(ce.errnum));
 }
 
 static int spawn(proc *p, const char *command, const char *work_dir, char *const envp[],
-		 const struct ident *id, zq_err *err)
+		 const struct ident *id, const proc_opts *o, zq_err *err)
 {
-	int out[2] = {-1, -1}, errp[2] = {-1, -1}, rep[2] = {-1, -1}, rc = 0;
-	pid_t parent = getpid();
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, rep[2] = {-1, -1}, sv[2] = {-1, -1}, rc = 0;
 	char **env = id && id->change ? env_for(envp, id) : NULL;
+	char cg_procs[sizeof(p->cgroup) + 32], cg_kill[sizeof(p->cgroup) + 32];
+	struct shim_args a;
+	struct shim_msg m;
+	ssize_t n;
 
-	memset(p, 0, sizeof(*p));
-	p->pid = -1;
-	p->pidfd = p->out_fd = p->err_fd = -1;
-	p->exit_code = -1;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = zq_errf(err, ZQ_EIO, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((p->pid = fork()) < 0) {
+	memset(&a, 0, sizeof(a));
+	if (o && o->exec_id > 0 && cg.on) {
+		int len = snprintf(p->cgroup, sizeof(p->cgroup), "%s/zq-run-%d-%lld", cg.base,
+				   (int)getpid(), (long long)o->exec_id);
+		if (len > 0 && len < (int)sizeof(p->cgroup) &&
+		    (mkdir(p->cgroup, 0755) == 0 || errno == EEXIST)) {
+			snprintf(cg_procs, sizeof(cg_procs), "%s/cgroup.procs", p->cgroup);
+			snprintf(cg_kill, sizeof(cg_kill), "%s/cgroup.kill", p->cgroup);
+			a.cg_procs = cg_procs;
+			a.cg_kill = cg_kill;
+			a.cg_dir = p->cgroup;
+		} else {
+			p->cgroup[0] = '\0';  /* this run without: its group is still killed */
+		}
+	}
+	a.command = command;
+	a.work_dir = work_dir;
+	a.envp = env ? env : envp;
+	a.id = id;
+	a.out_w = out[1];
+	a.err_w = errp[1];
+	a.rep_w = rep[1];
+	a.sock = sv[1];
+	a.daemon = getpid();
+	a.grace_ms = o && o->kill_grace_ms >= 0 ? o->kill_grace_ms : PROC_KILL_GRACE_MS;
+	if ((p->shim = fork()) < 0) {
 		rc = zq_errf(err, ZQ_EIO, "fork: %s", strerror(errno));
 		goto out;
 	}
-	if (p->pid == 0)
-		child(command, work_dir, env ? env : envp, id, out[1], errp[1], rep[1], parent);
-	setpgid(p->pid, p->pid);  /* also here, so the group exists before we signal it */
+	if (p->shim == 0)
+		shim(&a);
 	close_fd(&out[1]);
 	close_fd(&errp[1]);
 	close_fd(&rep[1]);
-	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	close_fd(&sv[1]);
+	p->sock = sv[0];
+	sv[0] = -1;
+	do
+		n = recv(p->sock, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(m) && m.type == SHIM_STARTED)
+		p->pid = m.a;
+	p->shim_start = proc_start_time(p->shim);
 	if ((rc = read_child_report(p, rep[0], work_dir, id, err)) < 0)
 		goto out;
 	p->out_fd = out[0];
@@ -767,13 +1200,24 @@ out:
 	close_fd(&errp[1]);
 	close_fd(&rep[0]);
 	close_fd(&rep[1]);
-	if (rc < 0)
-		close_fd(&p->pidfd);
+	close_fd(&sv[1]);
+	if (rc < 0) {
+		close_fd(&sv[0]);
+		close_fd(&p->sock);
+	}
 	return rc;
 }
 
-int proc_spawn_as(proc *p, const char *command, const char *work_dir, char *const envp[],
-		  const char *run_as, zq_err *err)
+static void proc_init(proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = p->shim = -1;
+	p->sock = p->out_fd = p->err_fd = -1;
+	p->exit_code = -1;
+}
+
+int proc_spawn_opts(proc *p, const char *command, const char *work_dir, char *const envp[],
+		    const char *run_as, const proc_opts *o, zq_err *err)
 {
 	proc_run_as *ra = run_as_take();
 	const struct ident *id;
@@ -781,15 +1225,18 @@ int proc_spawn_as(proc *p, const char *command, const char *work_dir, char *cons
 	int rc;
 
 	memset(&tmp, 0, sizeof(tmp));
-	memset(p, 0, sizeof(*p));
-	p->pid = -1;
-	p->pidfd = p->out_fd = p->err_fd = -1;
-	p->exit_code = -1;
+	proc_init(p);
 	if ((rc = run_as_pick(ra, run_as, &tmp, &id, err)) == 0)
-		rc = spawn(p, command, work_dir, envp, id, err);
+		rc = spawn(p, command, work_dir, envp, id, o, err);
 	ident_release(&tmp);
 	run_as_drop(ra);
 	return rc;
+}
+
+int proc_spawn_as(proc *p, const char *command, const char *work_dir, char *const envp[],
+		  const char *run_as, zq_err *err)
+{
+	return proc_spawn_opts(p, command, work_dir, envp, run_as, NULL, err);
 }
 
 int proc_spawn(proc *p, const char *command, const char *work_dir, char *const envp[],
@@ -800,49 +1247,177 @@ int proc_spawn(proc *p, const char *command, const char *work_dir, char *const e
 
 void proc_signal_group(proc *p, int sig)
 {
-	if (p->pid > 0 && !p->reaped)
-		kill(-p->pid, sig);
+	unsigned char b = (unsigned char)sig;
+
+	if (p->sock >= 0 && !p->reaped && sig > 0 && sig < NSIG &&
+	    send(p->sock, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the shim is gone: the status read says so */
+	}
+}
+
+/* Read what the shim says (blocking or not): the leader's wait status, or
+ * EOF if the shim itself died (then its PDEATHSIG took the leader). */
+static void shim_recv(proc *p, int block)
+{
+	struct shim_msg m;
+	ssize_t n;
+
+	if (p->exited || p->sock < 0) {
+		p->exited = 1;
+		return;
+	}
+	n = recv(p->sock, &m, sizeof(m), block ? 0 : MSG_DONTWAIT);
+	if (n == (ssize_t)sizeof(m) && m.type == SHIM_EXITED) {
+		p->exited = 1;
+		if (m.a == CLD_EXITED)
+			p->exit_code = m.b;
+		else
+			p->term_signal = m.b;
+	} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		p->exited = 1;
+		if (p->exit_code < 0 && !p->term_signal)
+			p->term_signal = SIGKILL;
+	}
 }
 
 int proc_check_exit(proc *p)
 {
-	siginfo_t si;
-
-	if (p->exited || p->pid <= 0)
-		return 1;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid)
-		p->exited = 1;
-	return p->exited;
+	if (!p->exited && p->shim > 0)
+		shim_recv(p, 0);
+	return p->exited || p->shim <= 0;
 }
 
 void proc_reap(proc *p)
 {
-	siginfo_t si;
-	int rc;
+	unsigned char done = SHIM_DONE;
+	int status;
 
-	if (p->reaped || p->pid <= 0)
+	if (p->reaped || p->shim <= 0)
 		return;
-	memset(&si, 0, sizeof(si));
-	do
-		rc = waitid(P_PID, (id_t)p->pid, &si, WEXITED);
-	while (rc < 0 && errno == EINTR);
-	p->reaped = p->exited = 1;
-	if (rc < 0)
-		return;
-	if (si.si_code == CLD_EXITED)
-		p->exit_code = si.si_status;
-	else
-		p->term_signal = si.si_status;
+	while (!p->exited)
+		shim_recv(p, 1);
+	/* the shim KILLs what is left of the run, reaps it and exits */
+	if (send(p->sock, &done, 1, MSG_NOSIGNAL) < 0) {
+	}
+	while (waitpid(p->shim, &status, 0) < 0 && errno == EINTR)
+		;
+	p->reaped = 1;
 }
 
 void proc_close(proc *p)
 {
-	if (!p->reaped && p->pid > 0) {
+	if (!p->reaped && p->shim > 0) {
 		proc_signal_group(p, SIGKILL);
 		proc_reap(p);
 	}
 	close_fd(&p->out_fd);
 	close_fd(&p->err_fd);
-	close_fd(&p->pidfd);
+	close_fd(&p->sock);
+}
+
+/* ---- what a run leaves behind, seen from another daemon on the same host ---------------- */
+
+/* /proc/PID/stat: state (field 3), process group (5), start time (22). */
+static int stat_of(pid_t pid, char *state, int *pgrp, int64_t *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu", state, pgrp, &st) != 3)
+		return -1;
+	*start = (int64_t)st;
+	return 0;
+}
+
+int64_t proc_start_time(pid_t pid)
+{
+	char state;
+	int pgrp;
+	int64_t start;
+
+	return pid > 0 && stat_of(pid, &state, &pgrp, &start) == 0 ? start : -1;
+}
+
+int proc_host_id(char *host, size_t hn, char *boot, size_t bn)
+{
+	char b[64];
+
+	if (gethostname(host, hn) < 0)
+		return -1;
+	host[hn - 1] = '\0';
+	if (read_text("/proc/sys/kernel/random/boot_id", b, sizeof(b)) < 0)
+		return -1;
+	b[strcspn(b, "\n")] = '\0';
+	zq_strlcpy(boot, b, bn);
+	return 0;
+}
+
+static int alive_state(char state)
+{
+	return state != 'Z' && state != 'X' && state != 'x';
+}
+
+/* Members of group pgid started no earlier than since: KILLed, counted. */
+static int kill_group_members(pid_t pgid, int64_t since)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int alive = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char state;
+		int pgrp;
+		int64_t start;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid <= 0 || stat_of(pid, &state, &pgrp, &start) < 0)
+			continue;
+		if (pgrp == pgid && start >= since && alive_state(state)) {
+			kill(pid, SIGKILL);
+			alive++;
+		}
+	}
+	closedir(d);
+	return alive;
+}
+
+int proc_trace_kill(const proc_trace *t)
+{
+	char state, path[sizeof(((proc *)0)->cgroup) + 32], ev[256];
+	int pgrp, alive = 0;
+	int64_t start;
+
+	if (t->shim > 0 && stat_of(t->shim, &state, &pgrp, &start) == 0 && start == t->shim_start &&
+	    alive_state(state)) {
+		/* the shim holds the leader unreaped: the group id is still the run's */
+		alive++;
+		if (t->pgid > 0)
+			kill(-t->pgid, SIGKILL);
+		kill(t->shim, SIGTERM);  /* it KILLs the rest, reaps, removes the cgroup, exits */
+	} else if (t->pgid > 0) {
+		alive += kill_group_members(t->pgid, t->shim_start);
+	}
+	if (t->cgroup && *t->cgroup) {
+		snprintf(path, sizeof(path), "%s/cgroup.events", t->cgroup);
+		if (read_text(path, ev, sizeof(ev)) >= 0 && strstr(ev, "populated 1")) {
+			alive++;
+			snprintf(path, sizeof(path), "%s/cgroup.kill", t->cgroup);
+			shim_write(path, "1", 1);
+		} else {
+			rmdir(t->cgroup);
+		}
+	}
+	return alive;
 }

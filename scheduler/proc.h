@@ -1,13 +1,24 @@
-/* proc.h - a child process in its own process group, for the command
- * executor: spawn with pipes, signal the whole group, reap.
+/* proc.h - a command under a supervisor of its own, for the command
+ * executor: spawn with pipes, signal the whole run, reap.
  *
- * The child runs `/bin/sh -c command` as leader of a new process group,
- * stdin from /dev/null, stdout and stderr into non-blocking pipes, with
- * PR_SET_PDEATHSIG=SIGKILL (it dies if the worker thread that started it
- * does) and every other descriptor closed. The leader is not reaped until
- * proc_reap: while it is a zombie its pid cannot be reused, so signalling
- * the group (kill(-pgid)) can never hit an unrelated process.
- * Not thread-safe: a proc belongs to the worker running it.
+ * Supervision: the daemon forks a shim (a small supervisor, like a
+ * container runtime's), which forks the command: `/bin/sh -c command` as
+ * leader of a new process group, stdin from /dev/null, stdout and stderr
+ * straight into the daemon's non-blocking pipes, every other descriptor
+ * closed. The shim owns that group: it keeps the leader unreaped (a zombie
+ * once it exits) until the end, so the group id cannot be reused while
+ * anything signals it, and it is a child subreaper, so every descendant
+ * whose parent dies (setsid escapees too) becomes its child and is killed
+ * with the run. The daemon and the shim share a socket pair no other
+ * process holds: requests go down it (signal the run, end), the leader's
+ * real wait status comes up it. If the daemon dies, however (kill -9
+ * included), the shim reads EOF at once and ends the run: TERM to the
+ * group and the orphans, KILL after kill_grace_ms (at once when nothing is
+ * left), then it exits. PR_SET_PDEATHSIG (TERM) does the same if the
+ * worker thread that forked it exits; the command itself has
+ * PR_SET_PDEATHSIG=SIGKILL against the shim. Where cgroup v2 can be used
+ * (proc_supervise_init) each run also gets its own cgroup, killed with
+ * cgroup.kill. Not thread-safe: a proc belongs to the worker running it.
  *
  * Who the child runs as (run_as): the daemon's policy from [scheduler]
  * run_as, run_as_allowed and allow_root_commands (proc_run_as_new) is
@@ -33,14 +44,49 @@
 #include "err.h"
 
 typedef struct proc {
-	pid_t pid;          /* leader; also the process group id */
-	int pidfd;          /* readable once the leader has exited */
+	pid_t pid;          /* the command (group leader); also the process group id */
+	pid_t shim;         /* its supervisor, the daemon's child */
+	int64_t shim_start; /* the shim's start time, /proc/PID/stat field 22 (-1: unknown) */
+	int sock;           /* to the shim; readable when it reports the leader's exit */
 	int out_fd, err_fd; /* read ends, -1 once at EOF and closed */
-	int exited;         /* leader exited (seen on pidfd) */
-	int reaped;
+	int exited;         /* leader exited (reported by the shim) */
+	int reaped;         /* the shim is done and reaped */
 	int exit_code;      /* >= 0 when it exited normally, else -1 */
 	int term_signal;    /* > 0 when a signal killed it */
+	char cgroup[512];   /* the run's cgroup directory, "" = none */
 } proc;
+
+#define PROC_KILL_GRACE_MS 5000
+
+typedef struct proc_opts {
+	int kill_grace_ms;  /* the shim's TERM -> KILL once the daemon is gone */
+	int64_t exec_id;    /* names the run's cgroup (0: none) */
+} proc_opts;
+
+/* Work out the supervision mode, once at start-up: 1 when runs get a cgroup
+ * of their own (cgroup v2 mounted, the daemon's cgroup writable, a probe
+ * child created and removed, cgroup.kill present: Linux >= 5.14); why (or
+ * where) goes to why, e.g. "mkdir /sys/fs/cgroup/x/zq-probe-9: Read-only
+ * file system". 0: the shim's process-group kill only. */
+int proc_supervise_init(char *why, size_t n);
+
+/* What a run leaves to find it by: recorded with its execution. */
+typedef struct proc_trace {
+	pid_t shim;
+	int64_t shim_start;
+	pid_t pgid;
+	const char *cgroup;  /* or NULL / "" */
+} proc_trace;
+
+/* This host's name and boot id (a reboot ends every process). */
+int proc_host_id(char *host, size_t hn, char *boot, size_t bn);
+/* /proc/PID/stat field 22 (clock ticks since boot), -1 if there is no PID. */
+int64_t proc_start_time(pid_t pid);
+/* On this host: KILL what is left of the run t describes (the shim if it is
+ * the same process, start time and all, is told to end it; without it, the
+ * group's members that started no earlier than the shim; the cgroup).
+ * Returns how many were still alive: 0 = nothing of it is left. */
+int proc_trace_kill(const proc_trace *t);
 
 /* The run_as policy (opaque, immutable once built). */
 typedef struct proc_run_as proc_run_as;
@@ -89,14 +135,19 @@ int proc_run_as_check(const char *spec, zq_err *err);
  * that names no user. */
 int proc_spawn_as(proc *p, const char *command, const char *work_dir, char *const envp[],
 		  const char *run_as, zq_err *err);
+/* proc_spawn_as with options (NULL: defaults, no cgroup). */
+int proc_spawn_opts(proc *p, const char *command, const char *work_dir, char *const envp[],
+		    const char *run_as, const proc_opts *o, zq_err *err);
 /* proc_spawn_as with the default run_as. */
 int proc_spawn(proc *p, const char *command, const char *work_dir, char *const envp[],
 	       zq_err *err);
-/* Send sig to every process in the group (nothing once reaped). */
+/* Ask the shim to send sig to every process of the run: the group and the
+ * orphans it adopted; KILL also the cgroup (nothing once reaped). */
 void proc_signal_group(proc *p, int sig);
-/* Non-blocking: has the leader exited? (also sets p->exited) */
+/* Non-blocking: has the leader exited? (also sets p->exited and the status) */
 int proc_check_exit(proc *p);
-/* Reap the leader (blocks until it exits) and record its status. */
+/* Wait for the leader's exit status, then end the run: the shim KILLs
+ * whatever is left of it, reaps it all and exits; the shim is reaped. */
 void proc_reap(proc *p);
 /* Close every descriptor; reaps the leader first if needed (after KILL). */
 void proc_close(proc *p);
