@@ -171,18 +171,6 @@ int zq_config_set(zq_config *c, const char *name, const char *value, zq_err *err
 	return zq_errf(err, ZQ_EINTERNAL, "%s: bad key type", name);
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 /* Strip matching double quotes; "" inside is not special. */
 static int unquote(char **v)
 {
@@ -199,7 +187,7 @@ static int unquote(char **v)
 
 static int parse_line(zq_config *c, char *line, char *section, size_t secsz, zq_err *err)
 {
-	char key[2 * ZQ_CFG_STR], *eq, *k, *v, *s = trim(line);
+	char key[2 * ZQ_CFG_STR], *eq, *k, *v, *s = zq_trim(line);
 
 	if (!*s || *s == '#' || *s == ';')
 		return 0;
@@ -208,15 +196,15 @@ static int parse_line(zq_config *c, char *line, char *section, size_t secsz, zq_
 		if (!e || e[1])
 			return zq_errf(err, ZQ_ECONFIG, "malformed section header '%s'", s);
 		*e = '\0';
-		if (zq_strlcpy(section, trim(s + 1), secsz) >= secsz)
+		if (zq_strlcpy(section, zq_trim(s + 1), secsz) >= secsz)
 			return zq_errf(err, ZQ_ECONFIG, "section name too long");
 		return 0;
 	}
 	if (!(eq = strchr(s, '=')))
 		return zq_errf(err, ZQ_ECONFIG, "expected 'key = value', got '%.60s'", s);
 	*eq = '\0';
-	k = trim(s);
-	v = trim(eq + 1);
+	k = zq_trim(s);
+	v = zq_trim(eq + 1);
 	if (!*k)
 		return zq_errf(err, ZQ_ECONFIG, "missing key before '='");
 	snprintf(key, sizeof(key), "%s%s%s", section, *section ? "." : "", k);

@@ -1,6 +1,7 @@
 /* mem.c - aborting allocators. */
 #include "mem.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,16 @@ size_t zq_strlcpy(char *dst, const char *src, size_t dstsz)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+char *zq_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
 }

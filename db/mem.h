@@ -15,4 +15,7 @@ char *zq_strndup(const char *s, size_t n);
  * of src (>= dstsz means truncated), like strlcpy. */
 size_t zq_strlcpy(char *dst, const char *src, size_t dstsz);
 
+/* Cut leading and trailing white space off s in place; returns its start. */
+char *zq_trim(char *s);
+
 #endif

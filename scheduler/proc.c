@@ -431,18 +431,6 @@ static int ident_allowed(const proc_run_as *ra, struct ident *id, zq_err *err)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int parse_allowed(proc_run_as *ra, const char *list, zq_err *err)
 {
 	char *copy = zq_strdup(list), *save = NULL, *tok;
@@ -450,7 +438,7 @@ static int parse_allowed(proc_run_as *ra, const char *list, zq_err *err)
 	int rc = 0;
 
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *e = trim(tok);
+		char *e = zq_trim(tok);
 		if (!*e)
 			continue;
 		if ((rc = ident_resolve(&id, e, err)) < 0 || (rc = ident_allowed(ra, &id, err)) < 0) {
@@ -505,7 +493,7 @@ proc_run_as *proc_run_as_new(const zq_config *c, zq_err *err)
 	ra->daemon_caps = effective_caps();
 	ra->allow_root = c->sched_allow_root_commands;
 	zq_strlcpy(spec, c->sched_run_as, sizeof(spec));
-	if (default_ident(ra, trim(spec), err) < 0 ||
+	if (default_ident(ra, zq_trim(spec), err) < 0 ||
 	    parse_allowed(ra, c->sched_run_as_allowed, err) < 0) {
 		proc_run_as_free(ra);
 		return NULL;
@@ -623,7 +611,7 @@ static int run_as_pick(const proc_run_as *ra, const char *spec, struct ident *tm
 		return 0;
 	}
 	zq_strlcpy(want, spec, sizeof(want));
-	w = trim(want);
+	w = zq_trim(want);
 	if (!*w || (ra->def.spec && strcmp(w, ra->def.spec) == 0)) {
 		*out = &ra->def;
 		return 0;
