@@ -44,10 +44,13 @@ struct cmd {
 	int recorded;                /* record_process done (or not needed) */
 };
 
-/* A run records where its processes are once it has lived this long:
- * short runs cost no extra write (a reaper without the record falls back
- * to the lease, and the shim still ends them with their daemon). */
-#define RECORD_AFTER_MS 1000
+/* A run records where its processes are as soon as they exist (one UPDATE
+ * per command run): a daemon frozen even in a run's first second must leave
+ * a peer on its host what to kill before the retry (a reaper without the
+ * record falls back to the lease). Measured with RECORD_AFTER_MS 1000 too:
+ * it saved short runs the write, and left that first second uncovered
+ * (tests/faults: a daemon SIGSTOPped 0.4 s into its runs). */
+#define RECORD_AFTER_MS 0
 
 /* ---- config and environment ---------------------------------------------------- */
 

@@ -375,6 +375,9 @@ def _peer_setup(f, a_overrides):
     f.wait(lambda: all((tmp / f"{i}.pid").exists() and (tmp / f"{i}.pid").read_text().strip()
                        for i in ids), 20, "A runs three commands")
     pids = [int((tmp / f"{i}.pid").read_text()) for i in ids]
+    # A has recorded where the commands run (what a same-host peer kills)
+    f.wait(lambda: f.count(f"id IN ({','.join(map(str, ids))}) AND proc_pid IS NOT NULL") == 3,
+           10, "A records its runs' processes")
     b = f.daemon("b", scheduler__threads="4")
     cron = f.cron_task("cron")
     f.wait(lambda: f.count(f"task_id = {cron} AND status = 'success'") >= 1, 30, "a cron run")

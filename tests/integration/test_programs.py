@@ -96,7 +96,7 @@ def shell_code(text):
                 code.append(ch)
             prev = ch
             i += 1
-        code = "".join(code)
+        code = re.sub(r"\$\(\([^)]*\)\)", "0", "".join(code))    # $(( arithmetic ))
         m = re.search(r"<<-?\s*\"*([A-Z]+)", code)
         if m:
             heredoc = m.group(1)
