@@ -748,26 +748,34 @@ out:
 	return rc;
 }
 
-int exec_store_purge_pick(zq_db *db, int64_t before_ms, int limit, int64_t *ids,
-			  int64_t *task_ids, int *n, zq_err *err)
+int exec_store_purge_pick(zq_db *db, int64_t before_ms, exec_purge_cursor *cur, int limit,
+			  int64_t *ids, int64_t *task_ids, int *n, zq_err *err)
 {
-	/* ix_exec_created: oldest first, a small batch per transaction */
+	/* ix_exec_created, a range from the cursor (created_at, then the
+	 * implicit id): the entries of the batches before, delete-marked
+	 * until InnoDB purges them, are never read again */
 	zq_stmt *st = zq_db_prepare(db,
-		"SELECT id, task_id FROM task_executions WHERE created_at < ? AND status IN "
+		"SELECT id, task_id, created_at FROM task_executions FORCE INDEX (ix_exec_created) "
+		"WHERE created_at < ? AND (created_at > ? OR (created_at = ? AND id > ?)) AND status IN "
 		"('success', 'failed', 'completed', 'terminated', 'skipped') "
-		"ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED", err);
+		"ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED", err);
 	int rc;
 
 	*n = 0;
 	if (!st)
 		return err->code;
 	zq_stmt_bind_time(st, 0, before_ms);
-	zq_stmt_bind_i64(st, 1, limit);
+	zq_stmt_bind_time(st, 1, cur->created_ms);
+	zq_stmt_bind_time(st, 2, cur->created_ms);
+	zq_stmt_bind_i64(st, 3, cur->id);
+	zq_stmt_bind_i64(st, 4, limit);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
 	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
 		ids[*n] = zq_stmt_i64(st, 0);
 		task_ids[(*n)++] = zq_stmt_i64(st, 1);
+		cur->created_ms = zq_stmt_time(st, 2);
+		cur->id = ids[*n - 1];
 	}
 	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 out:
@@ -777,7 +785,8 @@ out:
 
 int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err)
 {
-	/* PRIMARY, probed from the id list */
+	/* PRIMARY, probed from the id list; steps, output and workflow run
+	 * rows go by ON DELETE CASCADE */
 	if (n == 0)
 		return 0;
 	return exec_batch(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "

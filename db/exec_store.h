@@ -214,13 +214,21 @@ int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_
  * execution (ZQ_TIME_NONE when none): when the loop next has work. */
 int exec_store_next_due(zq_db *db, int64_t *task_ms, int64_t *pending_ms, zq_err *err);
 
+/* Retention walks ix_exec_created (created_at, id) in this order; a pass
+ * starts from {0, 0}. */
+typedef struct exec_purge_cursor {
+	int64_t created_ms, id;
+} exec_purge_cursor;
+
 /* Retention, in the caller's transaction: lock up to limit finished
- * executions created before before_ms, oldest first, skipping locked rows:
- * ids[i] of task task_ids[i]. *n receives how many. */
-int exec_store_purge_pick(zq_db *db, int64_t before_ms, int limit, int64_t *ids,
-			  int64_t *task_ids, int *n, zq_err *err);
-/* Delete the executions ids[0..n) (steps and output cascade). The caller
- * refreshes their tasks' run state in the same transaction. */
+ * executions created before before_ms and after *cur, oldest first,
+ * skipping locked rows: ids[i] of task task_ids[i]. *n receives how many;
+ * *cur moves to the last one (when *n < limit the range is done). */
+int exec_store_purge_pick(zq_db *db, int64_t before_ms, exec_purge_cursor *cur, int limit,
+			  int64_t *ids, int64_t *task_ids, int *n, zq_err *err);
+/* Delete the executions ids[0..n) with their steps, output and workflow
+ * run rows. The caller refreshes their tasks' run state in the same
+ * transaction. */
 int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err);
 
 #endif

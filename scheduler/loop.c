@@ -15,7 +15,8 @@
  *               then fails their executions "scheduler node lost"
  *   cancel      on a wake-up datagram and every poll interval (running);
  *               pending executions cancelled in advance: every 5 s
- *   retention   every minute: history older than scheduler.history_days
+ *   retention   on a thread and connection of its own (retention.h); the
+ *               loop passes it history_days on SIGHUP and marks busy ticks
  *   workflows   in the tick, when it settled a child or claimed a workflow
  *               (at once), on cancels, and every poll interval (wf.h)
  * Clock: wall time comes from zq_wall_ms() (injectable); sleeping and
@@ -51,6 +52,7 @@
 #include "node_store.h"
 #include "pool.h"
 #include "proc.h"
+#include "retention.h"
 #include "run.h"
 #include "run_state_store.h"
 #include "settle.h"
@@ -64,10 +66,6 @@
 #define SETTLE_BYTES (2 << 20)       /* ... and about this much result/output text */
 #define TICK_RETRIES 3               /* deadlock / lock wait: run the tick again */
 #define JUMP_TOLERANCE_MS 2000
-#define RETENTION_PERIOD_MS 60000
-#define RETENTION_BATCH 500
-#define RETENTION_BUDGET_MS 1000
-#define NODE_KEEP_DAYS 7
 #define PENDING_CANCEL_PERIOD_MS 5000
 #define BUSY_RETRY_MS 10             /* due work locked by another daemon: look again soon */
 #define WORKER_STACK (256 << 10)
@@ -99,7 +97,8 @@ struct loop {
 	int nsettling, settling_cap;
 	_Atomic int64_t lease_until; /* monotonic ms: workers stop their runs after this */
 	int64_t prev_wall, prev_mono, jump_ms;
-	int64_t next_heartbeat, next_reap, next_cancel, next_retention;
+	int64_t next_heartbeat, next_reap, next_cancel;
+	retention *ret;              /* history retention thread (retention.h) */
 	int reap_due, cancel_due, woken;
 	int draining, stop_sent;
 	int64_t drain_deadline;
@@ -187,6 +186,7 @@ static void reload(loop *L)
 		return;
 	}
 	tunables_from(&L->t, &nc);
+	retention_set_days(L->ret, L->t.history_days);
 	zq_log_set_level(nc.log_level);
 	reload_run_as(&nc);
 	if (nc.sched_threads != c->sched_threads || strcmp(nc.sched_wakeup_dir, c->sched_wakeup_dir) ||
@@ -495,6 +495,8 @@ static void tick_committed(loop *L, struct tick *k)
 	L->claimed += (uint64_t)k->c.nrun;
 	L->more = k->fired.full || L->nsettling > 0 || k->wf_more ||
 		  (k->claim_limit > 0 && k->c.nrun == k->claim_limit);
+	if (L->more || k->nsettle || k->c.nrun)
+		retention_loop_busy(L->ret);
 	if (k->wf_polled)
 		L->next_wf_poll = zq_mono_ms() + L->t.poll_ms;
 	for (int i = 0; i < k->c.nrun; i++)
@@ -822,56 +824,6 @@ static void pass_cancels(loop *L, int64_t mono)
 			}
 }
 
-/* Delete one batch of old finished executions, and recompute their tasks'
- * run state (a task's newest execution or newest finished one may be among
- * them), in one transaction. *n receives how many were deleted. */
-static int purge_batch(loop *L, int64_t cutoff, int *n, zq_err *err)
-{
-	int64_t ids[RETENTION_BATCH], task_ids[RETENTION_BATCH];
-	int rc;
-
-	*n = 0;
-	run_state_ids_reset(&L->touched);
-	if ((rc = zq_db_begin(L->db, err)) < 0)
-		return rc;
-	rc = exec_store_purge_pick(L->db, cutoff, RETENTION_BATCH, ids, task_ids, n, err);
-	if (rc == 0 && (rc = exec_store_delete(L->db, ids, *n, err)) == 0) {
-		for (int i = 0; i < *n; i++)
-			run_state_ids_add(&L->touched, task_ids[i]);
-		if ((rc = run_state_store_refresh(L->db, &L->touched, err)) == 0)
-			rc = zq_db_commit(L->db, err);
-	}
-	if (rc < 0) {
-		zq_db_rollback(L->db);
-		*n = 0;
-	}
-	return rc;
-}
-
-static void retention(loop *L, int64_t mono)
-{
-	zq_err err = ZQ_ERR_INIT;
-	int64_t cutoff = zq_wall_ms() - (int64_t)L->t.history_days * 86400000, total = 0;
-	int n = RETENTION_BATCH, nodes = 0;
-
-	L->next_retention = mono + RETENTION_PERIOD_MS;
-	if (L->t.history_days <= 0)
-		return;
-	while (n == RETENTION_BATCH && zq_mono_ms() - mono < RETENTION_BUDGET_MS) {
-		if (purge_batch(L, cutoff, &n, &err) < 0) {
-			zq_debug("retention: %s", err.msg);
-			return;
-		}
-		total += n;
-	}
-	if (n == RETENTION_BATCH)  /* more to delete: come back soon, in small bites */
-		L->next_retention = mono + 5000;
-	node_store_purge(L->db, NODE_KEEP_DAYS, &nodes, &err);
-	if (total)
-		zq_info("retention: deleted %lld executions older than %d days", (long long)total,
-			L->t.history_days);
-}
-
 static void check_clock(loop *L, int64_t wall, int64_t mono)
 {
 	int64_t d = L->prev_mono ? fire_clock_jump(L->prev_wall, L->prev_mono, wall, mono,
@@ -912,6 +864,8 @@ static void duties(loop *L)
 static void start_draining(loop *L)
 {
 	L->draining = 1;
+	retention_stop(L->ret);  /* a batch under way completes */
+	L->ret = NULL;
 	L->drain_deadline = zq_mono_ms() + L->t.shutdown_grace_ms;
 	L->next_heartbeat = 0;
 	zq_info("STOP requested: no more claims; %d running execution(s) may finish within %d s",
@@ -1066,6 +1020,8 @@ loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 	L->wake_fd = zq_wakeup_listen(cfg->sched_wakeup_dir, L->wake_path, sizeof(L->wake_path));
 	atomic_store(&L->lease_until, zq_mono_ms() + lease_abort_ms(&L->t));
 	log_supervision();
+	if (!(L->ret = retention_start(cfg, L->t.history_days, err)))
+		goto fail;
 	if (!(L->pool = pool_new(L->threads, L->threads, &ops, L, WORKER_STACK, err)))
 		goto fail;
 	return L;
@@ -1091,8 +1047,6 @@ int loop_run(loop *L)
 			break;
 		duties(L);
 		tick(L);
-		if (!L->draining && zq_mono_ms() >= L->next_retention)
-			retention(L, zq_mono_ms());
 		wait_for_work(L, sleep_ms(L));
 	}
 	return 0;
@@ -1104,6 +1058,7 @@ void loop_free(loop *L)
 
 	if (!L)
 		return;
+	retention_stop(L->ret);
 	pool_free(L->pool);  /* workers are idle by now (drained) */
 	collect_done(L);
 	for (int i = 0; i < L->nsettling; i++)

@@ -4,9 +4,10 @@
  * claims pending executions up to the number of free workers; then posts
  * the claimed runs to the worker pool (pool.h). Around the tick it
  * heartbeats its node row and its running executions, passes cancel
- * requests to workers, purges old history and sleeps on CLOCK_MONOTONIC
+ * requests to workers, and sleeps on CLOCK_MONOTONIC
  * until the earliest due time, a wake-up datagram, a finished run, or the
- * poll interval (STYLE §12).
+ * poll interval (STYLE §12). Old history is purged by a thread of its own
+ * (retention.h).
  *
  * Threads: the loop thread runs loop_run; workers only run executors and
  * hand finished runs back through a mutex-guarded queue plus an eventfd.

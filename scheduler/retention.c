@@ -1,0 +1,228 @@
+/* retention.c - history retention on a thread of its own (retention.h).
+ *
+ * The thread owns its connection; the loop only sets history_days (SIGHUP),
+ * marks itself busy and stops the thread, all under R->mu. A batch is one
+ * transaction: lock up to RETENTION_BATCH finished executions after the
+ * cursor (ix_exec_created, skipping locked rows), delete them (steps,
+ * output and workflow run rows cascade), refresh the run state of their
+ * tasks, commit. The run state rows, the only rows the loop's tick also
+ * locks, are therefore locked only from the refresh to the COMMIT, a few
+ * milliseconds: the loop's fires do not wait for a batch's delete. */
+#include "retention.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "exec_store.h"
+#include "log.h"
+#include "mem.h"
+#include "node_store.h"
+#include "run_state_store.h"
+#include "timeutil.h"
+
+#define RETENTION_PERIOD_MS 60000
+#define RETENTION_RETRY_MS 5000      /* after an error */
+#define RETENTION_BATCH 4000
+#define RETENTION_YIELD_MS 10        /* between batches while the loop is busy */
+#define RETENTION_BUSY_MS 1000       /* the loop counts as busy this long after a busy tick */
+#define RETENTION_LOG_MS 10000       /* progress line during a long pass */
+#define NODE_KEEP_DAYS 7
+
+struct retention {
+	const zq_config *cfg;
+	zq_db *db;                   /* the thread's own */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;           /* CLOCK_MONOTONIC */
+	int days;                    /* under mu, as the other fields below */
+	int kick;                    /* start a pass now (days lowered) */
+	int stop;
+	int64_t busy_until;          /* monotonic ms */
+	run_state_ids touched;       /* the thread's */
+};
+
+static void wait_until(retention *R, int64_t mono_deadline)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(mono_deadline / 1000);
+	ts.tv_nsec = (long)(mono_deadline % 1000) * 1000000L;
+	pthread_cond_timedwait(&R->cv, &R->mu, &ts);
+}
+
+/* One batch: *n receives how many executions were deleted. */
+static int purge_batch(retention *R, int64_t cutoff, exec_purge_cursor *cur, int *n, zq_err *err)
+{
+	int64_t ids[RETENTION_BATCH], task_ids[RETENTION_BATCH];
+	exec_purge_cursor at = *cur;
+	int rc;
+
+	*n = 0;
+	run_state_ids_reset(&R->touched);
+	if ((rc = zq_db_begin(R->db, err)) < 0)
+		return rc;
+	rc = exec_store_purge_pick(R->db, cutoff, &at, RETENTION_BATCH, ids, task_ids, n, err);
+	if (rc == 0 && (rc = exec_store_delete(R->db, ids, *n, err)) == 0) {
+		for (int i = 0; i < *n; i++)
+			run_state_ids_add(&R->touched, task_ids[i]);
+		if ((rc = run_state_store_refresh(R->db, &R->touched, err)) == 0)
+			rc = zq_db_commit(R->db, err);
+	}
+	if (rc < 0) {
+		zq_db_rollback(R->db);
+		*n = 0;
+		return rc;
+	}
+	*cur = at;
+	return 0;
+}
+
+/* Space batches while the loop is busy. 1 when the pass must end (stop)
+ * or start over (days changed). */
+static int yield(retention *R, int days)
+{
+	int rc;
+
+	pthread_mutex_lock(&R->mu);
+	if (!R->stop && R->days == days && zq_mono_ms() < R->busy_until)
+		wait_until(R, zq_mono_ms() + RETENTION_YIELD_MS);
+	rc = R->stop || R->days != days;
+	pthread_mutex_unlock(&R->mu);
+	return rc;
+}
+
+/* A pass over the history older than days. 0, or a ZQ_E* code. */
+static int pass(retention *R, int days)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int64_t cutoff = zq_wall_ms() - (int64_t)days * 86400000, total = 0, t0 = zq_mono_ms(),
+		logged = t0;
+	exec_purge_cursor cur = {0, 0};
+	int n = RETENTION_BATCH, nodes = 0, rc = 0, cut = 0;
+
+	while (n == RETENTION_BATCH) {
+		for (int attempt = 0; attempt < 3; attempt++)
+			if ((rc = purge_batch(R, cutoff, &cur, &n, &err)) != ZQ_EBUSY)
+				break;
+		if (rc < 0) {
+			zq_debug("retention: %s (again in %d s)", err.msg, RETENTION_RETRY_MS / 1000);
+			break;
+		}
+		total += n;
+		if (n == RETENTION_BATCH && zq_mono_ms() - logged >= RETENTION_LOG_MS) {
+			logged = zq_mono_ms();
+			zq_info("retention: %lld executions older than %d days deleted so far",
+				(long long)total, days);
+		}
+		if (n == RETENTION_BATCH && yield(R, days)) {
+			cut = 1;
+			break;
+		}
+	}
+	if (rc == 0 && !cut && node_store_purge(R->db, NODE_KEEP_DAYS, &nodes, &err) < 0)
+		zq_debug("retention: nodes: %s", err.msg);
+	if (total)
+		zq_info("retention: deleted %lld executions older than %d days in %lld ms%s",
+			(long long)total, days, (long long)(zq_mono_ms() - t0),
+			cut ? " (interrupted)" : "");
+	return rc;
+}
+
+static void *retention_main(void *arg)
+{
+	retention *R = arg;
+	int64_t next = zq_mono_ms();  /* a pass at start */
+
+	zq_db_thread_init();
+	R->db = zq_db_new(R->cfg);
+	pthread_mutex_lock(&R->mu);
+	while (!R->stop) {
+		int days, rc;
+
+		if (!R->kick && zq_mono_ms() < next) {
+			wait_until(R, next);
+			continue;
+		}
+		R->kick = 0;
+		days = R->days;
+		pthread_mutex_unlock(&R->mu);
+		rc = days > 0 ? pass(R, days) : 0;
+		next = zq_mono_ms() + (rc < 0 ? RETENTION_RETRY_MS : RETENTION_PERIOD_MS);
+		pthread_mutex_lock(&R->mu);
+		if (R->days != days && R->days > 0 && (days <= 0 || R->days < days))
+			R->kick = 1;  /* lowered while the pass ran: again with the new cutoff */
+	}
+	pthread_mutex_unlock(&R->mu);
+	zq_db_free(R->db);
+	R->db = NULL;
+	zq_db_thread_end();
+	return NULL;
+}
+
+retention *retention_start(const zq_config *cfg, int history_days, zq_err *err)
+{
+	retention *R = zq_calloc(1, sizeof(*R));
+	pthread_condattr_t ca;
+	int rc;
+
+	R->cfg = cfg;
+	R->days = history_days;
+	run_state_ids_init(&R->touched);
+	pthread_mutex_init(&R->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&R->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = pthread_create(&R->thread, NULL, retention_main, R)) != 0) {
+		zq_errf(err, ZQ_EIO, "retention thread: %s", strerror(rc));
+		pthread_cond_destroy(&R->cv);
+		pthread_mutex_destroy(&R->mu);
+		run_state_ids_release(&R->touched);
+		free(R);
+		return NULL;
+	}
+	return R;
+}
+
+void retention_set_days(retention *R, int history_days)
+{
+	if (!R)
+		return;
+	pthread_mutex_lock(&R->mu);
+	if (history_days > 0 && (R->days <= 0 || history_days < R->days)) {
+		R->kick = 1;
+		zq_info("retention: history_days %d -> %d: a pass starts now", R->days, history_days);
+	}
+	R->days = history_days;
+	pthread_cond_signal(&R->cv);
+	pthread_mutex_unlock(&R->mu);
+}
+
+void retention_loop_busy(retention *R)
+{
+	if (!R)
+		return;
+	pthread_mutex_lock(&R->mu);
+	R->busy_until = zq_mono_ms() + RETENTION_BUSY_MS;
+	pthread_mutex_unlock(&R->mu);
+}
+
+void retention_stop(retention *R)
+{
+	if (!R)
+		return;
+	pthread_mutex_lock(&R->mu);
+	R->stop = 1;
+	pthread_cond_signal(&R->cv);
+	pthread_mutex_unlock(&R->mu);
+	pthread_join(R->thread, NULL);
+	pthread_cond_destroy(&R->cv);
+	pthread_mutex_destroy(&R->mu);
+	run_state_ids_release(&R->touched);
+	free(R);
+}

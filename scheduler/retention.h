@@ -1,0 +1,33 @@
+/* retention.h - history retention on a thread and a database connection of
+ * its own: executions older than scheduler.history_days (finished ones
+ * only: pending and running rows stay whatever their age), with their
+ * steps, output and workflow run rows, and scheduler_nodes rows stopped or
+ * lost for a week.
+ *
+ * A pass runs at start, every minute, and at once when history_days is
+ * lowered (or set from 0) by a SIGHUP; it walks ix_exec_created oldest
+ * first in batches of RETENTION_BATCH executions, each batch one short
+ * transaction that also refreshes task_run_state of the batch's tasks
+ * (run_state_store.h), and yields a little between batches while the loop
+ * is busy. The loop never waits for it. */
+#ifndef ZQ_SCHED_RETENTION_H
+#define ZQ_SCHED_RETENTION_H
+
+#include "config.h"
+#include "err.h"
+
+typedef struct retention retention;
+
+/* Start the thread (it connects on its first pass). cfg must outlive it.
+ * NULL + err when the thread cannot be created. */
+retention *retention_start(const zq_config *cfg, int history_days, zq_err *err);
+/* A new scheduler.history_days (SIGHUP): a lower value than before, or
+ * any value after 0, starts a pass at once; a pass under way restarts with
+ * the new cutoff. */
+void retention_set_days(retention *R, int history_days);
+/* The loop had work in its last tick: batches are spaced for a while. */
+void retention_loop_busy(retention *R);
+/* Stop the thread (a batch under way completes) and free. NULL is ok. */
+void retention_stop(retention *R);
+
+#endif

@@ -1,0 +1,240 @@
+"""bench_retention.py - history retention at scale (./zq bench runs this;
+figures, not a timed test).
+
+    ZQ_BUILD_DIR=build/scale-ret-rel /usr/bin/python3 tests/bench/bench_retention.py
+        [--quick] [--executions N] [--runs 3] [--connections 8]
+
+(ZQ_BENCH_QUICK=1 is the same as --quick: 300,000 executions, one run.)
+
+A Release stack (tests/zqstack.py: MariaDB, zq-api, nginx, one
+zq-scheduler started with scheduler.history_days = 0, i.e. keep all) is
+loaded in SQL as tests/bench/bench_history.py loads it: N executions
+(default 2,000,000) over 200 tasks and 120 days, one in four with an output
+row and three steps. A cron task fires every two seconds (example_task,
+no work). Then two passes, each started by rewriting history_days in the
+config and a SIGHUP: 0 -> 90 days with no API load (a quarter of the
+executions go), then 90 -> 80 days with wrk asking for history pages
+(8 connections) all the while. Printed per pass, medians of the runs, next
+to the targets:
+  start       SIGHUP until the first batch is committed       <= 1 s
+  rows/s      executions deleted per second, first to last    >= 20,000
+  lateness    the cron task's start_time - scheduled_time while the pass
+              ran: p50 / p95 / p99 / max                      p99 <= 50 ms
+and the history page's API p99 during the second pass vs idle (<= 1.5 x),
+and checked: every old execution gone, all the newer ones kept, no steps or
+output left without their execution, task_run_state exact (DIFF_SQL).
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SRC, "tests"))
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+sys.path.insert(0, HERE)
+
+DAYS_IDLE = 90      # first pass, no API load: 30 of bench_history's 120 days go
+KEEP_DAYS = 80      # second pass, under API load: 10 more
+
+
+def pct(values, p):
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    return v[min(len(v) - 1, max(0, int(round(p / 100.0 * (len(v) - 1)))))]
+
+
+def load(s, n, say):
+    from bench_history import load as load_history
+    s.sql("SET SESSION foreign_key_checks = 0; TRUNCATE execution_steps; TRUNCATE execution_output; "
+          "TRUNCATE workflow_runs; TRUNCATE task_executions; TRUNCATE task_run_state; "
+          "TRUNCATE task_stats_daily; TRUNCATE audit_log; SET SESSION foreign_key_checks = 1; "
+          "DELETE FROM scheduled_tasks")
+    ids, _, _ = load_history(s.sql, n, audit=0, progress=say)
+    say("  output and steps for one execution in four")
+    s.sql("SET GLOBAL innodb_flush_log_at_trx_commit = 2")
+    s.sql("SET SESSION foreign_key_checks = 0; INSERT INTO execution_output (execution_id, "
+          "stdout_tail, stdout_bytes, exit_code) SELECT id, 'step 1 done\\nstep 2 done\\n', 24, 0 "
+          "FROM task_executions WHERE id MOD 4 = 0")
+    for step in (1, 2, 3):
+        s.sql("SET SESSION foreign_key_checks = 0; INSERT INTO execution_steps (execution_id, step, "
+              f"status, message, at) SELECT id, {step}, 'success', 'ok', created_at "
+              "FROM task_executions WHERE id MOD 4 = 0")
+    s.sql("SET GLOBAL innodb_flush_log_at_trx_commit = 1")
+    return ids
+
+
+def write_config(s, path, days, threads):
+    extra, s.extra_config = s.extra_config, ""   # the API's log.level = warn: not here
+    try:
+        return s.write_config(path, scheduler__history_days=str(days),
+                              scheduler__threads=str(threads), log__level="info")
+    finally:
+        s.extra_config = extra
+
+
+def api_load(s, paths, token, connections, stop, out, tmp):
+    from bench_history import wrk
+    while not stop.is_set():
+        out.append(wrk(s.url, paths, token, connections, 2, tmp))
+
+
+def phase(s, p, conf, cron, days, api, tmp, timeout):
+    """Lower history_days to days by SIGHUP and wait for the pass; with api
+    = (paths, token, connections), wrk runs all the while."""
+    cutoff = f"UTC_TIMESTAMP(3) - INTERVAL {days} DAY"
+    lo0 = int(s.sql_value("SELECT MIN(id) FROM task_executions"))
+    boundary = int(s.sql_value(f"SELECT MAX(id) FROM task_executions WHERE created_at < {cutoff}"))
+    old = int(s.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE created_at < {cutoff}"))
+    stop, chunks = threading.Event(), []
+    th = None
+    if api:
+        th = threading.Thread(target=api_load, args=(s,) + api + (stop, chunks, tmp))
+        th.start()
+        time.sleep(2)
+    write_config(s, conf, days, 8)
+    t0 = time.time()
+    p.send(signal.SIGHUP)
+    first, lo = None, lo0
+    while time.time() < t0 + timeout and lo <= boundary:
+        time.sleep(0.1)
+        lo = int(s.sql_value("SELECT COALESCE(MIN(id), 0) FROM task_executions"))
+        if first is None and lo > lo0:
+            first = time.time()
+    t1 = time.time()
+    stop.set()
+    if th:
+        th.join()
+    time.sleep(2.5)
+    return {"old": old, "boundary": boundary, "done": lo > boundary, "start": (first or t1) - t0,
+            "rate": old / max(1e-3, t1 - (first or t0)), "wall": t1 - t0,
+            "late": late_between(s, cron, t0, t1),
+            "api_p99": statistics.median(c["p99"] for c in chunks) if chunks else float("nan")}
+
+
+def one_run(s, args, tmp, say):
+    from run_state import DIFF_SQL
+    from bench_history import wrk
+    from zqstack import wait_for
+    ids = load(s, args.executions, say)
+    total = int(s.sql_value("SELECT COUNT(*) FROM task_executions"))
+    s.sql("INSERT INTO scheduled_tasks (name, job_id, task_type, config, cron_expression, "
+          "next_run_at) VALUES ('ret-cron', 'ret-cron', 'example_task', "
+          "'{\"duration_seconds\": 0, \"steps\": 1}', '*/2 * * * * *', UTC_TIMESTAMP(3))")
+    cron = int(s.sql_value("SELECT id FROM scheduled_tasks WHERE name = 'ret-cron'"))
+    conf = os.path.join(s.tmp, "sched.conf")
+    write_config(s, conf, 0, 8)
+    p = s.start_scheduler(config=conf, name=f"sched-{len(s.schedulers)}")
+    wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=60, what="START")
+    assert p.alive(), p.output()[-2000:]
+    rnd = random.Random(1)
+    paths = [f"/scheduler/tasks/{rnd.choice(ids)}/executions?limit=20" for _ in range(300)]
+    token = s.token("viewer")
+    time.sleep(4)
+    t_idle = time.time()
+    idle = wrk(s.url, paths, token, args.connections, 4, tmp)
+    idle_late = late_between(s, cron, t_idle - 4, time.time())
+    quiet = phase(s, p, conf, cron, DAYS_IDLE, None, tmp, args.timeout)
+    busy = phase(s, p, conf, cron, KEEP_DAYS, (paths, token, args.connections), tmp, args.timeout)
+    left = int(s.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE task_id <> {cron}"))
+    stale = int(s.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE id <= {busy['boundary']}"))
+    diff = int(s.sql_value(DIFF_SQL))
+    orphans = int(s.sql_value(
+        "SELECT (SELECT COUNT(*) FROM execution_steps x LEFT JOIN task_executions e ON "
+        "e.id = x.execution_id WHERE e.id IS NULL) + (SELECT COUNT(*) FROM execution_output x "
+        "LEFT JOIN task_executions e ON e.id = x.execution_id WHERE e.id IS NULL)"))
+    p.stop(timeout=60)
+    s.schedulers.remove(p)
+    return {"total": total, "quiet": quiet, "busy": busy, "idle_late": idle_late,
+            "idle_p99": idle["p99"], "checks": quiet["done"] and busy["done"] and diff == 0 and
+            orphans == 0 and stale == 0 and left == total - quiet["old"] - busy["old"],
+            "diff": diff, "orphans": orphans, "left": left, "stale": stale}
+
+
+def late_between(s, cron, t0, t1):
+    rows = s.sql("SELECT (UNIX_TIMESTAMP(start_time) - UNIX_TIMESTAMP(scheduled_time)) * 1000 "
+                 f"FROM task_executions WHERE task_id = {cron} AND start_time IS NOT NULL AND "
+                 f"scheduled_time BETWEEN FROM_UNIXTIME({t0:.3f}) AND FROM_UNIXTIME({t1:.3f})")
+    return [float(r[0]) for r in rows]
+
+
+def main():
+    quick = "--quick" in sys.argv or os.environ.get("ZQ_BENCH_QUICK") == "1"
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--executions", type=int, default=300000 if quick else 2000000)
+    ap.add_argument("--runs", type=int, default=1 if quick else 3)
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--timeout", type=int, default=1800, help="give a pass this long (s)")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        print("bench_retention: wrk is not installed; skipped")
+        return 0
+    from zqstack import Stack
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # tear the stack down
+    build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
+    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n")
+    s.start()
+    tmp = tempfile.mkdtemp(prefix="zq-bench-retention-")
+    say = lambda m: print(m, flush=True)   # noqa: E731
+    try:
+        say(f"bench_retention: {args.executions:,} executions over 200 tasks and 120 days, "
+            f"history_days 0 -> {DAYS_IDLE} -> {KEEP_DAYS} by SIGHUP; build {build}; {os.cpu_count()} CPUs")
+        res = []
+        for run in range(args.runs):
+            r = one_run(s, args, tmp, say)
+            res.append(r)
+            for k in ("quiet", "busy"):
+                q = r[k]
+                say(f"run {run + 1}/{args.runs} {k}: {q['old']:,} deleted "
+                    f"{'in' if q['done'] else 'NOT DONE after'} {q['wall']:.1f} s; start "
+                    f"{q['start']:.2f} s, {q['rate']:,.0f} rows/s; lateness p99 "
+                    f"{pct(q['late'], 99):.0f} ms max {max(q['late'], default=float('nan')):.0f} ms "
+                    f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms")
+            say(f"run {run + 1}/{args.runs}: API p99 idle {r['idle_p99']:.1f} ms; run state diff "
+                f"{r['diff']}, orphan steps/output {r['orphans']}, old left {r['stale']}, "
+                f"executions left {r['left']:,} of {r['total']:,}")
+        med = lambda f: statistics.median(f(r) for r in res)   # noqa: E731
+        say(f"\nmedians over {len(res)} run(s) (command: ZQ_BUILD_DIR={build} /usr/bin/python3 "
+            f"tests/bench/bench_retention.py{' --quick' if quick else ''}):")
+        rows = []
+        for k, what in (("quiet", f"history_days 0 -> {DAYS_IDLE}, no API load"),
+                        ("busy", f"{DAYS_IDLE} -> {KEEP_DAYS}, wrk {args.connections} conns")):
+            start, rate = med(lambda r: r[k]["start"]), med(lambda r: r[k]["rate"])
+            lat = {x: med(lambda r: pct(r[k]["late"], x)) for x in (50, 95, 99)}
+            lmax = med(lambda r: max(r[k]["late"], default=float("nan")))
+            rows.append((f"{what}:", "", "", None))
+            rows.append(("  start after SIGHUP", f"{start:.2f} s", "<= 1 s", start <= 1))
+            rows.append(("  executions deleted per second", f"{rate:,.0f}", ">= 20,000",
+                         rate >= 20000))
+            rows.append(("  cron start lateness p50/p95/p99/max",
+                         f"{lat[50]:.0f}/{lat[95]:.0f}/{lat[99]:.0f}/{lmax:.0f} ms",
+                         "p99 <= 50 ms", lat[99] <= 50))
+        idle99 = med(lambda r: pct(r["idle_late"], 99))
+        api_idle, api_busy = med(lambda r: r["idle_p99"]), med(lambda r: r["busy"]["api_p99"])
+        rows.append(("cron start lateness p99, no pass", f"{idle99:.0f} ms", "", None))
+        rows.append(("API p99 history page, idle -> pass", f"{api_idle:.1f} -> {api_busy:.1f} ms",
+                     "<= 1.5 x idle", api_busy <= 1.5 * api_idle))
+        checks = all(r["checks"] for r in res)
+        rows.append(("old gone, rest kept, run state exact", "yes" if checks else "NO", "yes",
+                     checks))
+        for name, val, target, ok in rows:
+            say(f"  {name:38s} {val:>24s}  {target:>14s} "
+                f"{'' if ok is None else 'PASS' if ok else 'MISS'}")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        s.stop()
+        s.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

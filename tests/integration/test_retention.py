@@ -1,0 +1,153 @@
+"""History retention (scheduler.history_days, scheduler/retention.c): which
+executions go and which stay, their steps / output / workflow run rows, the
+tasks' run state, a pass at once when a SIGHUP lowers history_days, and the
+loop firing on time while a pass runs on its own thread. Executions are
+written straight into the database, as the bench does; the timing targets
+belong to tests/bench/bench_retention.py."""
+import os
+import re
+import signal
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_state import DIFF_ROWS_SQL, DIFF_SQL, refresh_sql, transaction  # noqa: E402
+from sched_util import SchedEnv, clean_between_tests  # noqa: E402
+
+QUICK = {"duration_seconds": 0, "steps": 1}
+OLD = 10000          # old finished executions over TASKS tasks: several batches
+TASKS = 20
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = SchedEnv().start()
+    yield e
+    e.close()
+
+
+@pytest.fixture(autouse=True)
+def clean(env):
+    yield from clean_between_tests(env)
+
+
+def sighup(env, d, name, **overrides):
+    env.config(name, **overrides)   # the path the daemon was started with
+    d.send(signal.SIGHUP)
+
+
+def test_sighup_lowering_history_days_purges_at_once_and_keeps_the_rules(env):
+    tasks = [env.task(f"ret-{i}", "example_task", QUICK) for i in range(TASKS)]
+    lo, hi = tasks[0], tasks[-1]
+    assert tasks == list(range(lo, hi + 1))
+    keep, gone = tasks[0], tasks[1]   # keep: recent history and unfinished old rows too
+    # OLD finished executions 3 to 10 days old over the other tasks, one in
+    # three with steps and output; statuses of every finished kind
+    env.sql(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) SELECT {lo + 1} + seq MOD {TASKS - 1}, 'schedule', "
+        "ELT(1 + seq MOD 5, 'success', 'failed', 'completed', 'terminated', 'skipped'), "
+        "UTC_TIMESTAMP(3) - INTERVAL 10 DAY + INTERVAL seq SECOND, "
+        "UTC_TIMESTAMP(3) - INTERVAL 10 DAY + INTERVAL seq * 40 SECOND, "
+        "UTC_TIMESTAMP(3) - INTERVAL 10 DAY + INTERVAL seq * 40 SECOND "
+        f"FROM seq_1_to_{OLD}")
+    env.sql("INSERT INTO execution_steps (execution_id, step, status, at) SELECT id, 1, 'success', "
+            "created_at FROM task_executions WHERE id MOD 3 = 0; "
+            "INSERT INTO execution_output (execution_id, stdout_tail, stdout_bytes) SELECT id, "
+            "'out', 3 FROM task_executions WHERE id MOD 3 = 0; "
+            "INSERT INTO workflow_runs (execution_id, plan) SELECT id, '{}' FROM task_executions "
+            "WHERE status = 'completed' AND id MOD 7 = 0")
+    # task `keep`: old finished (goes), recent finished (stays), old pending
+    # (stays; no old running row: without a live node it would be reaped,
+    # i.e. finished and old)
+    env.sql(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) VALUES ({keep}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 5 DAY, "
+        "UTC_TIMESTAMP(3) - INTERVAL 5 DAY, UTC_TIMESTAMP(3) - INTERVAL 5 DAY), "
+        f"({keep}, 'manual', 'failed', UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, "
+        "UTC_TIMESTAMP(3) - INTERVAL 1 HOUR, UTC_TIMESTAMP(3) - INTERVAL 1 HOUR), "
+        f"({keep}, 'manual', 'pending', UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
+        "UTC_TIMESTAMP(3) - INTERVAL 6 DAY, NULL)")
+    recent = int(env.value(f"SELECT MAX(id) FROM task_executions WHERE task_id = {keep} "
+                           "AND status = 'failed'"))
+    env.sql(f"INSERT INTO execution_steps (execution_id, step, status, at) VALUES ({recent}, 1, "
+            f"'failed', UTC_TIMESTAMP(3)); INSERT INTO execution_output (execution_id, stdout_tail) "
+            f"VALUES ({recent}, 'kept')")
+    env.sql(transaction(refresh_sql(f"t.id BETWEEN {lo} AND {hi}")))
+    old_gone = env.count(f"task_id = {gone}")
+    assert old_gone > 0
+    # a cron task every second: the loop must keep firing on time
+    first = (env.now_ms() // 1000 + 1) * 1000
+    cron = env.task("ret-cron", "example_task", QUICK, cron_expression="* * * * * *",
+                    next_run_at=first)
+    d = env.daemon("ret", scheduler__history_days="0")
+    time.sleep(2)
+    assert env.count(f"task_id BETWEEN {lo} AND {hi}") == OLD + 3   # 0 = keep forever
+
+    mark = len(d.output())
+    t0 = time.monotonic()
+    sighup(env, d, "ret", scheduler__history_days="2")
+    # at once: the first batch commits within seconds, not at the next
+    # minute (the daemon started 2 s ago) as the loop's old retention did
+    env.wait(lambda: env.count(f"task_id BETWEEN {lo} AND {hi}") < OLD + 3, timeout=15,
+             interval=0.1, what="the first batch")
+    assert time.monotonic() - t0 < 15
+    env.wait(lambda: env.count(f"task_id BETWEEN {lo} AND {hi}") == 2, timeout=90,
+             what="the purge")
+    env.wait(lambda: "retention: deleted" in d.output()[mark:], what="the pass's log line")
+    left = sorted(r["status"] for r in env.rows(
+        f"SELECT status FROM task_executions WHERE task_id BETWEEN {lo} AND {hi}"))
+    assert left == ["failed", "pending"]    # recent history and unfinished work stay
+    assert env.count(f"task_id = {gone}") == 0
+    # steps / output / workflow runs of the deleted ones went with them
+    assert env.value("SELECT COUNT(*) FROM execution_steps s LEFT JOIN task_executions e "
+                     "ON e.id = s.execution_id WHERE e.id IS NULL") == "0"
+    assert env.value("SELECT COUNT(*) FROM execution_output o LEFT JOIN task_executions e "
+                     "ON e.id = o.execution_id WHERE e.id IS NULL") == "0"
+    assert env.value("SELECT COUNT(*) FROM workflow_runs w LEFT JOIN task_executions e "
+                     "ON e.id = w.execution_id WHERE e.id IS NULL") == "0"
+    assert env.value(f"SELECT COUNT(*) FROM execution_steps WHERE execution_id = {recent}") == "1"
+    assert env.value(f"SELECT stdout_tail FROM execution_output WHERE execution_id = {recent}") \
+        == "kept"
+    # run state exact: the emptied tasks have none, `keep` shows its pending run
+    assert env.rows(DIFF_ROWS_SQL) == []
+    state = env.rows(f"SELECT * FROM task_run_state WHERE task_id = {gone}")[0]
+    assert state["latest_execution_id"] is None and state["last_finished_status"] is None
+    state = env.rows(f"SELECT * FROM task_run_state WHERE task_id = {keep}")[0]
+    assert state["latest_status"] == "pending" and state["last_finished_status"] == "failed"
+    assert state["active"] == "1"
+    # the loop fired on time all along (late_ms as the FIRE line logs it)
+    time.sleep(1.5)
+    late = [int(x) for x in re.findall(rf"FIRE task={cron} scheduled=\S+ late_ms=(-?\d+)",
+                                       d.output()[mark:])]
+    assert len(late) >= 2, d.output()[mark:][-2000:]
+    assert max(late) < 500, late
+    env.stop_daemon(d)
+    assert int(env.value(DIFF_SQL)) == 0
+
+
+def test_raising_history_days_keeps_history_and_zero_keeps_all(env):
+    tid = env.task("ret-raise", "example_task", QUICK)
+    env.sql(transaction(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) SELECT {tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 5 DAY, "
+        "UTC_TIMESTAMP(3) - INTERVAL seq DAY, UTC_TIMESTAMP(3) - INTERVAL seq DAY "
+        "FROM seq_3_to_6; " + refresh_sql(f"t.id = {tid}")))
+    d = env.daemon("raise", scheduler__history_days="5")   # a pass at start: day 6 goes
+    env.wait(lambda: env.count(f"task_id = {tid}") == 2, what="the pass at start")
+    mark = len(d.output())
+    sighup(env, d, "raise", scheduler__history_days="30")   # raised: nothing to do
+    env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 1,
+             what="a reload")
+    sighup(env, d, "raise", scheduler__history_days="0")    # off
+    env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 2,
+             what="a second reload")
+    time.sleep(1)
+    assert env.count(f"task_id = {tid}") == 2
+    assert "a pass starts now" not in d.output()[mark:]
+    sighup(env, d, "raise", scheduler__history_days="4")    # from off: a pass now
+    env.wait(lambda: env.count(f"task_id = {tid}") == 1, timeout=15, what="the pass")
+    assert env.rows(DIFF_ROWS_SQL) == []
+    env.stop_daemon(d)
