@@ -363,7 +363,7 @@ static int settle_all(loop *L, struct tick *k, zq_err *err)
 
 static int reap_on_host(loop *L, zq_err *err)
 {
-	int limit = L->t.batch, n = 0, nheld = 0, rc;
+	int limit = L->t.batch, n = 0, nheld = 0, rc = 0;
 	int64_t *ids = zq_calloc((size_t)limit + 1, sizeof(int64_t));
 	int64_t *held = zq_calloc((size_t)limit + 1, sizeof(int64_t));
 	exec_process *procs = zq_calloc((size_t)limit + 1, sizeof(exec_process));
