@@ -864,8 +864,7 @@ static void duties(loop *L)
 static void start_draining(loop *L)
 {
 	L->draining = 1;
-	retention_stop(L->ret);  /* a batch under way completes */
-	L->ret = NULL;
+	retention_request_stop(L->ret);  /* after the batch under way; joined in loop_free */
 	L->drain_deadline = zq_mono_ms() + L->t.shutdown_grace_ms;
 	L->next_heartbeat = 0;
 	zq_info("STOP requested: no more claims; %d running execution(s) may finish within %d s",

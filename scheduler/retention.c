@@ -212,7 +212,7 @@ void retention_loop_busy(retention *R)
 	pthread_mutex_unlock(&R->mu);
 }
 
-void retention_stop(retention *R)
+void retention_request_stop(retention *R)
 {
 	if (!R)
 		return;
@@ -220,6 +220,13 @@ void retention_stop(retention *R)
 	R->stop = 1;
 	pthread_cond_signal(&R->cv);
 	pthread_mutex_unlock(&R->mu);
+}
+
+void retention_stop(retention *R)
+{
+	if (!R)
+		return;
+	retention_request_stop(R);
 	pthread_join(R->thread, NULL);
 	pthread_cond_destroy(&R->cv);
 	pthread_mutex_destroy(&R->mu);

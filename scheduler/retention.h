@@ -27,6 +27,8 @@ retention *retention_start(const zq_config *cfg, int history_days, zq_err *err);
 void retention_set_days(retention *R, int history_days);
 /* The loop had work in its last tick: batches are spaced for a while. */
 void retention_loop_busy(retention *R);
+/* Ask the thread to stop after the batch under way, without waiting. */
+void retention_request_stop(retention *R);
 /* Stop the thread (a batch under way completes) and free. NULL is ok. */
 void retention_stop(retention *R);
 
