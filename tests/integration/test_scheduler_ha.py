@@ -56,6 +56,9 @@ def test_kill9_with_running_work_settles_within_the_lease(env, tmp_path):
                         {"command": f"echo $$ > {tmp_path}/sh.pid; sleep 300"}, max_retries=0)
     ids = [env.trigger(long_ex), env.trigger(long_ex), env.trigger(long_cmd)]
     env.wait(lambda: env.count("status = 'running'") == 3, what="three running")
+    # 'running' is set at the claim: wait for the command itself to have started
+    env.wait(lambda: (tmp_path / "sh.pid").exists() and (tmp_path / "sh.pid").read_text().strip(),
+             what="the command started")
     node = env.value(f"SELECT node_id FROM task_executions WHERE id = {ids[0]}")
     env.kill9(a)
     killed_at = time.time()
@@ -71,7 +74,7 @@ def test_kill9_with_running_work_settles_within_the_lease(env, tmp_path):
     env.wait(lambda: env.count(f"task_id = {long_ex} AND trigger_type = 'retry' AND "
                                f"status = 'running'") == 2, what="retries running")
     assert env.count(f"task_id = {long_cmd}") == 1
-    # the orphaned shell got SIGKILL from PR_SET_PDEATHSIG
+    # the orphaned shell was ended by its shim when the daemon died
     sh = int((tmp_path / "sh.pid").read_text())
     env.wait(lambda: not pid_alive(sh), timeout=5, what="orphaned command gone")
     assert b.alive()
