@@ -20,6 +20,9 @@ next to the targets:
   combined with status)                           p95 <= 20 ms / <= 50 ms
   GET /scheduler/stats, global and per task, 30 and 90 days   p95 <= 20 ms
   the audit list, unfiltered and with each filter               p95 <= 50 ms
+--before-build DIR then measures the same data with DIR's zq-api (the 070
+indexes dropped, the schema version set back): before / after in one load.
+A shape with no answer within a run's duration prints as inf.
 
 load() and the request shapes are also used by tests/integration/
 test_query_plans.py (over a small data set).
@@ -100,18 +103,20 @@ def load(sql, n, tasks=TASKS, days=DAYS, audit=None, prefix="hist-", progress=No
     sql("SET GLOBAL innodb_flush_log_at_trx_commit = 2")
     for lo, hi in _chunks(n, 250000):
         sql("SET SESSION unique_checks = 0; SET SESSION foreign_key_checks = 0; "
-            f"INSERT INTO task_executions ({cols}) " + sel.replace("@LO@", str(lo)).replace("@HI@", str(hi)))
+            f"INSERT INTO task_executions ({cols}) "
+            + sel.replace("@LO@", str(lo)).replace("@HI@", str(hi)))
         say(f"  executions {hi:,}/{n:,} ({time.monotonic() - started:.0f} s)")
     # the newest of each of a few tasks are still running / pending
-    sql(f"UPDATE task_executions SET status = IF(id MOD 2 = 0, 'running', 'pending'), "
-        f"end_time = NULL, duration_ms = NULL, result = NULL, error_message = NULL "
-        f"WHERE id > (SELECT MAX(id) - 20 FROM task_executions)")
+    sql("UPDATE task_executions SET status = IF(id MOD 2 = 0, 'running', 'pending'), "
+        "end_time = NULL, duration_ms = NULL, result = NULL, error_message = NULL "
+        "WHERE id > (SELECT MAX(id) - 20 FROM task_executions)")
     say("  task_stats_daily")
     sql("INSERT INTO task_stats_daily (task_id, day, runs, successes, failures, terminations, "
         "skipped, total_duration_ms, max_duration_ms, last_end_at) "
         "SELECT task_id, DATE(end_time), SUM(status <> 'skipped'), SUM(status = 'success'), "
         "SUM(status = 'failed'), SUM(status = 'terminated'), SUM(status = 'skipped'), "
-        "SUM(IF(status <> 'skipped', duration_ms, 0)), MAX(IF(status <> 'skipped', duration_ms, 0)), "
+        "SUM(IF(status <> 'skipped', duration_ms, 0)), "
+        "MAX(IF(status <> 'skipped', duration_ms, 0)), "
         f"MAX(end_time) FROM task_executions WHERE task_id BETWEEN {base} AND {base + tasks - 1} "
         "AND status IN ('success', 'failed', 'completed', 'terminated', 'skipped') "
         "GROUP BY task_id, DATE(end_time) "
@@ -226,7 +231,12 @@ def wrk(base, paths, token, connections, duration, tmp):
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "20s",
                           "-s", script, base], capture_output=True, text=True, check=True).stdout
     m = re.search(r"^ZQ (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", out, re.M)
+    if not m:
+        raise RuntimeError("wrk: no summary:\n" + out)
     reqs, errs, p50, p95, p99, dur = (int(x) for x in m.groups())
+    if not reqs:   # not one answer within the duration
+        inf = float("inf")
+        return {"rps": 0.0, "errors": errs, "p50": inf, "p95": inf, "p99": inf}
     return {"rps": reqs / (dur / 1e6), "errors": errs, "p50": p50 / 1000.0, "p95": p95 / 1000.0,
             "p99": p99 / 1000.0}
 
@@ -238,6 +248,43 @@ def check_responses(session, api_url, shapes):
         assert r.status_code == 200, (name, paths[0], r.status_code, r.text[:300])
 
 
+INDEXES_070 = (("task_executions", "ix_exec_task_start"),
+               ("task_executions", "ix_exec_task_status_start"),
+               ("task_stats_daily", "ix_stats_day_sums"),
+               ("audit_log", "ix_audit_task_at"), ("audit_log", "ix_audit_actor_at"),
+               ("audit_log", "ix_audit_action_at"), ("audit_log", "ix_audit_task_action_at"),
+               ("audit_log", "ix_audit_actor_action_at"))
+
+
+def measure(s, shapes, token, args, tmp):
+    from zqstack import wait_for
+    wait_for(lambda: s.health_status() == 200, what="zq-api")
+    check_responses(s.session("viewer"), s.api_url, shapes)
+    res = {name: [] for name, _, _ in shapes}
+    for run in range(args.runs):
+        for name, _, paths in shapes:
+            wrk(s.url, paths, token, args.connections, 1, tmp)   # warm
+            res[name].append(wrk(s.url, paths, token, args.connections, args.duration, tmp))
+        print(f"{s.build}: run {run + 1}/{args.runs} done", flush=True)
+    return res
+
+
+def report(label, shapes, res):
+    print(f"\n  {label}")
+    print(f"  {'request':42s} {'req/s':>7s} {'p50':>8s} {'p95':>8s} {'p99':>8s}  target p95")
+    missed = 0
+    for name, target, _ in shapes:
+        rows = res[name]
+        med = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p50", "p95", "p99")}
+        ok = med["p95"] <= target
+        missed += not ok
+        errs = sum(r["errors"] for r in rows)
+        print(f"  {name:42s} {med['rps']:7.0f} {med['p50']:6.1f}ms {med['p95']:6.1f}ms "
+              f"{med['p99']:6.1f}ms  <= {target} ms {'PASS' if ok else 'MISS'}"
+              f"{f'  ({errs} non-2xx/errors)' if errs else ''}")
+    print(f"  {len(shapes) - missed}/{len(shapes)} within target", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     quick = "--quick" in sys.argv or os.environ.get("ZQ_BENCH_QUICK") == "1"
@@ -247,6 +294,11 @@ def main():
     ap.add_argument("--duration", type=int, default=2 if quick else 5)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--only", default="", help="run only the shapes whose name contains this")
+    ap.add_argument("--before-build", default="",
+                    help="then measure the same data with this build's zq-api, without the "
+                         "070 indexes (before/after in one load)")
+    ap.add_argument("--index-build", action="store_true",
+                    help="then time an online index build over the loaded table")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("bench_history: wrk is not installed; skipped")
@@ -261,7 +313,8 @@ def main():
     try:
         print(f"bench_history: {args.executions:,} executions over {TASKS} tasks and {DAYS} days, "
               f"audit {args.executions // 10:,} rows; build {build}; "
-              f"innodb_buffer_pool_size {int(s.sql_value('SELECT @@innodb_buffer_pool_size')) >> 20} MB; "
+              f"innodb_buffer_pool_size "
+              f"{int(s.sql_value('SELECT @@innodb_buffer_pool_size')) >> 20} MB; "
               f"{os.cpu_count()} CPUs", flush=True)
         ids, _, t1 = load(s.sql, args.executions, progress=lambda m: print(m, flush=True))
         size = s.sql("SELECT ROUND(data_length / 1048576), ROUND(index_length / 1048576) FROM "
@@ -270,29 +323,38 @@ def main():
         print(f"task_executions: {size[0]} MB data, {size[1]} MB indexes", flush=True)
         shapes = [c for c in cases(ids, t1, random.Random(1)) if args.only in c[0]]
         token = s.token("viewer")
-        check_responses(s.session("viewer"), s.api_url, shapes)
-        res = {name: [] for name, _, _ in shapes}
-        for run in range(args.runs):
-            for name, _, paths in shapes:
-                wrk(s.url, paths, token, args.connections, 1, tmp)   # warm
-                res[name].append(wrk(s.url, paths, token, args.connections, args.duration, tmp))
-            print(f"run {run + 1}/{args.runs} done", flush=True)
+        results = [(build, measure(s, shapes, token, args, tmp))]
+        if args.before_build:
+            # the same data under the previous zq-api and schema: the indexes
+            # of 070_history_indexes.sql dropped, the schema version back to its own
+            s.api.stop()
+            for table, index in INDEXES_070:
+                s.sql(f"ALTER TABLE {table} DROP INDEX IF EXISTS {index}")
+            s.build = args.before_build
+            try:
+                s.start_api()
+            except RuntimeError as e:   # back to the schema version it expects
+                want = re.search(r"this binary expects \((\d+)\)", str(e))
+                if not want:
+                    raise
+                s.sql(f"DELETE FROM schema_migrations WHERE version > {want.group(1)}")
+                s.start_api()
+            results.append((args.before_build, measure(s, shapes, token, args, tmp)))
+        cmd = (f"ZQ_BUILD_DIR={build} /usr/bin/python3 tests/bench/bench_history.py"
+               + (" --quick" if quick else f" --executions {args.executions}")
+               + (f" --before-build {args.before_build}" if args.before_build else ""))
         print(f"\nmedians over {args.runs} run(s), wrk {args.connections} connections, "
-              f"{args.duration} s per shape, random task/day per request "
-              f"(command: ZQ_BUILD_DIR={build} /usr/bin/python3 tests/bench/bench_history.py"
-              f"{' --quick' if quick else ''}):")
-        print(f"  {'request':42s} {'req/s':>7s} {'p50':>8s} {'p95':>8s} {'p99':>8s}  target p95")
-        missed = 0
-        for name, target, _ in shapes:
-            rows = res[name]
-            med = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p50", "p95", "p99")}
-            ok = med["p95"] <= target
-            missed += not ok
-            errs = sum(r["errors"] for r in rows)
-            print(f"  {name:42s} {med['rps']:7.0f} {med['p50']:6.1f}ms {med['p95']:6.1f}ms "
-                  f"{med['p99']:6.1f}ms  <= {target} ms {'PASS' if ok else 'MISS'}"
-                  f"{f'  ({errs} errors)' if errs else ''}")
-        print(f"  {len(shapes) - missed}/{len(shapes)} within target")
+              f"{args.duration} s per shape, random task/day per request\n(command: {cmd}):")
+        for label, res in results:
+            report(label, shapes, res)
+        if args.index_build:
+            # as 070_history_indexes.sql builds its indexes on an upgrade
+            t = time.monotonic()
+            s.sql("ALTER TABLE task_executions ADD INDEX zq_bench_tmp (task_id, start_time), "
+                  "ALGORITHM=INPLACE, LOCK=NONE")
+            print(f"online index build (task_id, start_time) over {args.executions:,} "
+                  f"executions: {time.monotonic() - t:.0f} s")
+            s.sql("ALTER TABLE task_executions DROP INDEX zq_bench_tmp")
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
