@@ -90,7 +90,7 @@ class Proc:
 
 class Stack:
     def __init__(self, build_dir=None, scheduler=True, api_threads=4, sched_threads=4,
-                 extra_config=""):
+                 extra_config="", mariadb_cnf=None):
         self.build = build_dir or os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "test")
         self.tmp = tempfile.mkdtemp(prefix="zq-test-")
         self.run_dir = os.path.join(self.tmp, "run")
@@ -111,6 +111,10 @@ class Stack:
         self.api_threads = api_threads
         self.sched_threads = sched_threads
         self.extra_config = extra_config
+        # A server config as ./zq up writes it (./zq mariadb-conf FILE): the
+        # benchmarks pass it (ZQ_BENCH_MARIADB_CNF, set by ./zq bench) so the
+        # figures are for the database zq is run with, not the tests' 128 MB.
+        self.mariadb_cnf = mariadb_cnf
         self.mariadb = self.api = self.nginx = None
         self.schedulers = []
         self._tokens = {}
@@ -143,10 +147,14 @@ class Stack:
             fresh = True
         else:
             fresh = False
+        if self.mariadb_cnf:
+            sizing = ["--defaults-file=" + self.mariadb_cnf]
+        else:
+            sizing = ["--no-defaults", "--innodb-buffer-pool-size=128M", "--max-connections=500"]
         self.mariadb = Proc("mariadb", [
-            "mariadbd", "--no-defaults", "--user=" + _user(), "--datadir=" + datadir,
+            "mariadbd", sizing[0], "--user=" + _user(), "--datadir=" + datadir,
             "--socket=" + self.sock, "--port=" + str(self.db_port), "--bind-address=127.0.0.1",
-            "--skip-log-bin", "--innodb-buffer-pool-size=128M", "--max-connections=500",
+            "--skip-log-bin", *sizing[1:],
             "--pid-file=" + os.path.join(self.run_dir, "mariadbd.pid")],
             os.path.join(self.log_dir, "mariadb.log"))
         wait_for(lambda: self._db_ping(fresh), timeout=60, what="MariaDB")

@@ -49,8 +49,8 @@ def ms_lit(ms):
 
 
 class SchedEnv:
-    def __init__(self, threads=4, **config):
-        self.stack = Stack(scheduler=False, sched_threads=threads)
+    def __init__(self, threads=4, mariadb_cnf=None, **config):
+        self.stack = Stack(scheduler=False, sched_threads=threads, mariadb_cnf=mariadb_cnf)
         self.base_config = {"scheduler__heartbeat_s": "1", "scheduler__lease_s": "6",
                             "scheduler__poll_ms": "500", "scheduler__kill_grace_s": "2",
                             "scheduler__progress_ms": "200"}
