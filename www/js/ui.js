@@ -1,5 +1,6 @@
 // ui.js - small shared widgets: status badges, progress bars, confirmation
-// dialog, toasts, pager, page header.
+// dialog, toasts, pager, page header, and how errors are shown (the API's
+// detail in a toast or a box, a message at a form field).
 import { h, nextId, replace } from './dom.js';
 import { t, tOr } from './i18n.js';
 
@@ -46,9 +47,14 @@ export function toast(message, kind = 'info') {
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
 }
 
+/** What an error says: the API's detail, else the message. */
+export function errorText(err) {
+  return err && err.detail ? err.detail : String(err && err.message ? err.message : err);
+}
+
 /** Toast an API error (the detail the API sent). */
 export function toastError(err, what) {
-  const detail = err && err.detail ? err.detail : String(err && err.message ? err.message : err);
+  const detail = errorText(err);
   toast(what ? `${what}: ${detail}` : detail, 'error');
 }
 
@@ -110,8 +116,20 @@ export function pageHeader(title, ...tools) {
 }
 
 export function errorBox(err) {
-  const detail = err && err.detail ? err.detail : String(err && err.message ? err.message : err);
+  const detail = errorText(err);
   return h('div', { class: 'error-box', role: 'alert' }, t('error.load'), ' ', h('span', {}, detail));
+}
+
+/**
+ * Show (or, with no message, clear) the error of one form field:
+ * {wrap: the .field, input, error: its .field-error}.
+ */
+export function showFieldError({ wrap, input, error }, message) {
+  error.textContent = message || '';
+  error.hidden = !message;
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+  wrap.classList.toggle('has-error', !!message);
 }
 
 export function loading(el) {
