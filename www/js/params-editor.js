@@ -5,6 +5,7 @@
 // the form (onChange gives the params object, setParams takes one).
 import { h, nextId, rerenderKeepingFocus } from './dom.js';
 import { t } from './i18n.js';
+import { showFieldError } from './ui.js';
 import { PARAM_TYPES, MAX_PARAMS, specProblems } from './params.js';
 
 const KNOWN = new Set(['type', 'description', 'default', 'required', 'pattern', 'max_length', 'min', 'max', 'values']);
@@ -133,11 +134,7 @@ export function createParamsEditor({ onChange }) {
       for (const [id, m] of apiErrors) if (id.startsWith(`${key}.`)) msgs.set(id.slice(key.length + 1), m);
       const rowMsgs = [];
       for (const [field, f] of Object.entries(ref.field)) {
-        const m = msgs.get(field) || '';
-        f.error.textContent = m;
-        f.error.hidden = !m;
-        if (m) f.input.setAttribute('aria-invalid', 'true'); else f.input.removeAttribute('aria-invalid');
-        f.wrap.classList.toggle('has-error', !!m);
+        showFieldError(f, msgs.get(field) || '');
         msgs.delete(field);
       }
       for (const [field, m] of msgs) rowMsgs.push(`${field}: ${m}`);

@@ -8,7 +8,8 @@ import { timeEl } from '../format.js';
 import { badge, pager, pageHeader, errorBox, toastError } from '../ui.js';
 import { EXEC_STATUSES, isActive, taskAction, taskTitle } from '../tasks-common.js';
 import { triggerOf, resultCell, durationText, cancelExecution } from '../exec-common.js';
-import { triggerButtons, paramsInline, taskConfigView } from '../params.js';
+import { paramsInline, taskConfigView } from '../params.js';
+import { triggerButtons } from '../trigger-dialog.js';
 
 const POLL_MS = 2000;
 

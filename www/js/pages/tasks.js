@@ -8,7 +8,7 @@ import { badge, pager, pageHeader, errorBox, toastError } from '../ui.js';
 import {
   TASK_TYPES, SCHEDULE_STATUSES, scheduleCell, latestRun, nextRunOf, taskAction, deleteTask,
 } from '../tasks-common.js';
-import { triggerButtons } from '../params.js';
+import { triggerButtons } from '../trigger-dialog.js';
 
 const REFRESH_MS = 5000;
 const AUTO_KEY = 'zq.autorefresh';
