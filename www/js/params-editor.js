@@ -7,15 +7,7 @@ import { h, nextId, rerenderKeepingFocus } from './dom.js';
 import { t } from './i18n.js';
 import { showFieldError } from './ui.js';
 import { PARAM_TYPES, MAX_PARAMS, specProblems } from './params.js';
-
-const KNOWN = new Set(['type', 'description', 'default', 'required', 'pattern', 'max_length', 'min', 'max', 'values']);
-
-const intOrText = (s) => (/^-?\d+$/.test(String(s).trim()) ? Number(String(s).trim()) : String(s));
-
-function textOf(v) {
-  if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
+import { newRow as newRowOf, valuesOf, specOf, effectiveRequired } from './params-rows.js';
 
 export function createParamsEditor({ onChange }) {
   let rows = [];
@@ -34,59 +26,9 @@ export function createParamsEditor({ onChange }) {
     listBox,
     h('div', { class: 'btn-row' }, addBtn, status));
 
-  function newRow(name = '', spec = { type: 'string' }) {
+  function newRow(name, spec) {
     keySeq += 1;
-    const extra = {};
-    for (const [k, v] of Object.entries(spec || {})) if (!KNOWN.has(k)) extra[k] = v;
-    return {
-      key: `p${keySeq}`,
-      name: String(name),
-      type: typeof spec.type === 'string' ? spec.type : 'string',
-      description: textOf(spec.description),
-      default: textOf(spec.default),
-      required: typeof spec.required === 'boolean' ? spec.required : null,
-      pattern: textOf(spec.pattern),
-      max_length: textOf(spec.max_length),
-      min: textOf(spec.min),
-      max: textOf(spec.max),
-      values: Array.isArray(spec.values) ? spec.values.join(', ') : textOf(spec.values),
-      extra,
-    };
-  }
-
-  function defaultOf(r) {
-    if (r.default === '') return undefined;
-    if (r.type === 'int') return intOrText(r.default);
-    if (r.type === 'bool') return r.default === 'true' ? true : r.default === 'false' ? false : r.default;
-    return r.default;
-  }
-
-  function valuesOf(r) {
-    return r.values.trim() === '' ? [] : r.values.split(',').map((x) => x.trim());
-  }
-
-  /** The declaration a row stands for (only its type's fields). */
-  function specOf(r) {
-    const s = { type: r.type };
-    if (r.description.trim()) s.description = r.description.trim();
-    const d = defaultOf(r);
-    if (d !== undefined) s.default = d;
-    if (r.type === 'string') {
-      if (r.pattern !== '') s.pattern = r.pattern;
-      if (r.max_length.trim() !== '') s.max_length = intOrText(r.max_length);
-    } else if (r.type === 'int') {
-      if (r.min.trim() !== '') s.min = intOrText(r.min);
-      if (r.max.trim() !== '') s.max = intOrText(r.max);
-    } else if (r.type === 'enum') {
-      s.values = valuesOf(r);
-    }
-    // Only when it differs from what it defaults to (required unless there is a default).
-    if (r.required !== null && r.required !== (d === undefined)) s.required = r.required;
-    return { ...s, ...r.extra };
-  }
-
-  function effectiveRequired(r) {
-    return r.required !== null ? r.required : defaultOf(r) === undefined;
+    return newRowOf(`p${keySeq}`, name, spec);
   }
 
   function entries() {
