@@ -919,3 +919,54 @@ export async function task_params(page, p) {
   await shot(page, 'history-config-viewer');
   return out;
 }
+
+// ---- the task form's section modules, one by one -----------------------------------------
+// Builds every section of pages/task-form.js's SECTIONS outside the page, as
+// the page does (one shared form context), and reports what each rendered
+// and read, for a new task and for each task type.
+export async function form_sections(page, p) {
+  await loginAs(page, p);
+  return page.evaluate(async (types) => {
+    const { SECTIONS } = await import('/js/pages/task-form.js');
+    const { createForm } = await import('/js/pages/task-form/form.js');
+    const form = createForm(null);
+    const host = document.createElement('div');
+    document.body.append(host);
+    const out = { names: Object.keys(SECTIONS), sections: {}, types: {} };
+    const made = {};
+    for (const [name, mod] of Object.entries(SECTIONS)) {
+      made[name] = mod.create(form);
+      const x = made[name];
+      out.sections[name] = {
+        element: x.el instanceof Element, fill: typeof x.fill, read: typeof x.read,
+        connected_before: x.el.isConnected,
+      };
+      host.append(x.el);
+    }
+    for (const x of Object.values(made)) x.fill(null);
+    form.emit('type', { user: false });
+    for (const [name, x] of Object.entries(made)) {
+      const r = x.read();
+      Object.assign(out.sections[name], {
+        fields: Object.keys(r.fields), errors: r.errors.map((e) => e[0]),
+        text: x.el.textContent.trim().length > 0,
+      });
+    }
+    const sel = form.fields.task_type.input;
+    for (const type of types) {
+      sel.value = type;
+      sel.dispatchEvent(new Event('change'));
+      const cfg = JSON.parse(form.fields.config.input.value);
+      out.types[type] = {
+        builder: !!host.querySelector('#wf-builder'),
+        params: !!host.querySelector('#params-editor'),
+        kinds: [...host.querySelectorAll('[data-field=schedule] .radio:not([hidden]) input')].map((i) => i.value),
+        config_keys: Object.keys(cfg).sort(),
+        hint: form.fields.config.wrap.querySelector('.hint').textContent,
+      };
+    }
+    for (const x of Object.values(made)) if (x.dispose) x.dispose();
+    host.remove();
+    return out;
+  }, ['example_task', 'common_task', 'manual_task', 'workflow']);
+}

@@ -27,7 +27,7 @@ import * as params from './task-form/params.js';
 import * as limits from './task-form/limits.js';
 
 // Created, filled and read in this order: local errors are listed in it.
-const SECTIONS = { basics, schedule, config, workflow, params, limits };
+export const SECTIONS = { basics, schedule, config, workflow, params, limits };
 
 export function render(main, ctx) {
   const editing = ctx.params.id ? Number(ctx.params.id) : null;
