@@ -29,6 +29,7 @@ export function createForm(editing) {
     editing,
     fields,
     summary,
+    config: null,   // {parse, write}: the config JSON editor's, set by config.js
 
     /** A labelled field: input, optional hint and extra content, and its error line. */
     field(name, label, input, opts = {}) {
