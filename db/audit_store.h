@@ -45,7 +45,7 @@ typedef struct audit_store_row {
 } audit_store_row;
 
 /* A page newest first (by at, then id) and the number of matching rows:
- * exact up to 10 000, or one row past the page when it ends beyond that;
+ * exact up to 1,000, or one row past the page when it ends beyond that;
  * beyond, *total is that limit and *total_capped is set. rows: free with
  * audit_store_rows_free. */
 int audit_store_list(zq_db *db, const audit_store_filter *f, audit_store_row **rows, int *n,

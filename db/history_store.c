@@ -180,6 +180,9 @@ static int list_count(zq_db *db, const hist_filter *f, int64_t *total, int *capp
 	return rc;
 }
 
+/* The page first: a page that is not full ends the matching rows, so its
+ * total is exact without a count (skip + rows; a rare status, a day); only a
+ * full page, or an empty one past the start, needs the (capped) count. */
 int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n,
 		       int64_t *total, int *capped, zq_err *err)
 {
@@ -190,8 +193,7 @@ int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n
 	*rows = NULL;
 	*n = 0;
 	*total = 0;
-	if ((rc = list_count(db, f, total, capped, err)) < 0)
-		return rc;
+	*capped = 0;
 	list_sql(f, NULL, &sql);
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
@@ -209,7 +211,13 @@ int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n
 	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 out:
 	zq_stmt_done(st);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (*n < f->limit && (*n > 0 || f->skip == 0)) {
+		*total = f->skip + *n;
+		return 0;
+	}
+	return list_count(db, f, total, capped, err);
 }
 
 int history_store_get(zq_db *db, int64_t task_id, int64_t exec_id, hist_exec *e, zq_err *err)
@@ -437,46 +445,16 @@ int history_store_cancel(zq_db *db, int64_t task_id, int64_t exec_id, int *statu
 
 /* ---- statistics ------------------------------------------------------------- */
 
-#define ROLLUP_COLS                                                                    \
-	"COALESCE(SUM(runs), 0), COALESCE(SUM(successes), 0), COALESCE(SUM(failures), 0), " \
-	"COALESCE(SUM(terminations), 0), COALESCE(SUM(skipped), 0), "                       \
-	"COALESCE(SUM(total_duration_ms), 0), COALESCE(MAX(max_duration_ms), 0)"
-
-static int stats_rollup(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
-{
-	/* PRIMARY KEY prefix (task_id); all tasks: every (task, day) row, read
-	 * from ix_stats_day_sums alone (narrower than the rows) */
-	zq_stmt *st = zq_db_prepare(db, task_id ? "SELECT " ROLLUP_COLS " FROM task_stats_daily "
-					  "WHERE task_id = ?"
-					: "SELECT " ROLLUP_COLS " FROM task_stats_daily "
-					  "FORCE INDEX (ix_stats_day_sums)", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	if (task_id)
-		zq_stmt_bind_i64(st, 0, task_id);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
-		s->runs = zq_stmt_i64(st, 0);
-		s->successes = zq_stmt_i64(st, 1);
-		s->failures = zq_stmt_i64(st, 2);
-		s->terminations = zq_stmt_i64(st, 3);
-		s->skipped = zq_stmt_i64(st, 4);
-		s->total_duration_ms = zq_stmt_i64(st, 5);
-		s->max_duration_ms = zq_stmt_i64(st, 6);
-	}
-	zq_stmt_done(st);
-	return rc;
-}
-
 static int stats_live(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
 {
-	/* ix_exec_task_status for a task; ix_exec_claim (status, ...) for all */
+	/* ix_exec_task_status for a task; ix_exec_claim (status, ...) for all;
+	 * named, which also halves the optimizer's time (most of these
+	 * statements' cost: the reads are a few index entries) */
 	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT status, COUNT(*) FROM task_executions WHERE task_id = ? AND status IN "
-		  "('pending', 'running') GROUP BY status"
-		: "SELECT status, COUNT(*) FROM task_executions WHERE status IN ('pending', "
-		  "'running') GROUP BY status", err);
+		? "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_task_status) "
+		  "WHERE task_id = ? AND status IN ('pending', 'running') GROUP BY status"
+		: "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_claim) "
+		  "WHERE status IN ('pending', 'running') GROUP BY status", err);
 	int rc;
 
 	if (!st)
@@ -502,10 +480,10 @@ static int stats_latest(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
 {
 	/* ix_exec_task_id backwards / PRIMARY KEY backwards: one row */
 	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT id, status, start_time, created_at FROM task_executions WHERE task_id = ? "
-		  "ORDER BY id DESC LIMIT 1"
-		: "SELECT id, status, start_time, created_at FROM task_executions ORDER BY id DESC "
-		  "LIMIT 1", err);
+		? "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
+		  "(ix_exec_task_id) WHERE task_id = ? ORDER BY id DESC LIMIT 1"
+		: "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
+		  "(PRIMARY) ORDER BY id DESC LIMIT 1", err);
 	int rc;
 
 	if (!st)
@@ -523,61 +501,74 @@ static int stats_latest(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
 	return rc;
 }
 
-int history_store_stats(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+#define DAILY_COLS                                                                  \
+	"day, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), SUM(skipped), " \
+	"SUM(total_duration_ms), MAX(max_duration_ms)"
+
+/* Every rollup row of the task (PRIMARY KEY prefix, one row a day) or of
+ * all tasks (task_stats_daily_all, 080_stats_all_tasks.sql: a few rows a
+ * day, kept by the writers; never every (task, day) row), summed into the
+ * totals; the days from from_day_ms on kept for the series. */
+static int stats_rollup(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
+			hist_day **days, int *n, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? GROUP BY day "
+		  "ORDER BY day"
+		: "SELECT " DAILY_COLS " FROM task_stats_daily_all FORCE INDEX (PRIMARY) "
+		  "GROUP BY day ORDER BY day", err);
+	int rc, cap;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*days = zq_calloc((size_t)cap + 1, sizeof(hist_day));
+	while ((rc = zq_stmt_fetch(st)) > 0) {
+		hist_day d;
+
+		d.day_ms = zq_stmt_time(st, 0);
+		d.runs = zq_stmt_i64(st, 1);
+		d.successes = zq_stmt_i64(st, 2);
+		d.failures = zq_stmt_i64(st, 3);
+		d.terminations = zq_stmt_i64(st, 4);
+		d.skipped = zq_stmt_i64(st, 5);
+		d.total_duration_ms = zq_stmt_i64(st, 6);
+		d.max_duration_ms = zq_stmt_i64(st, 7);
+		s->runs += d.runs;
+		s->successes += d.successes;
+		s->failures += d.failures;
+		s->terminations += d.terminations;
+		s->skipped += d.skipped;
+		s->total_duration_ms += d.total_duration_ms;
+		if (d.max_duration_ms > s->max_duration_ms)
+			s->max_duration_ms = d.max_duration_ms;
+		if (from_day_ms != ZQ_TIME_NONE && d.day_ms >= from_day_ms && *n < cap)
+			(*days)[(*n)++] = d;
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_stats(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
+			hist_day **days, int *n, zq_err *err)
 {
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->latest_status = -1;
 	s->latest_time_ms = ZQ_TIME_NONE;
-	if ((rc = stats_rollup(db, task_id, s, err)) < 0 || (rc = stats_live(db, task_id, s, err)) < 0)
-		return rc;
-	return stats_latest(db, task_id, s, err);
-}
-
-#define DAILY_COLS                                                                  \
-	"day, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), SUM(skipped), " \
-	"SUM(total_duration_ms), MAX(max_duration_ms)"
-
-int history_store_daily(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_day **days,
-			int *n, zq_err *err)
-{
-	/* PRIMARY KEY (task_id, day) for a task; for all, a range of
-	 * ix_stats_day_sums (day, the counters): the sums without a row lookup
-	 * per task and day, grouped in index order */
-	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? AND day >= ? "
-		  "GROUP BY day ORDER BY day"
-		: "SELECT " DAILY_COLS " FROM task_stats_daily FORCE INDEX (ix_stats_day_sums) "
-		  "WHERE day >= ? GROUP BY day ORDER BY day", err);
-	int rc, cap, i = 0;
-
 	*days = NULL;
 	*n = 0;
-	if (!st)
-		return err->code;
-	if (task_id)
-		zq_stmt_bind_i64(st, i++, task_id);
-	zq_stmt_bind_time(st, i, from_day_ms);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*days = zq_calloc((size_t)cap + 1, sizeof(hist_day));
-	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
-		hist_day *d = &(*days)[(*n)++];
-		d->day_ms = zq_stmt_time(st, 0);
-		d->runs = zq_stmt_i64(st, 1);
-		d->successes = zq_stmt_i64(st, 2);
-		d->failures = zq_stmt_i64(st, 3);
-		d->terminations = zq_stmt_i64(st, 4);
-		d->skipped = zq_stmt_i64(st, 5);
-		d->total_duration_ms = zq_stmt_i64(st, 6);
-		d->max_duration_ms = zq_stmt_i64(st, 7);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
+	if ((rc = stats_rollup(db, task_id, from_day_ms, s, days, n, err)) < 0 ||
+	    (rc = stats_live(db, task_id, s, err)) < 0)
+		return rc;
+	return stats_latest(db, task_id, s, err);
 }
 
 /* ---- nodes ------------------------------------------------------------------- */

@@ -49,7 +49,7 @@ typedef struct hist_filter {
  * one row past the page when the page ends beyond it (so a pager always
  * knows whether there is a next page); beyond, total is that limit and
  * *capped is set. */
-#define HIST_COUNT_CAP 10000
+#define HIST_COUNT_CAP 1000
 int64_t hist_count_limit(int64_t skip, int64_t limit);
 
 /* A task's executions, newest first (by start_time, then id, when a
@@ -114,18 +114,18 @@ typedef struct hist_stats {
 	int latest_status;
 	int64_t latest_time_ms;                                    /* its start, else created */
 } hist_stats;
-/* Totals for one task (task_id > 0) or every task (0). */
-int history_store_stats(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err);
-
 typedef struct hist_day {
 	int64_t day_ms;                  /* UTC midnight */
 	int64_t runs, successes, failures, terminations, skipped;
 	int64_t total_duration_ms, max_duration_ms;
 } hist_day;
-/* Rollup rows per UTC day from from_day_ms on (days without runs are
- * absent), for one task or all (0). *days: free(). */
-int history_store_daily(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_day **days,
-			int *n, zq_err *err);
+/* Totals for one task (task_id > 0) or every task (0), and the rollup rows
+ * per UTC day from from_day_ms on (ZQ_TIME_NONE: none; days without runs
+ * are absent), both from one read of the task's rollup rows
+ * (task_stats_daily) or of the all-tasks rollup (task_stats_daily_all).
+ * *days: free(). */
+int history_store_stats(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
+			hist_day **days, int *n, zq_err *err);
 
 /* ---- scheduler nodes ------------------------------------------------------- */
 

@@ -103,6 +103,38 @@ static cJSON *delta_json(const stats_delta *d)
 	return o;
 }
 
+/* The same counts summed per day into task_stats_daily_all (080), after the
+ * task rows: every writer locks its task rows first, then its day rows in
+ * day order, so two cannot wait on each other in a cycle. The slot
+ * (connection id MOD 4) spreads concurrent writers over 4 rows of a day. */
+static int upsert_all(zq_db *db, const char *json, zq_err *err)
+{
+	/* PRIMARY (day, slot) */
+	zq_stmt *st = zq_db_prepare(db,
+		"INSERT INTO task_stats_daily_all (day, slot, runs, successes, failures, "
+		"terminations, skipped, total_duration_ms, max_duration_ms, last_end_at) "
+		"SELECT j.d, CONNECTION_ID() MOD 4, SUM(j.r), SUM(j.s), SUM(j.f), SUM(j.t), SUM(j.x), "
+		"SUM(j.tm), MAX(j.mm), MAX(j.le) FROM JSON_TABLE(?, '$[*]' COLUMNS (d DATE PATH "
+		"'$.d', r INT PATH '$.r', s INT PATH '$.s', f INT PATH '$.f', t INT PATH '$.t', "
+		"x INT PATH '$.x', tm BIGINT PATH '$.tm', mm BIGINT PATH '$.mm', "
+		"le DATETIME(3) PATH '$.le')) j GROUP BY j.d ORDER BY j.d "
+		"ON DUPLICATE KEY UPDATE runs = runs + VALUES(runs), "
+		"successes = successes + VALUES(successes), failures = failures + VALUES(failures), "
+		"terminations = terminations + VALUES(terminations), skipped = skipped + VALUES(skipped), "
+		"total_duration_ms = total_duration_ms + VALUES(total_duration_ms), "
+		"max_duration_ms = GREATEST(max_duration_ms, VALUES(max_duration_ms)), "
+		"last_end_at = GREATEST(COALESCE(last_end_at, VALUES(last_end_at)), "
+		"VALUES(last_end_at))", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, json);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
 int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 {
 	cJSON *arr;
@@ -143,6 +175,8 @@ int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 	zq_stmt_bind_str(st, 0, json);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
+	if (rc == 0)
+		rc = upsert_all(db, json, err);
 	free(json);
 	return rc;
 }

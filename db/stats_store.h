@@ -35,7 +35,9 @@ void stats_batch_reset(stats_batch *b);
 void stats_batch_add(stats_batch *b, int64_t task_id, int status, int64_t end_ms,
 		     int64_t duration_ms);
 
-/* Upsert the batch (sorted first). 0 or a ZQ_E* code. */
+/* Upsert the batch (sorted first) into task_stats_daily and, summed per
+ * day, into task_stats_daily_all (080_stats_all_tasks.sql: the global
+ * figures), in the caller's transaction. 0 or a ZQ_E* code. */
 int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err);
 
 #endif

@@ -248,10 +248,13 @@ int h_executions_list(zq_ctx *c)
 	int64_t total = 0;
 	int n = 0, capped = 0, rc;
 
-	if ((rc = list_filter(c, &f)) < 0 || (rc = task_exists(c, f.task_id)) < 0)
+	/* rows of the task prove it exists (foreign key); no rows: 404 or empty */
+	if ((rc = list_filter(c, &f)) < 0 ||
+	    (rc = history_store_list(c->db, &f, &rows, &n, &total, &capped, &c->err)) < 0 ||
+	    (!n && (rc = task_exists(c, f.task_id)) < 0)) {
+		hist_execs_free(rows, n);
 		return rc;
-	if ((rc = history_store_list(c->db, &f, &rows, &n, &total, &capped, &c->err)) < 0)
-		return rc;
+	}
 	api_page_begin(c, "executions");
 	for (int i = 0; i < n; i++)
 		view_execution(&c->w, &rows[i], NULL, 0, c->who.role >= ZQ_ROLE_ADMIN);

@@ -126,15 +126,18 @@ int h_stats(zq_ctx *c)
 	if ((rc = zq_query_int(&c->req->query, "task_id", 0, 1, INT64_MAX, &task_id, &c->err)) < 0 ||
 	    (rc = zq_query_int(&c->req->query, "days", 30, 0, 366, &days, &c->err)) < 0)
 		return rc;
-	if (task_id && (rc = zq_db_query_i64(c->db, "SELECT id FROM scheduled_tasks WHERE id = ?",
-					     task_id, &x, &c->err)) < 0)
-		return rc == ZQ_ENOTFOUND
-			       ? zq_errf(&c->err, rc, "task_id: task %lld not found", (long long)task_id)
-			       : rc;
 	first = (zq_wall_ms() / DAY_MS - (days > 0 ? days - 1 : 0)) * DAY_MS;
-	if ((rc = history_store_stats(c->db, task_id, &s, &c->err)) < 0 ||
-	    (days && (rc = history_store_daily(c->db, task_id, first, &rows, &n, &c->err)) < 0))
+	if ((rc = history_store_stats(c->db, task_id, days ? first : ZQ_TIME_NONE, &s, &rows, &n,
+				      &c->err)) < 0)
 		goto out;
+	/* a task with rollups or executions exists (foreign keys); else ask */
+	if (task_id && !s.runs && !s.skipped && !s.latest_id &&
+	    (rc = zq_db_query_i64(c->db, "SELECT id FROM scheduled_tasks WHERE id = ?", task_id, &x,
+				  &c->err)) < 0) {
+		if (rc == ZQ_ENOTFOUND)
+			rc = zq_errf(&c->err, rc, "task_id: task %lld not found", (long long)task_id);
+		goto out;
+	}
 	jw_obj_begin(&c->w);
 	view_totals(&c->w, task_id, &s);
 	jw_kint(&c->w, "days", days);

@@ -21,7 +21,12 @@ next to the targets:
   GET /scheduler/stats, global and per task, 30 and 90 days   p95 <= 20 ms
   the audit list, unfiltered and with each filter               p95 <= 50 ms
 --before-build DIR then measures the same data with DIR's zq-api (the 070
-indexes dropped, the schema version set back): before / after in one load.
+indexes dropped, or kept with --before-indexes keep; the schema version set
+back): before / after in one load.
+MariaDB: the config ./zq bench passes (ZQ_BENCH_MARIADB_CNF, ./zq up's
+sizing; `./zq mariadb-conf FILE` writes one), else the tests' 128 MB server.
+Each shape's p95 is also printed as a benchlib.target() line (./zq bench's
+closing table).
 A shape with no answer within a run's duration prints as inf.
 
 load() and the request shapes are also used by tests/integration/
@@ -43,6 +48,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, "tests"))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+import benchlib  # noqa: E402
+
+N_LABEL = ""
 
 TASKS = 200
 DAYS = 120
@@ -121,6 +129,13 @@ def load(sql, n, tasks=TASKS, days=DAYS, audit=None, prefix="hist-", progress=No
         "AND status IN ('success', 'failed', 'completed', 'terminated', 'skipped') "
         "GROUP BY task_id, DATE(end_time) "
         "ON DUPLICATE KEY UPDATE runs = VALUES(runs)")
+    # the all-tasks rollup the writers keep beside it (080_stats_all_tasks.sql)
+    sql("DELETE FROM task_stats_daily_all; "
+        "INSERT INTO task_stats_daily_all (day, slot, runs, successes, failures, terminations, "
+        "skipped, total_duration_ms, max_duration_ms, last_end_at) "
+        "SELECT day, 0, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), "
+        "SUM(skipped), SUM(total_duration_ms), MAX(max_duration_ms), MAX(last_end_at) "
+        "FROM task_stats_daily GROUP BY day")
     say("  task_run_state")
     from run_state import refresh_sql, transaction
     sql(transaction(refresh_sql(f"t.id BETWEEN {base} AND {base + tasks - 1}")))
@@ -138,7 +153,7 @@ def load(sql, n, tasks=TASKS, days=DAYS, audit=None, prefix="hist-", progress=No
                 f"{base} + seq MOD {tasks}, {base} + seq MOD {tasks}, 'fields: description', "
                 f"'10.0.0.1' FROM seq_{lo}_to_{hi}")
     sql("SET GLOBAL innodb_flush_log_at_trx_commit = 1")
-    sql("ANALYZE TABLE task_executions, task_stats_daily, audit_log")
+    sql("ANALYZE TABLE task_executions, task_stats_daily, task_stats_daily_all, audit_log")
     say(f"  loaded in {time.monotonic() - started:.0f} s")
     return ids, t0, t1
 
@@ -189,7 +204,7 @@ def cases(ids, t1, rnd=random):
         ("stats global 90 days", 20, fixed("/scheduler/stats?days=90")),
         ("stats per task 30 days", 20, lambda: f"/scheduler/stats?task_id={task()}&days=30"),
         ("stats per task 90 days", 20, lambda: f"/scheduler/stats?task_id={task()}&days=90"),
-        ("audit first page", 50, fixed("/scheduler/audit?limit=50")),
+        ("audit first page", 20, fixed("/scheduler/audit?limit=50")),
         ("audit task_id", 50, lambda: f"/scheduler/audit?limit=50&task_id={task()}"),
         ("audit actor", 50, lambda: f"/scheduler/audit?limit=50&actor={rnd.choice(ACTORS)}"),
         ("audit action", 50, lambda: f"/scheduler/audit?limit=50&action={rnd.choice(ACTIONS)}"),
@@ -228,8 +243,9 @@ def wrk(base, paths, token, connections, duration, tmp):
     script = os.path.join(tmp, "paths.lua")
     with open(script, "w") as f:
         f.write(LUA % (", ".join('"/api/v1%s"' % p for p in paths), token))
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "20s",
-                          "-s", script, base], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}",
+                          f"-d{duration}s", "--timeout", "20s", "-s", script, base],
+                         capture_output=True, text=True, check=True).stdout
     m = re.search(r"^ZQ (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", out, re.M)
     if not m:
         raise RuntimeError("wrk: no summary:\n" + out)
@@ -269,7 +285,7 @@ def measure(s, shapes, token, args, tmp):
     return res
 
 
-def report(label, shapes, res):
+def report(label, shapes, res, cmd=None):
     print(f"\n  {label}")
     print(f"  {'request':42s} {'req/s':>7s} {'p50':>8s} {'p95':>8s} {'p99':>8s}  target p95")
     missed = 0
@@ -283,6 +299,11 @@ def report(label, shapes, res):
               f"{med['p99']:6.1f}ms  <= {target} ms {'PASS' if ok else 'MISS'}"
               f"{f'  ({errs} non-2xx/errors)' if errs else ''}")
     print(f"  {len(shapes) - missed}/{len(shapes)} within target", flush=True)
+    if cmd:   # the build measured, not a --before-build
+        for name, target, _ in shapes:
+            p95 = statistics.median(r["p95"] for r in res[name])
+            benchlib.target(f"history@{N_LABEL}: {name} p95", p95 if p95 != float("inf")
+                            else None, "ms", "<=", target, cmd=cmd)
 
 
 def main():
@@ -297,6 +318,9 @@ def main():
     ap.add_argument("--before-build", default="",
                     help="then measure the same data with this build's zq-api, without the "
                          "070 indexes (before/after in one load)")
+    ap.add_argument("--before-indexes", choices=("drop", "keep"), default="drop",
+                    help="with --before-build: drop the 070 indexes first (a build from "
+                         "before 070), or keep them (a build with 070, e.g. before 080)")
     ap.add_argument("--index-build", action="store_true",
                     help="then time an online index build over the loaded table")
     args = ap.parse_args()
@@ -307,7 +331,8 @@ def main():
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # tear the stack down
     build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
-    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n")
+    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n",
+              mariadb_cnf=benchlib.mariadb_cnf())
     s.start()
     tmp = tempfile.mkdtemp(prefix="zq-bench-history-")
     try:
@@ -328,7 +353,7 @@ def main():
             # the same data under the previous zq-api and schema: the indexes
             # of 070_history_indexes.sql dropped, the schema version back to its own
             s.api.stop()
-            for table, index in INDEXES_070:
+            for table, index in INDEXES_070 if args.before_indexes == "drop" else ():
                 s.sql(f"ALTER TABLE {table} DROP INDEX IF EXISTS {index}")
             s.build = args.before_build
             try:
@@ -342,11 +367,14 @@ def main():
             results.append((args.before_build, measure(s, shapes, token, args, tmp)))
         cmd = (f"ZQ_BUILD_DIR={build} /usr/bin/python3 tests/bench/bench_history.py"
                + (" --quick" if quick else f" --executions {args.executions}")
-               + (f" --before-build {args.before_build}" if args.before_build else ""))
+               + (f" --before-build {args.before_build} --before-indexes "
+                  f"{args.before_indexes}" if args.before_build else ""))
         print(f"\nmedians over {args.runs} run(s), wrk {args.connections} connections, "
               f"{args.duration} s per shape, random task/day per request\n(command: {cmd}):")
-        for label, res in results:
-            report(label, shapes, res)
+        global N_LABEL
+        N_LABEL = f"{args.executions / 1e6:g}M"
+        for i, (label, res) in enumerate(results):
+            report(label, shapes, res, cmd=None if i else cmd)
         if args.index_build:
             # as 070_history_indexes.sql builds its indexes on an upgrade
             t = time.monotonic()

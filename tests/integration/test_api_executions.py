@@ -174,6 +174,13 @@ def test_stats_from_rollups_and_live_counts(stack, admin):
               f"({tid}, UTC_DATE(), 4, 3, 1, 0, 2, 8000, 3000),"
               f"({tid}, UTC_DATE() - INTERVAL 2 DAY, 6, 3, 2, 1, 0, 6000, 2500),"
               f"({tid}, UTC_DATE() - INTERVAL 40 DAY, 10, 10, 0, 0, 0, 10000, 1000)")
+    # ...and the all-tasks rollup beside them, as the scheduler writes both (080)
+    stack.sql("INSERT INTO task_stats_daily_all (day, slot, runs, successes, failures, "
+              "terminations, skipped, total_duration_ms, max_duration_ms) VALUES "
+              "(UTC_DATE(), 3, 20, 16, 3, 1, 2, 24000, 3000) ON DUPLICATE KEY UPDATE "
+              "runs = runs + 20, successes = successes + 16, failures = failures + 3, "
+              "terminations = terminations + 1, skipped = skipped + 2, "
+              "total_duration_ms = total_duration_ms + 24000")
     insert_execution(stack, tid, "pending")
     # a running row no reaper touches: heartbeat in the future, no node
     last = insert_execution(stack, tid, "running", start_time="2026-01-20 10:00:00",

@@ -21,6 +21,12 @@ from zqstack import SRC, Stack, wait_for
 # a schema change: it is always the newest release whose schema differs.
 PREVIOUS = "39479b77d5a0d3d81a8842b2940e3b2fa21aa752"
 PREVIOUS_SCHEMA = 30
+# task_stats_daily_all (080) minus task_stats_daily, one read view: constant
+# while only this release's schedulers write
+STATS_GAP_SQL = ("SELECT (SELECT COALESCE(SUM(runs), 0) FROM task_stats_daily_all) - "
+                 "(SELECT COALESCE(SUM(runs), 0) FROM task_stats_daily), "
+                 "(SELECT COALESCE(SUM(successes), 0) FROM task_stats_daily_all) - "
+                 "(SELECT COALESCE(SUM(successes), 0) FROM task_stats_daily)")
 
 
 def build_previous():
@@ -78,6 +84,8 @@ def test_upgrade_under_running_previous_release():
         rc, out, err = s.zq_db("migrate")
         assert "migration" in out and "applied" in out, out + err
         assert int(s.sql_value("SELECT MAX(version) FROM schema_migrations")) > PREVIOUS_SCHEMA
+        # 080 backfilled the all-tasks statistics from the per-task rows
+        assert int(s.sql_value("SELECT COALESCE(SUM(runs), 0) FROM task_stats_daily_all")) >= 3
 
         # the old daemons go on: the scheduler fires, the API reads and triggers
         before = executions(s, ticker)
@@ -123,8 +131,20 @@ def test_upgrade_under_running_previous_release():
         assert s.sql("SELECT fire_key, COUNT(*) FROM task_executions WHERE task_id = "
                      f"{ticker} AND fire_key IS NOT NULL GROUP BY fire_key HAVING COUNT(*) > 1") == []
         after = executions(s, ticker)
+        # from here on the new scheduler's runs count in both rollups at once
+        stats_gap = s.sql(STATS_GAP_SQL)[0]
         wait_for(lambda: executions(s, ticker) >= after + 2, timeout=20,
                  what="the new scheduler firing")
+        wait_for(lambda: int(s.sql_value(f"SELECT COUNT(*) FROM task_executions WHERE task_id "
+                                         f"= {ticker} AND status = 'success'")) >= after + 1,
+                 timeout=20, what="the new scheduler's runs to end")
+        assert s.sql(STATS_GAP_SQL)[0] == stats_gap
+        # the API's global figures are the all-tasks rollup (the runs the old
+        # scheduler ended after 080 are in the tasks' figures only: README
+        # "Upgrades")
+        g = admin.get(s.api_url + "/scheduler/stats?days=1", timeout=10).json()
+        assert g["finished_count"] == int(s.sql_value(
+            "SELECT SUM(runs) FROM task_stats_daily_all")) > 0
 
         # the API shows the state the executions say
         task = admin.get(f"{api}/{long_run}", timeout=10).json()
