@@ -97,10 +97,16 @@ static int lock_rows(zq_db *db, const char *json, zq_err *err)
  * finished status by four dives and PRIMARY, the active count by two
  * short ranges of ix_exec_task_status. Each dive reads one index entry
  * whatever the history's length (ANALYZE at 2,500 executions per task:
- * r_rows <= 1 for every subquery, about 20 us per task). */
+ * r_rows <= 1 for every subquery, about 20 us per task). Without the
+ * subquery cache: every subquery is keyed by a task id seen once, so the
+ * cache never hits (ANALYZE: r_hit_ratio 0) and only costs its temporary
+ * table, a third of the statement's handler calls (340 tasks: 8,349 ->
+ * 5,792; tests/bench/bench_scheduler.py --profile names it the largest
+ * server cost per execution). */
 static int recompute_rows(zq_db *db, const char *json, zq_err *err)
 {
 	return exec_json(db,
+		"SET STATEMENT optimizer_switch = 'subquery_cache=off' FOR "
 		"INSERT INTO task_run_state (task_id, latest_execution_id, latest_status, latest_time, "
 		"last_finished_status, active, updated_at) "
 		"SELECT j.id, le.id, le.status, COALESCE(le.start_time, le.created_at), "

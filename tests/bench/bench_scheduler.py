@@ -2,6 +2,12 @@
 
 Run by `./zq bench` (ZQ_BUILD_DIR = an optimised build), or directly:
     ZQ_BUILD_DIR=build/sched-bench /usr/bin/python3 tests/bench/bench_scheduler.py [--quick]
+        [--throughput-only] [--profile] [--before-build DIR]
+  --before-build DIR  each throughput run also with DIR's zq-scheduler, interleaved
+                      (A/B on the same server and load), with the ratio
+  --profile           statements per execution and their server time (slow log)
+  ZQ_BENCH_PERF=FILE  `perf record -g` of the daemons during each throughput run
+  ZQ_BENCH_REPEAT, ZQ_BENCH_DAEMONS (e.g. "1" or "1,2"), ZQ_BENCH_THREADS
 
 A private MariaDB with durable commits (innodb_flush_log_at_trx_commit=1,
 checked and printed), no API, no nginx. The "trivial task" is an
@@ -25,6 +31,7 @@ Figures (medians of the repeated runs):
                    scheduled tasks, and VmHWM (peak) after the 10k run
 """
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,10 +40,16 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 from sched_util import SchedEnv  # noqa: E402
+import benchlib  # noqa: E402
 
-QUICK = "--quick" in sys.argv
+QUICK = "--quick" in sys.argv or bool(os.environ.get("ZQ_BENCH_QUICK"))
+# --profile: statements per execution and their server time (slow query log);
+# ZQ_BENCH_PERF=FILE: `perf record -g` of the daemons during the run
+PROFILE = "--profile" in sys.argv
+PERF = os.environ.get("ZQ_BENCH_PERF")
 N = 2000 if QUICK else 10000
-REPEAT = 1 if QUICK else 3
+REPEAT = int(os.environ.get("ZQ_BENCH_REPEAT", "1" if QUICK else "3"))
+DAEMONS = [int(d) for d in os.environ.get("ZQ_BENCH_DAEMONS", "1,2").split(",")]
 THREADS = os.environ.get("ZQ_BENCH_THREADS", "32")
 TRIVIAL = '{"duration_seconds": 0, "steps": 1}'
 
@@ -80,13 +93,86 @@ def make_tasks(env, n, prefix, config=TRIVIAL, task_type="example_task"):
             f"'{config}', 86400 FROM seq_1_to_{n}")
 
 
-def throughput(env, daemons, n, task_type="example_task", config=TRIVIAL):
+def slowlog_on(env):
+    """--profile: every statement of the daemons with its server time, from
+    the slow query log at long_query_time 0 (MariaDB's performance_schema
+    does not aggregate binary-protocol prepared statements, which is all the
+    daemon sends). long_query_time is copied into a session when it
+    connects (and whether it logs at all): main() turns the log on before
+    any daemon starts, and each run reads only what it logged meanwhile."""
+    if PROFILE:
+        path = os.path.join(env.stack.tmp, "slow.log")
+        if os.path.exists(path):
+            os.unlink(path)
+        env.sql("FLUSH SLOW LOGS")
+        return path
+    return None
+
+
+def slowlog_print(env, path, n, daemon_cpu_s):
+    """Statements per execution and their server time, by statement shape."""
+    if not path:
+        return
+    os.rename(path, path + ".run")
+    env.sql("FLUSH SLOW LOGS")
+    path += ".run"
+    if os.environ.get("ZQ_BENCH_SLOWLOG_KEEP"):
+        subprocess.run(["cp", path, os.environ["ZQ_BENCH_SLOWLOG_KEEP"]])
+    stats, user, qtime, rx, text = {}, None, 0.0, 0, []
+
+    def flush():
+        if user and user.startswith("zq[") and text:
+            q = " ".join(" ".join(text).split())
+            q = re.sub(r"'(?:[^'\\]|\\.)*'", "?", q)
+            q = re.sub(r"\b\d+(\.\d+)?\b", "N", q)
+            q = re.sub(r"(\(?N,? ?)+\)?", "N..", q)[:110]
+            v = stats.setdefault(q, [0, 0.0, 0])
+            v[0] += 1
+            v[1] += qtime
+            v[2] += rx
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("# User@Host:"):
+                flush()
+                user, text = line.split(":", 1)[1].strip(), []
+            elif line.startswith("# Query_time:"):
+                w = line.split()
+                qtime, rx = float(w[2]), int(w[w.index("Rows_examined:") + 1])
+            elif line.startswith("#") or line.startswith("SET timestamp=") or \
+                    line.startswith("use "):
+                continue
+            else:
+                text.append(line.strip())
+    flush()
+    d = sorted(((v[1], v[0], v[2], q) for q, v in stats.items()), reverse=True)
+    print(f"  server statement time {sum(x[0] for x in d) / n * 1e6:.0f} us/exec, "
+          f"{sum(x[1] for x in d) / n:.3f} statements/exec; daemon CPU "
+          f"{daemon_cpu_s / n * 1e6:.0f} us/exec; statements by server time:")
+    for t, c, rows, q in d[:25]:
+        print(f"  {c / n:7.3f}/exec {t / n * 1e6:7.1f} us/exec rows/stmt {rows / c:8.1f}  {q}")
+
+
+def cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(env, daemons, n, task_type="example_task", config=TRIVIAL, build=None):
     env.reset()
     make_tasks(env, n, "tp-", config=config, task_type=task_type)
-    procs = [env.daemon(f"tp-{daemons}-{i}", scheduler__threads=THREADS, scheduler__batch="200",
+    procs = [env.daemon(f"tp-{daemons}-{i}", build=build, scheduler__threads=THREADS, scheduler__batch="200",
                         scheduler__heartbeat_s="2", scheduler__lease_s="30")
              for i in range(daemons)]
     time.sleep(1.5)
+    slow = slowlog_on(env)
+    cpu0 = sum(cpu_s(p.pid) for p in procs)
+    perf = None
+    if PERF:
+        perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-o", PERF, "-p",
+                                 ",".join(str(p.pid) for p in procs)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
     commits0, fsyncs0 = status(env, "Com_commit"), status(env, "Innodb_log_writes")
     t0 = float(env.value("SELECT UNIX_TIMESTAMP(UTC_TIMESTAMP(3)) + 0"))
     env.sql("UPDATE scheduled_tasks SET next_run_at = UTC_TIMESTAMP(3) WHERE name LIKE 'tp-%'")
@@ -102,6 +188,11 @@ def throughput(env, daemons, n, task_type="example_task", config=TRIVIAL):
     fsyncs = status(env, "Innodb_log_writes") - fsyncs0
     dup = int(env.value("SELECT COUNT(*) - COUNT(DISTINCT task_id) FROM task_executions"))
     hwm = max(SchedEnv.rss_kb(p.pid, "VmHWM") for p in procs)
+    cpu = sum(cpu_s(p.pid) for p in procs) - cpu0
+    if perf:
+        perf.send_signal(2)
+        perf.wait()
+    slowlog_print(env, slow, n, cpu)
     for p in procs:
         env.stop_daemon(p)
     assert dup == 0 and done >= n, (dup, done)
@@ -162,23 +253,42 @@ def rss_idle(env, tasks):
 
 
 def main():
-    env = SchedEnv().start()
+    env = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf()).start()
     try:
+        if PROFILE:
+            env.sql("SET GLOBAL long_query_time = 0; SET GLOBAL log_slow_verbosity = ''; "
+                    f"SET GLOBAL slow_query_log_file = '{env.stack.tmp}/slow.log'; "
+                    "SET GLOBAL slow_query_log = ON")
         print("server:", env.value("SELECT VERSION()"),
               "innodb_flush_log_at_trx_commit =",
               env.value("SELECT @@innodb_flush_log_at_trx_commit"),
               "log_bin =", env.value("SELECT @@log_bin"))
         print(f"build: {env.stack.build}; threads per daemon: {THREADS}; trivial task: "
               f"example_task {TRIVIAL}")
-        results = {}
-        for daemons in (1, 2):
-            runs = [throughput(env, daemons, N) for _ in range(REPEAT)]
-            results[daemons] = runs
-            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            print(f"{N} due trivial tasks, {daemons} daemon(s): {med['rate']:.0f} exec/s "
-                  f"(runs: {', '.join('%.0f' % r['rate'] for r in runs)}); "
-                  f"COMMITs/exec {med['commits']:.3f}, redo log writes/exec {med['fsyncs']:.3f}; "
-                  f"peak RSS {med['hwm'] / 1024:.1f} MB")
+        before = None
+        if "--before-build" in sys.argv:
+            before = sys.argv[sys.argv.index("--before-build") + 1]
+        builds = [("before", before), ("after", None)] if before else [("", None)]
+        for daemons in DAEMONS:
+            runs = {label: [] for label, _ in builds}
+            for _ in range(REPEAT):  # A/B interleaved: the same load on the same server
+                for label, build in builds:
+                    runs[label].append(throughput(env, daemons, N, build=build))
+            meds = {}
+            for label, _ in builds:
+                rs = runs[label]
+                med = meds[label] = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+                print(f"{N} due trivial tasks, {daemons} daemon(s){' ' + label if label else ''}: "
+                      f"{med['rate']:.0f} exec/s (runs: {', '.join('%.0f' % r['rate'] for r in rs)}); "
+                      f"COMMITs/exec {med['commits']:.3f}, redo log writes/exec "
+                      f"{med['fsyncs']:.3f}; peak RSS {med['hwm'] / 1024:.1f} MB", flush=True)
+            if before:
+                print(f"  after/before: {meds['after']['rate'] / meds['before']['rate']:.2f}x")
+            rate = meds[builds[-1][0]]["rate"]
+            if daemons == 1:
+                benchlib.target("scheduler exec/s, 1 daemon", rate, "/s", ">=", 5000)
+            else:
+                benchlib.target(f"scheduler exec/s, {daemons} daemons", rate, "/s", ">=", 8000)
         if "--throughput-only" in sys.argv:
             return
         cmd = throughput(env, 1, N // 5, task_type="common_task", config='{"command": "true"}')
