@@ -56,6 +56,7 @@ static const struct key keys[] = {
 	I("scheduler.kill_grace_s", sched_kill_grace_s, 0, 600),
 	I("scheduler.output_tail", sched_output_tail, 1024, 16 << 20),
 	I("scheduler.history_days", sched_history_days, 0, 36500),
+	I("scheduler.retention_duty", sched_retention_duty, 1, 100),
 	I("scheduler.progress_ms", sched_progress_ms, 0, 60000),
 	S("scheduler.wakeup_dir", sched_wakeup_dir),
 	S("scheduler.node_name", sched_node_name),
@@ -97,6 +98,7 @@ void zq_config_defaults(zq_config *c)
 	c->sched_kill_grace_s = 5;
 	c->sched_output_tail = 64 << 10;
 	c->sched_history_days = 90;
+	c->sched_retention_duty = 50;
 	c->sched_progress_ms = 250;
 }
 

@@ -56,6 +56,7 @@ typedef struct zq_config {
 	int sched_kill_grace_s;         /* TERM -> KILL grace for child processes */
 	int sched_output_tail;          /* bytes kept of stdout / stderr each */
 	int sched_history_days;         /* 0 = keep executions forever */
+	int sched_retention_duty;       /* % of the time a retention pass may work */
 	int sched_progress_ms;          /* minimum gap between progress writes */
 	char sched_wakeup_dir[PATH_MAX];/* "" = no wake-up datagrams */
 	char sched_node_name[ZQ_CFG_STR];/* "" = host:pid */

@@ -1,13 +1,22 @@
 /* retention.c - history retention on a thread of its own (retention.h).
  *
  * The thread owns its connection; the loop only sets history_days (SIGHUP),
- * marks itself busy and stops the thread, all under R->mu. A batch is one
- * transaction: lock up to RETENTION_BATCH finished executions after the
- * cursor (ix_exec_created, skipping locked rows), delete them (steps,
- * output and workflow run rows cascade), refresh the run state of their
- * tasks, commit. The run state rows, the only rows the loop's tick also
- * locks, are therefore locked only from the refresh to the COMMIT, a few
- * milliseconds: the loop's fires do not wait for a batch's delete. */
+ * marks itself busy and stops the thread, all under R->mu. A pass finds the
+ * newest execution id created before the cutoff once, then walks the ids up
+ * to it in chunks (retention_store.h): a chunk is one short transaction
+ * that reads the next RETENTION_CHUNK ids without locks, deletes the ones
+ * that may go by primary-key ranges (children first), refreshes the run
+ * state of the tasks whose newest or newest finished execution went, and
+ * commits. The run state rows, the only rows the loop's tick also locks,
+ * are locked only from the refresh to the COMMIT: the loop's fires do not
+ * wait for a chunk's deletes, and inserts never wait (READ COMMITTED: no
+ * gap locks).
+ *
+ * Pacing: after a chunk that took t ms the thread sleeps
+ * t * (100 - duty) / duty ms (scheduler.retention_duty, percent of the
+ * time a pass may work), so that on a small machine the API and the loop
+ * keep most of the CPU and the disk while a pass runs; and at least
+ * RETENTION_YIELD_MS while the loop is busy. */
 #include "retention.h"
 
 #include <errno.h>
@@ -18,17 +27,17 @@
 #include <time.h>
 
 #include "db.h"
-#include "exec_store.h"
 #include "log.h"
 #include "mem.h"
 #include "node_store.h"
+#include "retention_store.h"
 #include "run_state_store.h"
 #include "timeutil.h"
 
 #define RETENTION_PERIOD_MS 60000
 #define RETENTION_RETRY_MS 5000      /* after an error */
-#define RETENTION_BATCH 4000
-#define RETENTION_YIELD_MS 10        /* between batches while the loop is busy */
+#define RETENTION_CHUNK 1000         /* executions read per transaction (50-150 ms) */
+#define RETENTION_YIELD_MS 10        /* between chunks while the loop is busy, at least */
 #define RETENTION_BUSY_MS 1000       /* the loop counts as busy this long after a busy tick */
 #define RETENTION_LOG_MS 10000       /* progress line during a long pass */
 #define NODE_KEEP_DAYS 7
@@ -43,6 +52,7 @@ struct retention {
 	int kick;                    /* start a pass now (days lowered) */
 	int stop;
 	int64_t busy_until;          /* monotonic ms */
+	int duty, chunk;             /* the thread's: scheduler.retention_duty, RETENTION_CHUNK */
 	run_state_ids touched;       /* the thread's */
 };
 
@@ -55,42 +65,41 @@ static void wait_until(retention *R, int64_t mono_deadline)
 	pthread_cond_timedwait(&R->cv, &R->mu, &ts);
 }
 
-/* One batch: *n receives how many executions were deleted. */
-static int purge_batch(retention *R, int64_t cutoff, exec_purge_cursor *cur, int *n, zq_err *err)
+/* One chunk after *after (up to hi), one transaction. */
+static int purge_chunk(retention *R, int64_t cutoff, int64_t *after, int64_t hi, int *read,
+		       int *n, zq_err *err)
 {
-	int64_t ids[RETENTION_BATCH], task_ids[RETENTION_BATCH];
-	exec_purge_cursor at = *cur;
+	int64_t at = *after;
 	int rc;
 
-	*n = 0;
+	*n = *read = 0;
 	run_state_ids_reset(&R->touched);
 	if ((rc = zq_db_begin(R->db, err)) < 0)
 		return rc;
-	rc = exec_store_purge_pick(R->db, cutoff, &at, RETENTION_BATCH, ids, task_ids, n, err);
-	if (rc == 0 && (rc = exec_store_delete(R->db, ids, *n, err)) == 0) {
-		for (int i = 0; i < *n; i++)
-			run_state_ids_add(&R->touched, task_ids[i]);
-		if ((rc = run_state_store_refresh(R->db, &R->touched, err)) == 0)
-			rc = zq_db_commit(R->db, err);
-	}
+	rc = retention_store_chunk(R->db, cutoff, &at, hi, R->chunk, read, n, &R->touched, err);
+	if (rc == 0 && (rc = run_state_store_refresh(R->db, &R->touched, err)) == 0)
+		rc = zq_db_commit(R->db, err);
 	if (rc < 0) {
 		zq_db_rollback(R->db);
-		*n = 0;
+		*n = *read = 0;
 		return rc;
 	}
-	*cur = at;
+	*after = at;
 	return 0;
 }
 
-/* Space batches while the loop is busy. 1 when the pass must end (stop)
- * or start over (days changed). */
-static int yield(retention *R, int days)
+/* Pace the pass: a chunk took work_ms. 1 when the pass must end (stop) or
+ * start over (days changed). */
+static int yield(retention *R, int days, int64_t work_ms)
 {
+	int64_t until = zq_mono_ms() + work_ms * (100 - R->duty) / R->duty;
 	int rc;
 
 	pthread_mutex_lock(&R->mu);
-	if (!R->stop && R->days == days && zq_mono_ms() < R->busy_until)
-		wait_until(R, zq_mono_ms() + RETENTION_YIELD_MS);
+	if (zq_mono_ms() < R->busy_until && until < zq_mono_ms() + RETENTION_YIELD_MS)
+		until = zq_mono_ms() + RETENTION_YIELD_MS;
+	while (!R->stop && R->days == days && zq_mono_ms() < until)
+		wait_until(R, until);
 	rc = R->stop || R->days != days;
 	pthread_mutex_unlock(&R->mu);
 	return rc;
@@ -101,31 +110,44 @@ static int pass(retention *R, int days)
 {
 	zq_err err = ZQ_ERR_INIT;
 	int64_t cutoff = zq_wall_ms() - (int64_t)days * 86400000, total = 0, t0 = zq_mono_ms(),
-		logged = t0;
-	exec_purge_cursor cur = {0, 0};
-	int n = RETENTION_BATCH, nodes = 0, rc = 0, cut = 0;
+		logged = t0, hi = 0, after = 0;
+	int read = 0, n = 0, nodes = 0, rc, cut = 0, got = 0;
 
-	while (n == RETENTION_BATCH) {
+	if ((rc = retention_store_lock(R->db, &got, &err)) < 0 || !got) {
+		if (rc < 0)
+			zq_debug("retention: %s (again in %d s)", err.msg, RETENTION_RETRY_MS / 1000);
+		else
+			zq_debug("retention: another daemon is running a pass");
+		return rc;
+	}
+	if ((rc = retention_store_bound(R->db, cutoff, &hi, &err)) < 0)
+		zq_debug("retention: %s (again in %d s)", err.msg, RETENTION_RETRY_MS / 1000);
+	while (rc == 0 && after < hi) {
+		int64_t c0 = zq_mono_ms();
+
 		for (int attempt = 0; attempt < 3; attempt++)
-			if ((rc = purge_batch(R, cutoff, &cur, &n, &err)) != ZQ_EBUSY)
+			if ((rc = purge_chunk(R, cutoff, &after, hi, &read, &n, &err)) != ZQ_EBUSY)
 				break;
 		if (rc < 0) {
 			zq_debug("retention: %s (again in %d s)", err.msg, RETENTION_RETRY_MS / 1000);
 			break;
 		}
 		total += n;
-		if (n == RETENTION_BATCH && zq_mono_ms() - logged >= RETENTION_LOG_MS) {
+		if (read < R->chunk)
+			break;   /* nothing left up to hi */
+		if (zq_mono_ms() - logged >= RETENTION_LOG_MS) {
 			logged = zq_mono_ms();
 			zq_info("retention: %lld executions older than %d days deleted so far",
 				(long long)total, days);
 		}
-		if (n == RETENTION_BATCH && yield(R, days)) {
+		if (yield(R, days, zq_mono_ms() - c0)) {
 			cut = 1;
 			break;
 		}
 	}
 	if (rc == 0 && !cut && node_store_purge(R->db, NODE_KEEP_DAYS, &nodes, &err) < 0)
 		zq_debug("retention: nodes: %s", err.msg);
+	retention_store_unlock(R->db);
 	if (total)
 		zq_info("retention: deleted %lld executions older than %d days in %lld ms%s",
 			(long long)total, days, (long long)(zq_mono_ms() - t0),
@@ -172,6 +194,9 @@ retention *retention_start(const zq_config *cfg, int history_days, zq_err *err)
 
 	R->cfg = cfg;
 	R->days = history_days;
+	R->duty = cfg->sched_retention_duty >= 1 && cfg->sched_retention_duty <= 100 ?
+		cfg->sched_retention_duty : 100;
+	R->chunk = RETENTION_CHUNK;
 	run_state_ids_init(&R->touched);
 	pthread_mutex_init(&R->mu, NULL);
 	pthread_condattr_init(&ca);

@@ -5,11 +5,15 @@
  * lost for a week.
  *
  * A pass runs at start, every minute, and at once when history_days is
- * lowered (or set from 0) by a SIGHUP; it walks ix_exec_created oldest
- * first in batches of RETENTION_BATCH executions, each batch one short
- * transaction that also refreshes task_run_state of the batch's tasks
- * (run_state_store.h), and yields a little between batches while the loop
- * is busy. The loop never waits for it. */
+ * lowered (or set from 0) by a SIGHUP; it finds the highest execution id
+ * created before the cutoff and walks the ids up to it in chunks of
+ * RETENTION_CHUNK (retention_store.h), each chunk one short transaction
+ * that deletes by primary-key ranges and refreshes task_run_state of the
+ * tasks whose newest or newest finished execution went (run_state_store.h).
+ * Between chunks it sleeps so that it works scheduler.retention_duty
+ * percent of the time (read at start), and at least a little while the
+ * loop is busy. One daemon's retention runs a pass at a time (a session
+ * lock); the loop never waits for it. */
 #ifndef ZQ_SCHED_RETENTION_H
 #define ZQ_SCHED_RETENTION_H
 

@@ -151,3 +151,55 @@ def test_raising_history_days_keeps_history_and_zero_keeps_all(env):
     env.wait(lambda: env.count(f"task_id = {tid}") == 1, timeout=15, what="the pass")
     assert env.rows(DIFF_ROWS_SQL) == []
     env.stop_daemon(d)
+
+
+def test_workflow_runs_unfinished_work_and_daily_stats_survive_a_pass(env):
+    """Old finished rows on both sides of rows that must stay (a chunk that
+    deletes by id list, not by range): a finished workflow run with a child
+    still pending keeps both, a running workflow run keeps its finished
+    children, and task_stats_daily keeps the days retention deleted."""
+    tid = env.task("ret-wf", "example_task", QUICK)
+    other = env.task("ret-wf-other", "example_task", QUICK)
+
+    def old(status, n=1, parent="NULL", task=tid):
+        env.sql("INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
+                "not_before, created_at, end_time, retry_count) SELECT "
+                f"{task}, {parent}, 'manual', '{status}', UTC_TIMESTAMP(3) + INTERVAL 1 DAY, "
+                "UTC_TIMESTAMP(3) - INTERVAL 9 DAY + INTERVAL seq SECOND, "
+                f"IF('{status}' IN ('pending', 'running'), NULL, UTC_TIMESTAMP(3) - INTERVAL 9 DAY) "
+                f", seq FROM seq_1_to_{n}")
+        return int(env.value("SELECT MAX(id) FROM task_executions"))
+
+    old("success", 1500)
+    done_wf = old("completed")                           # finished run, child still pending
+    pending_child = old("pending", parent=done_wf, task=other)
+    old("failed", 1500)
+    live_wf = old("running")                             # running run (no heartbeat: not reaped)
+    finished_children = [old("success", parent=live_wf, task=other),
+                         old("failed", parent=live_wf, task=tid)]
+    old("terminated", 1500)
+    keep = [done_wf, pending_child, live_wf] + finished_children
+    env.sql("INSERT INTO execution_steps (execution_id, step, status, at) SELECT id, 1, 'success', "
+            f"created_at FROM task_executions WHERE task_id IN ({tid}, {other})")
+    env.sql("INSERT INTO task_stats_daily (task_id, day, runs, successes) SELECT "
+            f"{tid}, UTC_DATE() - INTERVAL seq DAY, 100, 90 FROM seq_8_to_10")
+    env.sql(transaction(refresh_sql(f"t.id IN ({tid}, {other})")))
+    stats = env.rows(f"SELECT * FROM task_stats_daily WHERE task_id = {tid} ORDER BY day")
+    assert env.count(f"task_id IN ({tid}, {other})") == 4500 + len(keep)
+
+    d = env.daemon("ret-wf", scheduler__history_days="2")   # a pass at start
+    env.wait(lambda: env.count(f"task_id IN ({tid}, {other})") == len(keep), timeout=60,
+             what="the pass")
+    env.wait(lambda: "retention: deleted" in d.output(), what="the pass's log line")
+    left = sorted(int(r["id"]) for r in env.rows(
+        f"SELECT id FROM task_executions WHERE task_id IN ({tid}, {other})"))
+    assert left == sorted(keep)
+    # the kept rows keep their steps; the deleted ones left none behind
+    assert int(env.value("SELECT COUNT(*) FROM execution_steps WHERE execution_id IN "
+                         f"({', '.join(map(str, keep))})")) == len(keep)
+    assert env.value("SELECT COUNT(*) FROM execution_steps s LEFT JOIN task_executions e "
+                     "ON e.id = s.execution_id WHERE e.id IS NULL") == "0"
+    # daily statistics are not retention's: every day is still there
+    assert env.rows(f"SELECT * FROM task_stats_daily WHERE task_id = {tid} ORDER BY day") == stats
+    assert env.rows(DIFF_ROWS_SQL) == []
+    env.stop_daemon(d)
