@@ -195,12 +195,6 @@ int task_store_delete(zq_db *db, int64_t id, zq_err *err)
 #define ONE_WITH_TOKEN                                                                   \
 	"SELECT " TOKEN_STORE_COLUMNS ", " ROW_COLUMNS " FROM " TOKEN_STORE_FROM " LEFT JOIN " \
 	"scheduled_tasks t ON t.id = ?" STATE_JOIN " WHERE k.token_hash = ?"
-/* task_store_schedule_status in SQL, for the status filter. */
-#define STATUS_EXPR                                                                           \
-	"(CASE WHEN t.enabled = 0 THEN 'disabled' WHEN t.paused = 1 THEN 'paused' WHEN "      \
-	"s.active > 0 THEN 'running' WHEN s.last_finished_status = 'success' THEN 'success' " \
-	"WHEN s.last_finished_status IS NOT NULL THEN 'failed' ELSE 'pending' END)"
-
 static const char *const status_names[] = {"disabled", "paused", "running", "failed", "success",
 					   "pending", NULL};
 
@@ -277,33 +271,132 @@ static void row_read(zq_stmt *st, int c0, task_store_row *r)
 	r->finished_status = zq_exec_status_parse(zq_stmt_str(st, c + 4));
 }
 
-/* FROM and WHERE for f over alias a ("t", or "c" for the count inside the
- * page statement, which has no status filter; "t" joins the state rows);
- * list_bind binds the parameters in the same order. Sub-tasks are hidden
- * by an anti-join (ix_wfnodes_task; the server stops at the first node
- * row) rather than NOT EXISTS, which it runs as a subquery per row:
- * measured 0.1 ms less per page. */
-static void list_from_where(zq_buf *sql, const task_store_filter *f, const char *a)
-{
-	int t = strcmp(a, "t") == 0;
+/* How a page of tasks is found at a million tasks (README "REST API"):
+ * each filter has an index that yields its candidates, the "drive"; the
+ * count is capped (task_store_count_limit: up to TASK_COUNT_CAP matches, or
+ * one past the page) and reads the drive's index until it has that many.
+ * The page is found on narrow indexes first - the ids of the page only -
+ * and then its rows are read by PRIMARY KEY, so skipped rows (OFFSET) and
+ * candidates that do not match never cost a read of a whole row (the table
+ * is bigger than the buffer pool at this size). A drive in id order stops
+ * after skip + limit matches and carries its count as an uncorrelated
+ * subquery (one round trip). A drive that is not (failed, running), and a
+ * name substring (which may have to read the whole of its index, once),
+ * fetch their candidate ids with the count; an exact count means
+ * the page is among them (read by id), a capped one that matches are so
+ * dense an id-order scan meets a page at once, so the page takes that.
+ * Sub-tasks are hidden by an anti-join (ix_wfnodes_task; the server stops
+ * at the first node row). FORCE INDEX and STRAIGHT_JOIN keep each plan
+ * from drifting (tests/integration/test_task_list_plans.py checks them). */
+enum drive {
+	DRIVE_PK,        /* PRIMARY: no filter */
+	DRIVE_TYPE,      /* ix_tasks_type (task_type, id) */
+	DRIVE_ENABLED,   /* ix_tasks_enabled (enabled, id): enabled, disabled */
+	DRIVE_PAUSED,    /* ix_tasks_paused (paused, enabled, id): paused, pending */
+	DRIVE_LIST,      /* ix_tasks_list (id, name, task_type, enabled, paused):
+			  * id order, every filter of scheduled_tasks in the index */
+	DRIVE_FINISHED,  /* task_run_state ix_runstate_finished: success, failed */
+	DRIVE_ACTIVE,    /* task_run_state ix_runstate_active: running */
+};
 
-	zq_buf_printf(sql, " FROM scheduled_tasks %s", a);
-	if (!f->include_subtasks)
-		zq_buf_printf(sql, " LEFT JOIN workflow_nodes %s_wn FORCE INDEX (ix_wfnodes_task) ON "
-				   "%s_wn.task_id = %s.id", a, a, a);
-	if (t)
+/* The state rows' drives take their task through ix_tasks_list, which
+ * holds every column a filter tests, so never read its row. */
+#define STATE_DRIVE(ix)                                                              \
+	" FROM task_run_state s FORCE INDEX (" ix ") STRAIGHT_JOIN scheduled_tasks t " \
+	"FORCE INDEX (ix_tasks_list) ON t.id = s.task_id"
+
+static const char *const drive_from[] = {
+	[DRIVE_PK] = " FROM scheduled_tasks t FORCE INDEX (PRIMARY)",
+	[DRIVE_TYPE] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_type)",
+	[DRIVE_ENABLED] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_enabled)",
+	[DRIVE_PAUSED] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_paused)",
+	[DRIVE_LIST] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_list)",
+	[DRIVE_FINISHED] = STATE_DRIVE("ix_runstate_finished"),
+	[DRIVE_ACTIVE] = STATE_DRIVE("ix_runstate_active"),
+};
+
+/* task_store_schedule_status as conditions (enabled and paused hold 0 or
+ * 1), written so the drive's index takes them; s is NULL for a task
+ * without executions. */
+static const char *status_where(const char *status)
+{
+	static const struct {
+		const char *name, *where;
+	} w[] = {
+		{"disabled", " AND t.enabled = 0"},
+		{"paused", " AND t.paused = 1 AND t.enabled = 1"},
+		{"running", " AND s.active > 0 AND t.enabled = 1 AND t.paused = 0"},
+		{"success", " AND s.last_finished_status = 'success' AND s.active <= 0 AND "
+			    "t.enabled = 1 AND t.paused = 0"},
+		{"failed", " AND s.last_finished_status <> 'success' AND s.active <= 0 AND "
+			   "t.enabled = 1 AND t.paused = 0"},
+		{"pending", " AND t.paused = 0 AND t.enabled = 1 AND (s.task_id IS NULL OR "
+			    "(s.active <= 0 AND s.last_finished_status IS NULL))"},
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (strcmp(status, w[i].name) == 0)
+			return w[i].where;
+	return " AND 1 = 0";
+}
+
+static enum drive pick_drive(const task_store_filter *f)
+{
+	/* a name is tested in ix_tasks_list, with everything but the state */
+	if (f->name && (!f->status || strcmp(f->status, "disabled") == 0 ||
+			strcmp(f->status, "paused") == 0 || strcmp(f->status, "pending") == 0))
+		return DRIVE_LIST;
+	if (f->status) {
+		if (strcmp(f->status, "disabled") == 0)
+			return DRIVE_ENABLED;
+		if (strcmp(f->status, "paused") == 0 || strcmp(f->status, "pending") == 0)
+			return DRIVE_PAUSED;
+		if (strcmp(f->status, "running") == 0)
+			return DRIVE_ACTIVE;
+		return DRIVE_FINISHED;
+	}
+	if (f->enabled >= 0)
+		return DRIVE_ENABLED;
+	if (f->type >= 0)
+		return DRIVE_TYPE;
+	return DRIVE_PK;
+}
+
+/* The drive reads its index in id order (the page stops after it). */
+static int drive_in_id_order(enum drive d, const task_store_filter *f)
+{
+	if (d == DRIVE_FINISHED)
+		return strcmp(f->status, "success") == 0;
+	return d != DRIVE_ACTIVE;
+}
+
+static int drive_has_state(enum drive d)
+{
+	return d == DRIVE_FINISHED || d == DRIVE_ACTIVE;
+}
+
+/* "SELECT <id>" + FROM and WHERE of f over drive d; list_bind binds the
+ * parameters in order. */
+static void ids_sql(zq_buf *sql, const task_store_filter *f, enum drive d)
+{
+	zq_buf_puts(sql, drive_has_state(d) ? "SELECT s.task_id AS id" : "SELECT t.id");
+	zq_buf_puts(sql, drive_from[d]);
+	if (!drive_has_state(d) && f->status)
 		zq_buf_puts(sql, STATE_JOIN);
+	if (!f->include_subtasks)
+		zq_buf_puts(sql, " LEFT JOIN workflow_nodes wn FORCE INDEX (ix_wfnodes_task) ON "
+			    "wn.task_id = t.id");
 	zq_buf_puts(sql, " WHERE 1 = 1");
 	if (f->type >= 0)
-		zq_buf_printf(sql, " AND %s.task_type = ?", a);  /* ix_tasks_type */
+		zq_buf_puts(sql, " AND t.task_type = ?");
 	if (f->enabled >= 0)
-		zq_buf_printf(sql, " AND %s.enabled = ?", a);
+		zq_buf_puts(sql, " AND t.enabled = ?");
 	if (f->name)
-		zq_buf_printf(sql, " AND %s.name LIKE ? ESCAPE '!'", a);
+		zq_buf_puts(sql, " AND t.name LIKE ? ESCAPE '!'");
+	if (f->status)
+		zq_buf_puts(sql, status_where(f->status));
 	if (!f->include_subtasks)
-		zq_buf_printf(sql, " AND %s_wn.task_id IS NULL", a);
-	if (f->status && t)
-		zq_buf_puts(sql, " AND " STATUS_EXPR " = ?");
+		zq_buf_puts(sql, " AND wn.task_id IS NULL");
 }
 
 static int list_bind(zq_stmt *st, int i, const task_store_filter *f, const char *like)
@@ -314,8 +407,6 @@ static int list_bind(zq_stmt *st, int i, const task_store_filter *f, const char 
 		zq_stmt_bind_i64(st, i++, f->enabled ? 1 : 0);
 	if (f->name)
 		zq_stmt_bind_str(st, i++, like);
-	if (f->status)
-		zq_stmt_bind_str(st, i++, f->status);
 	return i;
 }
 
@@ -334,20 +425,95 @@ static char *like_pattern(const char *s)
 	return zq_buf_detach(&b, NULL);
 }
 
-static int list_count(zq_db *db, const task_store_filter *f, const char *like, int64_t *total,
-		      zq_err *err)
+int64_t task_store_count_limit(int64_t skip, int64_t limit)
+{
+	int64_t page_end = skip + limit + 1;
+
+	return page_end > TASK_COUNT_CAP ? page_end : TASK_COUNT_CAP;
+}
+
+/* The capped count, reading the index only where the drive allows. */
+static void count_sql(zq_buf *sql, const task_store_filter *f, enum drive d)
+{
+	zq_buf_puts(sql, "SELECT COUNT(*) FROM (");
+	/* no filter: the narrowest index (task_type, id) holds every id */
+	ids_sql(sql, f, d == DRIVE_PK ? DRIVE_TYPE : d);
+	zq_buf_puts(sql, " LIMIT ?) c");
+}
+
+/* Read the rows of st (ROW_COLUMNS, then with counted the count) into
+ * *rows; *total from the count column when counted. */
+static int read_rows(zq_stmt *st, int counted, task_store_row **rows, int *n, int64_t *total,
+		     zq_err *err)
+{
+	int cap, rc = 0;
+
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(task_store_row));
+	for (*n = 0; *n < cap && (rc = zq_stmt_fetch(st)) > 0; (*n)++) {
+		row_init(&(*rows)[*n]);
+		row_read(st, 0, &(*rows)[*n]);
+		if (counted)
+			*total = zq_stmt_i64(st, ROW_NCOLS);
+	}
+	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+}
+
+/* A drive in id order: the page's ids (ORDER BY the drive's own column,
+ * which its index order serves; LIMIT OFFSET over index entries), their
+ * rows by PRIMARY KEY, and the capped count as an uncorrelated subquery
+ * the server evaluates once. *total is -1 when the page is empty. */
+static int page_in_order(zq_db *db, const task_store_filter *f, enum drive d, int counted,
+			 const char *like, task_store_row **rows, int *n, int64_t *total,
+			 zq_err *err)
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
 	zq_stmt *st;
-	int rc;
+	int rc, i = 0;
 
-	zq_buf_puts(&sql, "SELECT COUNT(*)");
-	list_from_where(&sql, f, "t");
+	zq_buf_puts(&sql, "SELECT " ROW_COLUMNS);
+	if (counted) {
+		zq_buf_puts(&sql, ", (");
+		count_sql(&sql, f, d);
+		zq_buf_puts(&sql, ")");
+	}
+	zq_buf_puts(&sql, " FROM (");
+	ids_sql(&sql, f, d);
+	zq_buf_puts(&sql, drive_has_state(d) ? " ORDER BY s.task_id" : " ORDER BY t.id");
+	zq_buf_puts(&sql, " LIMIT ? OFFSET ?) p STRAIGHT_JOIN scheduled_tasks t FORCE INDEX "
+		    "(PRIMARY) ON t.id = p.id" STATE_JOIN " ORDER BY p.id");
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	list_bind(st, 0, f, like);
+	if (counted) {
+		i = list_bind(st, 0, f, like);
+		zq_stmt_bind_i64(st, i++, task_store_count_limit(f->skip, f->limit) + 1);
+	}
+	i = list_bind(st, i, f, like);
+	zq_stmt_bind_i64(st, i, f->limit);
+	zq_stmt_bind_i64(st, i + 1, f->skip);
+	*total = -1;
+	if ((rc = zq_stmt_exec(st, err)) == 0)
+		rc = read_rows(st, counted, rows, n, total, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
+static int list_count(zq_db *db, const task_store_filter *f, enum drive d, const char *like,
+		      int64_t *total, zq_err *err)
+{
+	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+	zq_stmt *st;
+	int rc, i;
+
+	count_sql(&sql, f, d);
+	st = zq_db_prepare(db, sql.data, err);
+	zq_buf_release(&sql);
+	if (!st)
+		return err->code;
+	i = list_bind(st, 0, f, like);
+	zq_stmt_bind_i64(st, i, task_store_count_limit(f->skip, f->limit) + 1);
 	if ((rc = zq_stmt_exec(st, err)) == 0 && (rc = zq_stmt_fetch(st)) > 0) {
 		*total = zq_stmt_i64(st, 0);
 		rc = 0;
@@ -358,62 +524,84 @@ static int list_count(zq_db *db, const task_store_filter *f, const char *like, i
 	return rc;
 }
 
-/* The page (PRIMARY KEY order, its state rows joined by PRIMARY KEY) and,
- * unless a status filter makes it a statement of its own, the count as an
- * uncorrelated subquery the server evaluates once: one round trip. *total
- * is -1 when not counted. */
-static int list_page(zq_db *db, const task_store_filter *f, const char *like,
-		     task_store_row **rows, int *n, int64_t *total, zq_err *err)
+/* A drive not in id order: up to limit + 1 candidate ids (the count), and
+ * when they are all, the page among them read by PRIMARY KEY. */
+static int cmp_id(const void *a, const void *b)
 {
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, const char *like,
+		       task_store_row **rows, int *n, int64_t *total, zq_err *err)
+{
+	int64_t limit = task_store_count_limit(f->skip, f->limit), *ids = NULL, unused;
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-	int counted = !f->status, rc, i = 0, cap;
+	int rc, i, nids = 0;
+	char *json;
 	zq_stmt *st;
 
-	zq_buf_puts(&sql, "SELECT " ROW_COLUMNS);
-	if (counted) {
-		zq_buf_puts(&sql, ", (SELECT COUNT(*)");
-		list_from_where(&sql, f, "c");
-		zq_buf_puts(&sql, ")");
-	}
-	list_from_where(&sql, f, "t");
-	zq_buf_puts(&sql, " ORDER BY t.id LIMIT ? OFFSET ?");
+	ids_sql(&sql, f, d);
+	zq_buf_puts(&sql, " LIMIT ?");
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	if (counted)
-		i = list_bind(st, 0, f, like);
-	i = list_bind(st, i, f, like);
-	zq_stmt_bind_i64(st, i, f->limit);
-	zq_stmt_bind_i64(st, i + 1, f->skip);
-	*total = -1;
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*rows = zq_calloc((size_t)cap + 1, sizeof(task_store_row));
-	for (*n = 0; *n < cap && (rc = zq_stmt_fetch(st)) > 0; (*n)++) {
-		row_init(&(*rows)[*n]);
-		row_read(st, 0, &(*rows)[*n]);
-		if (counted)
-			*total = zq_stmt_i64(st, ROW_NCOLS);
+	i = list_bind(st, 0, f, like);
+	zq_stmt_bind_i64(st, i, limit + 1);
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		ids = zq_calloc((size_t)zq_stmt_num_rows(st) + 1, sizeof(*ids));
+		rc = zq_stmt_fetch_ids(st, ids, zq_stmt_num_rows(st), &nids, err);
 	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
 	zq_stmt_done(st);
+	*total = nids;
+	if (rc < 0 || nids > limit || f->skip >= nids) {
+		free(ids);
+		/* capped: the matches are dense, an id-order scan finds the page */
+		if (rc == 0 && nids > limit)
+			rc = page_in_order(db, f, drive_in_id_order(d, f) ? d : DRIVE_LIST, 0, like,
+					   rows, n, &unused, err);
+		return rc;
+	}
+	qsort(ids, (size_t)nids, sizeof(*ids), cmp_id);
+	i = (int)(f->skip + f->limit < nids ? f->limit : nids - f->skip);
+	json = zq_db_ids_json(ids + f->skip, i);
+	free(ids);
+	st = zq_db_prepare(db, "SELECT " ROW_COLUMNS " FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN "
+			   "scheduled_tasks t FORCE INDEX (PRIMARY) ON t.id = j.id" STATE_JOIN
+			   " ORDER BY j.id", err);
+	if (!st) {
+		free(json);
+		return err->code;
+	}
+	zq_stmt_bind_str(st, 0, json);
+	if ((rc = zq_stmt_exec(st, err)) == 0)
+		rc = read_rows(st, 0, rows, n, total, err);
+	zq_stmt_done(st);
+	free(json);
 	return rc;
 }
 
 int task_store_list(zq_db *db, const task_store_filter *f, task_store_row **rows, int *n,
-		    int64_t *total, zq_err *err)
+		    int64_t *total, int *capped, zq_err *err)
 {
 	char *like = f->name ? like_pattern(f->name) : NULL;
+	int64_t limit = task_store_count_limit(f->skip, f->limit);
+	enum drive d = pick_drive(f);
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
-	/* not counted with the page: an empty page, or a status filter */
-	if ((rc = list_page(db, f, like, rows, n, total, err)) == 0 && *total < 0)
-		rc = list_count(db, f, like, total, err);
+	*total = 0;
+	/* a name substring: one scan finds both the count and the page */
+	if (!drive_in_id_order(d, f) || d == DRIVE_LIST)
+		rc = page_by_ids(db, f, d, like, rows, n, total, err);
+	else if ((rc = page_in_order(db, f, d, 1, like, rows, n, total, err)) == 0 && *total < 0)
+		rc = list_count(db, f, d, like, total, err);  /* an empty page */
+	*capped = *total > limit;
+	if (*capped)
+		*total = limit;
 	free(like);
 	return rc;
 }

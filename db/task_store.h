@@ -71,11 +71,18 @@ const char *task_store_schedule_status(const task_store_row *r);
 /* 1 when s is one of the six schedule_status names. */
 int task_store_status_valid(const char *s);
 
-/* One page of tasks in id order, in a fixed number of statements whatever
- * the page size (rows: heap array, free with task_store_rows_free), and
- * the number of tasks matching the filter. */
+/* Counts are exact up to task_store_count_limit(skip, limit):
+ * TASK_COUNT_CAP, or one row past the page when that is further; beyond
+ * it the count is that bound and *capped is set (so skip + limit < total
+ * always says whether a next page exists). */
+#define TASK_COUNT_CAP 1000
+int64_t task_store_count_limit(int64_t skip, int64_t limit);
+
+/* One page of tasks in id order, in one or two statements whatever the
+ * page size (rows: heap array, free with task_store_rows_free), and the
+ * number of tasks matching the filter (capped as above). */
 int task_store_list(zq_db *db, const task_store_filter *f, task_store_row **rows, int *n,
-		    int64_t *total, zq_err *err);
+		    int64_t *total, int *capped, zq_err *err);
 /* One task as a row. ZQ_ENOTFOUND when absent. row is initialised here;
  * release with task_store_row_release. */
 int task_store_get_row(zq_db *db, int64_t id, task_store_row *row, zq_err *err);

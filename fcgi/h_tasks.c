@@ -143,16 +143,21 @@ int h_tasks_list(zq_ctx *c)
 	task_store_filter f;
 	task_store_row *rows = NULL;
 	int64_t total = 0;
-	int n = 0, rc;
+	int n = 0, rc, capped = 0;
 
 	if ((rc = list_filter(c, &f)) < 0)
 		return rc;
-	if ((rc = task_store_list(c->db, &f, &rows, &n, &total, &c->err)) < 0)
+	if ((rc = task_store_list(c->db, &f, &rows, &n, &total, &capped, &c->err)) < 0)
 		return rc;
 	api_page_begin(c, "tasks");
 	for (int i = 0; i < n; i++)
 		view_task(&c->w, &rows[i], c->who.role >= ZQ_ROLE_ADMIN);
-	api_page_end(c, total, f.skip, f.limit);
+	jw_arr_end(&c->w);
+	jw_kint(&c->w, "total", total);
+	jw_kbool(&c->w, "total_capped", capped);
+	jw_kint(&c->w, "skip", f.skip);
+	jw_kint(&c->w, "limit", f.limit);
+	jw_obj_end(&c->w);
 	task_store_rows_free(rows, n);
 	return 0;
 }
