@@ -355,7 +355,8 @@ static enum drive pick_drive(const task_store_filter *f)
 			return DRIVE_ACTIVE;
 		return DRIVE_FINISHED;
 	}
-	if (f->enabled >= 0)
+	/* both: disabled tasks are the few, enabled ones the many */
+	if (f->enabled == 0 || (f->enabled > 0 && f->type < 0))
 		return DRIVE_ENABLED;
 	if (f->type >= 0)
 		return DRIVE_TYPE;
