@@ -552,8 +552,12 @@ static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, cons
 	i = list_bind(st, 0, f, like);
 	zq_stmt_bind_i64(st, i, limit + 1);
 	if ((rc = zq_stmt_exec(st, err)) == 0) {
-		ids = zq_calloc((size_t)zq_stmt_num_rows(st) + 1, sizeof(*ids));
-		rc = zq_stmt_fetch_ids(st, ids, zq_stmt_num_rows(st), &nids, err);
+		int max = zq_stmt_num_rows(st);
+
+		ids = zq_calloc((size_t)max + 1, sizeof(*ids));
+		while (nids < max && (rc = zq_stmt_fetch(st)) > 0)
+			ids[nids++] = zq_stmt_i64(st, 0);
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 	}
 	zq_stmt_done(st);
 	*total = nids;
