@@ -121,9 +121,9 @@ def rows_read(a):
 
 
 def page_bound(q):
-    """skip + limit of a page query (the LIMIT ? OFFSET ? at its end)."""
-    tail = q.rsplit("LIMIT", 1)[1].split()
-    return int(tail[0]) + (int(tail[2]) if len(tail) > 2 else 0)
+    """skip + limit of a page query (its last LIMIT ? OFFSET ?)."""
+    limit, skip = re.findall(r"LIMIT (\d+)(?: OFFSET (\d+))?", q)[-1]
+    return int(limit) + int(skip or 0)
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +132,27 @@ def shapes(plans_stack):
 
 
 def check_list_plans(s, stmts, table, alias, index):
+    """Every count and page of table: read through index, never more rows
+    than the page (or the count's bound). A page past the start (skip > 0)
+    of the history finds its ids in the index (alias i) and then reads only
+    the page's rows by the primary key (alias e)."""
     assert stmts, "no statement captured"
     checked = 0
+    pages = []
     for q in stmts:
-        if f"FROM {table}" not in q:
+        if f"FROM {table} " not in q:
             continue
         count = q.startswith("SELECT COUNT(*) FROM (SELECT 1")
+        deferred = ") k JOIN " in q
+        pages += [] if count else [q]
         bound = CAP + 1 if count else page_bound(q) + 1
         for a in analyze(s, q):
-            if a["table_name"] != alias:
+            if deferred and a["table_name"] == alias:
+                limit = int(re.findall(r"LIMIT (\d+)", q)[-1])
+                assert (a.get("key"), a["access_type"]) == ("PRIMARY", "eq_ref"), (q, a)
+                assert rows_read(a) <= limit, (q, a)
+                continue
+            if a["table_name"] != (("i" if deferred else alias)):
                 continue
             checked += 1
             assert a.get("key") == index, (q, a)
@@ -152,8 +164,8 @@ def check_list_plans(s, stmts, table, alias, index):
             assert rows_read(a) <= bound, (q, a)
     # the page always; the count only after a full page (a short one is its
     # own exact total)
-    pages = [q for q in stmts if f"FROM {table}" in q and not q.startswith("SELECT COUNT(*)")]
     assert pages and checked >= 1, f"no page of {table} captured: {stmts}"
+    return pages
 
 
 def test_history_lists_read_their_index_a_page_at_a_time(plans_stack, shapes):
@@ -163,7 +175,8 @@ def test_history_lists_read_their_index_a_page_at_a_time(plans_stack, shapes):
             continue
         stmts, body = issued(plans_stack, viewer, paths[0])
         assert body["executions"], (name, paths[0])
-        check_list_plans(plans_stack, stmts, "task_executions e", "e", HISTORY_INDEX[name])
+        pages = check_list_plans(plans_stack, stmts, "task_executions", "e", HISTORY_INDEX[name])
+        assert (") k JOIN " in pages[0]) == ("skip=" in paths[0]), pages
         counted = any(q.startswith("SELECT COUNT(*)") for q in stmts)
         # a full page is counted (capped); a short one is its own exact total
         assert counted == (len(body["executions"]) == 20), (name, len(body["executions"]), stmts)
@@ -224,7 +237,9 @@ def test_totals_exact_below_the_cap_capped_above_with_a_next_page(plans_stack):
     # a page ending past the cap: the count goes one row further, so a next page shows
     body = viewer.get(url, params={"limit": 50, "skip": 12000}, timeout=30).json()
     assert body["total"] == 12051 and body["total_capped"] is True
-    assert len(body["executions"]) == 50
+    want = s.sql(f"SELECT id FROM task_executions WHERE task_id = {tid} "
+                 "ORDER BY id DESC LIMIT 50 OFFSET 12000")
+    assert [e["id"] for e in body["executions"]] == [int(r[0]) for r in want]
     # the last page: exact, no next page
     body = viewer.get(url, params={"limit": 50, "skip": per_task - 30}, timeout=30).json()
     assert (body["total"], body["total_capped"], len(body["executions"])) == (per_task, False, 30)
@@ -238,6 +253,13 @@ def test_totals_exact_below_the_cap_capped_above_with_a_next_page(plans_stack):
                                    "start_time_to": end, "limit": 1000}, timeout=30).json()
     assert [e["id"] for e in body["executions"]] == [int(r[0]) for r in want]
     assert body["total"] == len(want) > 0 and body["total_capped"] is False
+    # ...and a page of it past the start (ids from the index, then the rows)
+    body = viewer.get(url, params={"start_time_from": day, "start_time_to": end, "skip": 5,
+                                   "limit": 7}, timeout=30).json()
+    want = s.sql(f"SELECT id FROM task_executions WHERE task_id = {tid} "
+                 f"AND start_time >= '{day}' AND start_time < '{end}' "
+                 f"ORDER BY start_time DESC, id DESC LIMIT 7 OFFSET 5")
+    assert [e["id"] for e in body["executions"]] == [int(r[0]) for r in want] and len(want) == 7
     # the audit log: the same rule
     audit = viewer.get(f"{s.api_url}/scheduler/audit", params={"limit": 10}, timeout=30).json()
     assert (audit["total"], audit["total_capped"]) == (CAP, True)
