@@ -3,7 +3,8 @@ daemon with a million tasks defined.
 
 Run by `./zq bench` (ZQ_BUILD_DIR = an optimised build), or directly:
     ZQ_BUILD_DIR=build/bench /usr/bin/python3 tests/bench/bench_burst.py [--quick]
-(--quick or ZQ_BENCH_QUICK=1: 5,000 burst tasks and 50,000 defined, a smoke run)
+(--quick or ZQ_BENCH_QUICK=1: 5,000 burst tasks and 50,000 defined, a smoke run;
+ZQ_BENCH_PHASES=burst or =defined runs one of the two)
 
 A private MariaDB (the config ./zq bench passes) with durable commits, no API.
 
@@ -17,9 +18,10 @@ burst    BURST tasks (100,000) with the market-close schedule `0 18 * * 1-5` in
          each task's next_run_at afterwards (the next weekday 18:00 in
          Shanghai, 10:00 UTC).
 defined  DEFINED tasks (1,000,000) of the same schedule, not due, plus one
-         unrelated every-second task (six-field `* * * * * *`): its fire
-         lateness (start_time - scheduled_time) p50/p99 over SECONDS seconds,
-         and the daemon's RSS (VmRSS after that time, VmHWM).
+         unrelated every-second task (six-field `* * * * * *`, created once the
+         daemon runs): its fire lateness (start_time - scheduled_time) p50/p99
+         over SECONDS seconds, the daemon's RSS (VmRSS after that time, VmHWM)
+         and how long it took to start (its run-state check reads every task).
 """
 import os
 import sys
@@ -39,6 +41,7 @@ TRIVIAL = '{"duration_seconds": 0, "steps": 1}'
 CRON = "0 18 * * 1-5"
 TZ = "Asia/Shanghai"
 LOAD_CHUNK = 100000
+PHASES = os.environ.get("ZQ_BENCH_PHASES", "burst,defined").split(",")
 
 
 def pct(values, p):
@@ -127,12 +130,19 @@ def defined(env):
     env.reset()
     secs = load(env, DEFINED, "def-", "UTC_TIMESTAMP() + INTERVAL 1 DAY")
     print(f"loaded {DEFINED:,} tasks `{CRON}` {TZ} (not due) in {secs:.1f} s", flush=True)
-    first = int(time.time()) + 3
+    t0 = time.time()
+    d = env.daemon("defined", scheduler__threads=THREADS)
+    start = [ln for ln in d.output().splitlines() if "run state:" in ln]
+    print(f"daemon started in {time.time() - t0:.1f} s ({start[-1].split('run state: ')[-1] if start else '?'})",
+          flush=True)
+    # the every-second task is created once the daemon runs: its lateness is
+    # the steady state beside a million tasks, not the daemon's start-up
+    first = int(time.time()) + 2
     env.sql("INSERT INTO scheduled_tasks (name, job_id, task_type, config, cron_expression, "
             f"next_run_at) VALUES ('every-second', 'every-second', 'example_task', '{TRIVIAL}', "
             f"'* * * * * *', FROM_UNIXTIME({first}))")
-    d = env.daemon("defined", scheduler__threads=THREADS)
-    time.sleep(SECONDS + 3)
+    env.wake()
+    time.sleep(SECONDS + 2)
     rss, hwm = SchedEnv.rss_kb(d.pid), SchedEnv.rss_kb(d.pid, "VmHWM")
     env.stop_daemon(d)
     rows = env.rows("SELECT (UNIX_TIMESTAMP(e.start_time) - UNIX_TIMESTAMP(e.scheduled_time)) "
@@ -154,11 +164,15 @@ def main():
               env.value("SELECT @@innodb_flush_log_at_trx_commit"))
         print(f"build: {env.stack.build}; threads: {THREADS}; trivial task: example_task "
               f"{TRIVIAL}", flush=True)
-        first_ms, last_s, wrong = burst(env)
-        size = f"{BURST // 1000}k"
-        benchlib.target(f"burst {size}: first start after its second", first_ms, "ms", "<=", 50)
-        benchlib.target(f"burst {size}: all started within", last_s, "s", "<=", 30)
-        benchlib.target(f"burst {size}: doubled + missing + skipped runs", wrong, "", "<=", 0)
+        if "burst" in PHASES:
+            first_ms, last_s, wrong = burst(env)
+            size = f"{BURST // 1000}k"
+            benchlib.target(f"burst {size}: first start after its second", first_ms, "ms", "<=",
+                            50)
+            benchlib.target(f"burst {size}: all started within", last_s, "s", "<=", 30)
+            benchlib.target(f"burst {size}: doubled + missing + skipped runs", wrong, "", "<=", 0)
+        if "defined" not in PHASES:
+            return
         hwm, p99 = defined(env)
         size = f"{DEFINED // 1000}k"
         benchlib.target(f"{size} tasks defined: daemon peak RSS", hwm / 1024, "MB", "<=", 64)
