@@ -4,8 +4,11 @@ figures, not a timed test).
     ZQ_BUILD_DIR=build/scale-ret-rel /usr/bin/python3 tests/bench/bench_retention.py
         [--quick] [--executions N] [--runs 3] [--connections 8] [--duty PCT]
 
-(--duty sets scheduler.retention_duty for the daemon: the trade-off curve
-between rows/s and the API's p99 is this bench at a few values.)
+(--duty sets scheduler.retention_duty for the daemon. --curve 100,50,25
+measures the trade-off instead: one load, then passes of 6 days each under
+the same wrk load, the duty values taking turns (a daemon restarted for
+each), each pass's API p99 against the p99 just before it; medians per
+value. Its lines are not targets.)
 
 (ZQ_BENCH_QUICK=1 is the same as --quick: 300,000 executions, one run.)
 
@@ -96,6 +99,13 @@ def api_load(s, paths, token, connections, stop, out, tmp):
         out.append(wrk(s.url, paths, token, connections, 2, tmp))
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
     """Lower history_days to days by SIGHUP and wait for the pass; with api
     = (paths, token, connections), wrk runs all the while."""
@@ -112,6 +122,7 @@ def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
         th.start()
         time.sleep(2)
     write_config(s, conf, days, 8)
+    cpu0 = cpu_s(s.mariadb.pid) + cpu_s(p.pid)
     t0 = time.time()
     p.send(signal.SIGHUP)
     first, lo = None, lo0
@@ -121,19 +132,20 @@ def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
         if first is None and lo > lo0:
             first = time.time()
     t1 = time.time()
+    cpu1 = cpu_s(s.mariadb.pid) + cpu_s(p.pid)
     stop.set()
     if th:
         th.join()
     time.sleep(2.5)
     return {"old": old, "boundary": boundary, "newer": newer, "done": lo > boundary, "start": (first or t1) - t0,
             "rate": old / max(1e-3, t1 - (first or t0)), "wall": t1 - t0,
+            "cpu_us": (cpu1 - cpu0) / max(1, old) * 1e6,
             "late": late_between(s, cron, t0, t1),
             "api_p99": statistics.median(c["p99"] for c in chunks) if chunks else float("nan")}
 
 
 def one_run(s, args, tmp, say):
     from run_state import DIFF_SQL
-    from bench_history import wrk
     from zqstack import wait_for
     ids = load(s, args.executions, say)
     total = int(s.sql_value("SELECT COUNT(*) FROM task_executions"))
@@ -181,6 +193,61 @@ def one_run(s, args, tmp, say):
             "diff": diff, "orphans": orphans, "left": left, "want": want, "stale": stale}
 
 
+def curve(s, args, tmp, say):
+    """Rows/s and API p99 ratio per duty value, passes taking turns."""
+    from zqstack import wait_for
+    global DUTY
+    duties = [int(x) for x in args.curve.split(",")]
+    ids = load(s, args.executions, say)
+    maxid = int(s.sql_value("SELECT MAX(id) FROM task_executions"))
+    s.sql("INSERT INTO scheduled_tasks (name, job_id, task_type, config, cron_expression, "
+          "next_run_at) VALUES ('ret-cron', 'ret-cron', 'example_task', "
+          "'{\"duration_seconds\": 0, \"steps\": 1}', '*/2 * * * * *', UTC_TIMESTAMP(3))")
+    cron = int(s.sql_value("SELECT id FROM scheduled_tasks WHERE name = 'ret-cron'"))
+    rnd = random.Random(1)
+    paths = [f"/scheduler/tasks/{rnd.choice(ids)}/executions?limit=20" for _ in range(300)]
+    token = s.token("viewer")
+    conf = os.path.join(s.tmp, "sched.conf")
+    res = {d: [] for d in duties}
+    days, p = 118, None
+    for rnd_i in range(args.rounds):
+        for d in duties:
+            if days - 6 < 2:
+                break
+            DUTY = d
+            if p:
+                p.stop(timeout=60)
+                s.schedulers.remove(p)
+            write_config(s, conf, days, 8)
+            p = s.start_scheduler(config=conf, name=f"sched-{len(s.schedulers)}")
+            wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=60, what="START")
+            time.sleep(2)
+            idle, stop = [], threading.Event()
+            th = threading.Thread(target=api_load, args=(s, paths, token, args.connections, stop,
+                                                         idle, tmp))
+            th.start()
+            time.sleep(6)
+            stop.set()
+            th.join()
+            days -= 6
+            q = phase(s, p, conf, cron, days, (paths, token, args.connections), tmp, args.timeout,
+                      maxid)
+            ratio = q["api_p99"] / statistics.median(c["p99"] for c in idle)
+            res[d].append((q["rate"], ratio, pct(q["late"], 99)))
+            say(f"  duty {d:3d}%: {q['old']:,} rows at {q['rate']:,.0f} rows/s, API p99 "
+                f"{ratio:.2f} x idle, lateness p99 {pct(q['late'], 99):.0f} ms")
+    if p:
+        p.stop(timeout=60)
+        s.schedulers.remove(p)
+    say(f"\ncurve, medians per duty (command: {__import__('benchlib').command()}):")
+    for d in duties:
+        if res[d]:
+            say(f"  scheduler.retention_duty = {d:3d}: {statistics.median(r[0] for r in res[d]):8,.0f} "
+                f"rows/s under API load, API p99 {statistics.median(r[1] for r in res[d]):.2f} x "
+                f"idle, lateness p99 {statistics.median(r[2] for r in res[d]):.0f} ms "
+                f"({len(res[d])} passes)")
+
+
 def late_between(s, cron, t0, t1):
     rows = s.sql("SELECT (UNIX_TIMESTAMP(start_time) - UNIX_TIMESTAMP(scheduled_time)) * 1000 "
                  f"FROM task_executions WHERE task_id = {cron} AND start_time IS NOT NULL AND "
@@ -196,6 +263,8 @@ def main():
     ap.add_argument("--runs", type=int, default=1 if quick else 3)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--timeout", type=int, default=1800, help="give a pass this long (s)")
+    ap.add_argument("--curve", default=None, help="duty values, e.g. 100,50,25 (see above)")
+    ap.add_argument("--rounds", type=int, default=3, help="--curve: passes per duty value")
     ap.add_argument("--duty", type=int, default=None,
                     help="scheduler.retention_duty for the daemon (default: its own)")
     args = ap.parse_args()
@@ -216,6 +285,9 @@ def main():
     try:
         say(f"bench_retention: {args.executions:,} executions over 200 tasks and 120 days, "
             f"history_days 0 -> {DAYS_IDLE} -> {KEEP_DAYS} by SIGHUP; build {build}; {os.cpu_count()} CPUs")
+        if args.curve:
+            curve(s, args, tmp, say)
+            return 0
         res = []
         for run in range(args.runs):
             r = one_run(s, args, tmp, say)
@@ -226,7 +298,8 @@ def main():
                     f"{'in' if q['done'] else 'NOT DONE after'} {q['wall']:.1f} s; start "
                     f"{q['start']:.2f} s, {q['rate']:,.0f} rows/s; lateness p99 "
                     f"{pct(q['late'], 99):.0f} ms max {max(q['late'], default=float('nan')):.0f} ms "
-                    f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms")
+                    f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms; MariaDB + daemon CPU "
+                    f"{q['cpu_us']:.0f} us per row")
             say(f"run {run + 1}/{args.runs}: API p99 idle {r['idle_p99']:.1f} ms; run state diff "
                 f"{r['diff']}, orphan steps/output {r['orphans']}, old left {r['stale']}, "
                 f"newer executions kept {r['left']:,} of {r['want']:,}")
@@ -245,6 +318,9 @@ def main():
             rows.append(("  cron start lateness p50/p95/p99/max",
                          f"{lat[50]:.0f}/{lat[95]:.0f}/{lat[99]:.0f}/{lmax:.0f} ms",
                          "p99 <= 50 ms", lat[99] <= 50))
+        cpu = med(lambda r: r["quiet"]["cpu_us"])
+        rows.append(("MariaDB + daemon CPU per row, no load", f"{cpu:.0f} us", "", None))
+        rows.append(("  i.e. rows/s on one free core", f"{1e6 / cpu:,.0f}", "", None))
         idle99 = med(lambda r: pct(r["idle_late"], 99))
         api_idle, api_busy = med(lambda r: r["idle_p99"]), med(lambda r: r["busy"]["api_p99"])
         rows.append(("cron lateness p99, API load, no pass", f"{idle99:.0f} ms", "", None))
