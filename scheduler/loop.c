@@ -247,13 +247,16 @@ static void worker_run(void *ctx, void *state, void *job)
 {
 	loop *L = ctx;
 	run *r = job;
+	int stop;
 
 	r->db = state;
 	run_started(r);
 	zq_info("START exec=%lld task=%lld type=%s trigger=%s retry=%d timeout_s=%d",
 		(long long)r->job.id, (long long)r->job.task_id, zq_task_type_name(r->job.task_type),
 		zq_trigger_name(r->job.trigger), r->job.retry_count, r->timeout_s);
-	if (r->job.task_type == ZQ_TASK_EXAMPLE)
+	if ((stop = atomic_load(&r->stop)) != RUN_STOP_NONE)
+		run_end_stopped(r, stop, NULL);  /* stopped while it waited in the queue */
+	else if (r->job.task_type == ZQ_TASK_EXAMPLE)
 		example_run(r);
 	else
 		command_run(r);
