@@ -98,7 +98,7 @@ void zq_config_defaults(zq_config *c)
 	c->sched_kill_grace_s = 5;
 	c->sched_output_tail = 64 << 10;
 	c->sched_history_days = 90;
-	c->sched_retention_duty = 50;
+	c->sched_retention_duty = 25;
 	c->sched_progress_ms = 250;
 }
 
