@@ -782,12 +782,17 @@ static void heartbeat(loop *L)
 	if (!zq_db_is_up(L->db))
 		rc = zq_db_connect(L->db, &err);
 	if (rc == 0)
-		rc = node_store_heartbeat(L->db, L->node_id, state, L->threads, L->ninflight, &err);
+		/* busy workers: runs claimed ahead wait in the queue, not on a worker */
+		rc = node_store_heartbeat(L->db, L->node_id, state, L->threads,
+					  L->ninflight < L->threads ? L->ninflight : L->threads, &err);
 	if (rc == ZQ_ENOTFOUND)
 		rc = rejoin(L, &err);
 	if (rc == 0)
 		rc = exec_store_heartbeat(L->db, L->node_id, ids, n, &renewed, &err);
-	if (rc == 0 && renewed < n)
+	/* claims in doubt are resolved here even when every row was renewed
+	 * (their commit was applied: they run); skipping them then left them
+	 * waiting for ever, 'running' with a live lease */
+	if (rc == 0 && (renewed < n || L->ndoubt))
 		rc = check_rows(L, ids, n, &err);
 	free(ids);
 	if (rc < 0) {
