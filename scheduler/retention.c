@@ -58,7 +58,7 @@ struct retention {
 	int stop;
 	int64_t busy_until;          /* monotonic ms */
 	int duty, chunk;             /* the thread's: scheduler.retention_duty, RETENTION_CHUNK */
-	double best_us;              /* the thread's: fastest chunk so far, per row read */
+	double best_us;              /* the thread's: fastest chunk so far, per row deleted */
 	run_state_ids touched;       /* the thread's */
 };
 
@@ -94,18 +94,22 @@ static int purge_chunk(retention *R, int64_t cutoff, int64_t *after, int64_t hi,
 	return 0;
 }
 
-/* Pace the pass: a chunk of read rows took work_us. 1 when the pass must
- * end (stop) or start over (days changed). */
-static int yield(retention *R, int days, int64_t work_us, int read)
+/* Pace the pass: a chunk that deleted n rows took work_us. Only chunks
+ * that deleted at least half of what they read are compared (one that
+ * mostly read rows that stay is cheap, and is not paced). 1 when the pass
+ * must end (stop) or start over (days changed). */
+static int yield(retention *R, int days, int64_t work_us, int n)
 {
-	double per_row = (double)work_us / (read > 0 ? read : 1);
+	double per_row = (double)work_us / (n > 0 ? n : 1);
 	int64_t until = zq_mono_ms();
 	int rc;
 
-	if (R->best_us <= 0 || per_row < R->best_us)
-		R->best_us = per_row;
-	if (per_row > RETENTION_CONTENDED * R->best_us)
-		until += work_us * (100 - R->duty) / R->duty / 1000;
+	if (n >= R->chunk / 2) {
+		if (R->best_us <= 0 || per_row < R->best_us)
+			R->best_us = per_row;
+		if (per_row > RETENTION_CONTENDED * R->best_us)
+			until += work_us * (100 - R->duty) / R->duty / 1000;
+	}
 
 	pthread_mutex_lock(&R->mu);
 	if (zq_mono_ms() < R->busy_until && until < zq_mono_ms() + RETENTION_YIELD_MS)
@@ -152,7 +156,7 @@ static int pass(retention *R, int days)
 			zq_info("retention: %lld executions older than %d days deleted so far",
 				(long long)total, days);
 		}
-		if (yield(R, days, zq_mono_us() - c0, read)) {
+		if (yield(R, days, zq_mono_us() - c0, n)) {
 			cut = 1;
 			break;
 		}
