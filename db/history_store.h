@@ -48,7 +48,8 @@ typedef struct hist_filter {
 /* Counts are exact up to hist_count_limit(skip, limit): HIST_COUNT_CAP, or
  * one row past the page when the page ends beyond it (so a pager always
  * knows whether there is a next page); beyond, total is that limit and
- * *capped is set. */
+ * *capped is set. A page shorter than limit is its own exact total (no
+ * count is run). */
 #define HIST_COUNT_CAP 1000
 int64_t hist_count_limit(int64_t skip, int64_t limit);
 
