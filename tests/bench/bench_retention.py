@@ -106,6 +106,13 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def lock_counts(s):
+    """InnoDB's row lock waits and deadlocks so far (server-wide)."""
+    rows = s.sql("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', "
+                 "'Innodb_deadlocks')")
+    return sum(int(r[1]) for r in rows)
+
+
 def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
     """Lower history_days to days by SIGHUP and wait for the pass; with api
     = (paths, token, connections), wrk runs all the while."""
@@ -123,6 +130,7 @@ def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
         time.sleep(2)
     write_config(s, conf, days, 8)
     cpu0 = cpu_s(s.mariadb.pid) + cpu_s(p.pid)
+    locks0 = lock_counts(s)
     t0 = time.time()
     p.send(signal.SIGHUP)
     first, lo = None, lo0
@@ -133,13 +141,14 @@ def phase(s, p, conf, cron, days, api, tmp, timeout, maxid):
             first = time.time()
     t1 = time.time()
     cpu1 = cpu_s(s.mariadb.pid) + cpu_s(p.pid)
+    locks = lock_counts(s) - locks0
     stop.set()
     if th:
         th.join()
     time.sleep(2.5)
     return {"old": old, "boundary": boundary, "newer": newer, "done": lo > boundary, "start": (first or t1) - t0,
             "rate": old / max(1e-3, t1 - (first or t0)), "wall": t1 - t0,
-            "cpu_us": (cpu1 - cpu0) / max(1, old) * 1e6,
+            "cpu_us": (cpu1 - cpu0) / max(1, old) * 1e6, "locks": locks,
             "late": late_between(s, cron, t0, t1),
             "api_p99": statistics.median(c["p99"] for c in chunks) if chunks else float("nan")}
 
@@ -299,7 +308,7 @@ def main():
                     f"{q['start']:.2f} s, {q['rate']:,.0f} rows/s; lateness p99 "
                     f"{pct(q['late'], 99):.0f} ms max {max(q['late'], default=float('nan')):.0f} ms "
                     f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms; MariaDB + daemon CPU "
-                    f"{q['cpu_us']:.0f} us per row")
+                    f"{q['cpu_us']:.0f} us per row; lock waits + deadlocks {q['locks']}")
             say(f"run {run + 1}/{args.runs}: API p99 idle {r['idle_p99']:.1f} ms; run state diff "
                 f"{r['diff']}, orphan steps/output {r['orphans']}, old left {r['stale']}, "
                 f"newer executions kept {r['left']:,} of {r['want']:,}")
