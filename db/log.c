@@ -126,19 +126,38 @@ size_t zq_log_escape(const char *in, size_t n, char *out, size_t outsz)
 	return o;
 }
 
+#define LOG_LINE_MAX 4096  /* a line, and a write: PIPE_BUF, never interleaved in a pipe */
+
+static const char *const tags[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+/* The line prefix into line (LOG_LINE_MAX): its length, or -1. */
+static int log_prefix(int level, char *line)
+{
+	char ts[32];
+	int n;
+
+	zq_time_format_iso(zq_wall_ms(), ts, sizeof(ts));
+	n = snprintf(line, LOG_LINE_MAX, "%s %s %s[%d]: ", ts, tags[level], log_ident,
+		     (int)getpid());
+	return n < 0 || n >= LOG_LINE_MAX ? -1 : n;
+}
+
+static void log_write(const char *buf, size_t n)
+{
+	if (write(STDERR_FILENO, buf, n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
 void zq_log(int level, const char *fmt, ...)
 {
-	static const char *const tags[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	char line[4096], msg[4096], ts[32];
+	char line[LOG_LINE_MAX], msg[4096];
 	va_list ap;
 	int n, m;
 
 	if (level < atomic_load(&log_level) || level < 0 || level > 3)
 		return;
-	zq_time_format_iso(zq_wall_ms(), ts, sizeof(ts));
-	n = snprintf(line, sizeof(line), "%s %s %s[%d]: ", ts, tags[level], log_ident,
-		     (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if ((n = log_prefix(level, line)) < 0)
 		return;
 	va_start(ap, fmt);
 	m = vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -150,7 +169,34 @@ void zq_log(int level, const char *fmt, ...)
 	/* every field of the message, whoever supplied it, stays on this line */
 	n += (int)zq_log_escape(msg, (size_t)m, line + n, sizeof(line) - (size_t)n - 1);
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* nowhere left to report it */
+	log_write(line, (size_t)n);
+}
+
+void zq_log_lines(int level, const char *text)
+{
+	char out[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	size_t used = 0;
+	const char *nl;
+	int p;
+
+	if (level < atomic_load(&log_level) || level < 0 || level > 3)
+		return;
+	if ((p = log_prefix(level, line)) < 0)
+		return;
+	for (; *text && (nl = strchr(text, '\n')) != NULL; text = nl + 1) {
+		size_t m = (size_t)(nl - text), n = (size_t)p;
+
+		if (m > 4095)
+			m = 4095;  /* as zq_log cuts a message */
+		n += zq_log_escape(text, m, line + n, sizeof(line) - n - 1);
+		line[n++] = '\n';
+		if (used + n > sizeof(out)) {
+			log_write(out, used);
+			used = 0;
+		}
+		memcpy(out + used, line, n);
+		used += n;
 	}
+	if (used)
+		log_write(out, used);
 }

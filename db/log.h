@@ -36,6 +36,10 @@ const char *zq_log_level_name(int level);
 size_t zq_log_escape(const char *in, size_t n, char *out, size_t outsz);
 
 void zq_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Each '\n'-terminated line of text (as it is, not a format; a last line
+ * without '\n' is dropped) as zq_log("%s", line) would write it, with one
+ * timestamp, in as few write()s as fit in PIPE_BUF (whole lines only). */
+void zq_log_lines(int level, const char *text);
 
 #define zq_debug(...) zq_log(ZQ_LOG_DEBUG, __VA_ARGS__)
 #define zq_info(...) zq_log(ZQ_LOG_INFO, __VA_ARGS__)

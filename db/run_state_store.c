@@ -13,6 +13,23 @@
  * COMMITTED) and writes the rows. Whoever commits last for a task has
  * therefore read every earlier commit for it: the state is exact.
  *
+ * Keeping a field. A transaction that gives no execution of a task a
+ * finished status, takes none away and deletes none (it inserts pending or
+ * skipped executions, or marks pending ones running: the claim and fire
+ * of a tick, run_state_ids_add_unfinished) recomputes the task's newest
+ * execution and active count but keeps its stored last_finished_status.
+ * That is exact by the same order: the row is locked, so the stored value
+ * was written by the last transaction that committed for the task, which
+ * read every earlier commit; a transaction that changed a finished status
+ * since must have refreshed the row in full before committing, and could
+ * only do so once it held the lock, i.e. it committed before this one
+ * read the row; and this transaction changed none. A row that
+ * lock_rows has just inserted keeps NULL, right for a task without a row
+ * (it has no executions, 040_task_run_state.sql). The full recompute
+ * finds the newest finished status without a dive when the task's newest
+ * execution is itself finished (it then has the highest id of them all):
+ * the settle of a task's only run.
+ *
  * The recomputation costs a fixed number of index dives per task however
  * long its history: the newest execution (ix_exec_task_id, read
  * backwards), the newest of each finished status (ix_exec_task_status
@@ -34,23 +51,37 @@ void run_state_ids_init(run_state_ids *s)
 void run_state_ids_release(run_state_ids *s)
 {
 	free(s->ids);
+	free(s->fin);
 	memset(s, 0, sizeof(*s));
 }
 
 void run_state_ids_reset(run_state_ids *s)
 {
 	s->n = 0;
+	s->nfin = 0;
+}
+
+static void push_id(int64_t **ids, int *n, int *cap, int64_t id)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*ids = zq_realloc(*ids, (size_t)*cap * sizeof(int64_t));
+	}
+	(*ids)[(*n)++] = id;
+}
+
+void run_state_ids_add_unfinished(run_state_ids *s, int64_t task_id)
+{
+	if (task_id > 0)
+		push_id(&s->ids, &s->n, &s->cap, task_id);
 }
 
 void run_state_ids_add(run_state_ids *s, int64_t task_id)
 {
 	if (task_id <= 0)
 		return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->ids = zq_realloc(s->ids, (size_t)s->cap * sizeof(int64_t));
-	}
-	s->ids[s->n++] = task_id;
+	push_id(&s->ids, &s->n, &s->cap, task_id);
+	push_id(&s->fin, &s->nfin, &s->capfin, task_id);
 }
 
 static int exec_json(zq_db *db, const char *sql, const char *json, zq_err *err)
@@ -103,23 +134,57 @@ static int lock_rows(zq_db *db, const char *json, zq_err *err)
  * table, a third of the statement's handler calls (340 tasks: 8,349 ->
  * 5,792; tests/bench/bench_scheduler.py --profile names it the largest
  * server cost per execution). */
+#define FINISHED_IN "('success', 'failed', 'completed', 'terminated')"
+
+/* The shared head and tail of both recomputes. */
+#define RECOMPUTE_HEAD                                                                      \
+	"SET STATEMENT optimizer_switch = 'subquery_cache=off' FOR "                        \
+	"INSERT INTO task_run_state (task_id, latest_execution_id, latest_status, latest_time, " \
+	"last_finished_status, active, updated_at) "                                        \
+	"SELECT j.id, le.id, le.status, COALESCE(le.start_time, le.created_at), "
+#define RECOMPUTE_FROM                                                                      \
+	COUNT_OF("pending") " + " COUNT_OF("running") ", UTC_TIMESTAMP(3) "                  \
+	"FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "           \
+	"LEFT JOIN task_executions le ON le.id = (SELECT e.id FROM task_executions e "       \
+	"FORCE INDEX (ix_exec_task_id) WHERE e.task_id = j.id ORDER BY e.id DESC LIMIT 1) "   \
+	"ON DUPLICATE KEY UPDATE latest_execution_id = VALUES(latest_execution_id), "        \
+	"latest_status = VALUES(latest_status), latest_time = VALUES(latest_time), "
+
+/* The newest finished status: the newest execution's own when it is
+ * finished (CASE evaluates only the branch it takes), else four dives. */
 static int recompute_rows(zq_db *db, const char *json, zq_err *err)
 {
 	return exec_json(db,
-		"SET STATEMENT optimizer_switch = 'subquery_cache=off' FOR "
-		"INSERT INTO task_run_state (task_id, latest_execution_id, latest_status, latest_time, "
-		"last_finished_status, active, updated_at) "
-		"SELECT j.id, le.id, le.status, COALESCE(le.start_time, le.created_at), "
+		RECOMPUTE_HEAD
+		"CASE WHEN le.status IN " FINISHED_IN " THEN le.status ELSE "
 		"(SELECT f.status FROM task_executions f WHERE f.id = GREATEST(" NEWEST("success") ", "
-		NEWEST("failed") ", " NEWEST("completed") ", " NEWEST("terminated") ")), "
-		COUNT_OF("pending") " + " COUNT_OF("running") ", UTC_TIMESTAMP(3) "
-		"FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
-		"LEFT JOIN task_executions le ON le.id = (SELECT e.id FROM task_executions e "
-		"FORCE INDEX (ix_exec_task_id) WHERE e.task_id = j.id ORDER BY e.id DESC LIMIT 1) "
-		"ON DUPLICATE KEY UPDATE latest_execution_id = VALUES(latest_execution_id), "
-		"latest_status = VALUES(latest_status), latest_time = VALUES(latest_time), "
+		NEWEST("failed") ", " NEWEST("completed") ", " NEWEST("terminated") ")) END, "
+		RECOMPUTE_FROM
 		"last_finished_status = VALUES(last_finished_status), active = VALUES(active), "
 		"updated_at = VALUES(updated_at)", json, err);
+}
+
+/* The same keeping the stored last_finished_status (the NULL is only what
+ * a row that did not exist would get: lock_rows has inserted every row). */
+static int recompute_unfinished(zq_db *db, const char *json, zq_err *err)
+{
+	return exec_json(db,
+		RECOMPUTE_HEAD "NULL, " RECOMPUTE_FROM
+		"active = VALUES(active), updated_at = VALUES(updated_at)", json, err);
+}
+
+/* ids minus fin (both sorted, unique) into out; returns its length. */
+static int minus(const int64_t *ids, int n, const int64_t *fin, int nfin, int64_t *out)
+{
+	int m = 0, j = 0;
+
+	for (int i = 0; i < n; i++) {
+		while (j < nfin && fin[j] < ids[i])
+			j++;
+		if (j == nfin || fin[j] != ids[i])
+			out[m++] = ids[i];
+	}
+	return m;
 }
 
 int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err)
@@ -130,9 +195,27 @@ int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err)
 	if (s->n == 0)
 		return 0;
 	s->n = zq_db_ids_sort_unique(s->ids, s->n);
+	s->nfin = s->nfin ? zq_db_ids_sort_unique(s->fin, s->nfin) : 0;
 	json = zq_db_ids_json(s->ids, s->n);
-	if ((rc = lock_rows(db, json, err)) == 0)
+	rc = lock_rows(db, json, err);
+	if (rc == 0 && s->nfin == s->n) {
 		rc = recompute_rows(db, json, err);
+	} else if (rc == 0) {
+		int64_t *light = zq_calloc((size_t)s->n, sizeof(int64_t));
+		int nlight = minus(s->ids, s->n, s->fin, s->nfin, light);
+		char *lj = zq_db_ids_json(light, nlight);
+
+		free(json);
+		json = NULL;
+		if (s->nfin) {
+			json = zq_db_ids_json(s->fin, s->nfin);
+			rc = recompute_rows(db, json, err);
+		}
+		if (rc == 0)
+			rc = recompute_unfinished(db, lj, err);
+		free(lj);
+		free(light);
+	}
 	free(json);
 	return rc;
 }

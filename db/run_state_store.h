@@ -17,10 +17,15 @@
 
 #include "db.h"
 
-/* A growable set of task ids (kept as a list; refresh sorts and dedups). */
+/* A growable set of task ids (kept as a list; refresh sorts and dedups).
+ * fin: the ids added by run_state_ids_add (an execution of the task may
+ * have got or lost a finished status); the others were only added by
+ * run_state_ids_add_unfinished. */
 typedef struct run_state_ids {
 	int64_t *ids;
 	int n, cap;
+	int64_t *fin;
+	int nfin, capfin;
 } run_state_ids;
 
 void run_state_ids_init(run_state_ids *s);
@@ -28,6 +33,14 @@ void run_state_ids_release(run_state_ids *s);
 void run_state_ids_reset(run_state_ids *s);
 /* Ids <= 0 are ignored. */
 void run_state_ids_add(run_state_ids *s, int64_t task_id);
+/* The same, for a write that gives no execution of the task a finished
+ * status (success, failed, completed, terminated), takes none away and
+ * deletes none: inserting pending or skipped executions, pending ->
+ * running. The refresh then keeps the stored newest finished status
+ * instead of searching the task's history for it, unless another write
+ * in the transaction added the task with run_state_ids_add. Exact by the
+ * same argument as the refresh (see the .c). */
+void run_state_ids_add_unfinished(run_state_ids *s, int64_t task_id);
 
 /* Recompute and store the state of the tasks in s, inside the caller's
  * transaction (s is sorted and deduplicated in place; it stays the

@@ -38,8 +38,9 @@ static int load_runs(claim_ctx *c, const int64_t *ids, int n, run ***runs, int *
 	if ((rc = exec_store_load_jobs(c->db, ids, n, jobs, got, err)) == 0) {
 		*runs = zq_calloc((size_t)*got + 1, sizeof(run *));
 		for (int i = 0; i < *got; i++) {
-			/* every execution loaded here changes status in this transaction */
-			run_state_ids_add(c->touched, jobs[i].task_id);
+			/* every execution loaded here changes status in this transaction:
+			 * to running here; one that ends is settled, which adds it in full */
+			run_state_ids_add_unfinished(c->touched, jobs[i].task_id);
 			(*runs)[i] = run_new(&jobs[i], &c->set, c->lease_until);
 		}
 	}

@@ -133,7 +133,7 @@ static void count_rows(const struct batch *b, int64_t now_ms, stats_batch *stats
 		       run_state_ids *touched, firing_result *res)
 {
 	for (int i = 0; i < b->nrows; i++) {
-		run_state_ids_add(touched, b->rows[i].task_id);
+		run_state_ids_add_unfinished(touched, b->rows[i].task_id);  /* pending or skipped */
 		if (b->rows[i].skipped) {
 			res->skipped++;
 			stats_batch_add(stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, now_ms, -1);

@@ -506,13 +506,7 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 
 static void print_events(loop *L)
 {
-	char *line = L->events.data, *nl;
-
-	while (*line && (nl = strchr(line, '\n')) != NULL) {
-		*nl = '\0';
-		zq_info("%s", line);
-		line = nl + 1;
-	}
+	zq_log_lines(ZQ_LOG_INFO, L->events.data);  /* a few writes a tick, not one a line */
 }
 
 /* After commit: log, free settled runs, post claimed ones. */

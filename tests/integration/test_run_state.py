@@ -183,3 +183,41 @@ def test_list_row_shows_a_run_while_it_runs_and_how_it_ended(env, admin):
     got = row(status="failed")
     assert got["latest_execution_id"] == eid and got["schedule_status"] == "failed"
     assert_exact(env, "after the runs")
+
+
+def test_state_stays_exact_when_a_peer_reaps_a_dead_daemons_runs(env, admin):
+    """A claim keeps a task's stored newest finished status (the refresh does
+    not search the history for it, db/run_state_store.c): it must still be
+    the newest finished one while the next run is claimed and runs, after
+    kill -9 of its daemon, when a peer reaps the run (failed, and its retry)
+    and when the retries end."""
+    ok = create(admin, env, **manual("was-ok", "true", max_retries=1, retry_interval=1))
+    bad = create(admin, env, **manual("was-bad", "exit 4", max_retries=1, retry_interval=1))
+    victim = env.daemon("rs-victim")
+    for tid in (ok, bad):
+        trigger(admin, env, tid)
+    env.wait(lambda: env.count("status IN ('pending', 'running')") == 0, timeout=60,
+             what="the first runs (and the failed one's retry) to end")
+    assert_exact(env, "after the first runs")
+    runs = [trigger(admin, env, tid, override={"command": "sleep 300"}) for tid in (ok, bad)]
+    env.wait(lambda: env.count(f"id IN ({runs[0]}, {runs[1]}) AND status = 'running'") == 2,
+             what="both claimed")
+    assert_exact(env, "while the claimed runs run")
+    assert {r["task_id"]: r["last_finished_status"] for r in env.rows(
+        f"SELECT task_id, last_finished_status FROM task_run_state WHERE task_id IN ({ok}, {bad})")} \
+        == {str(ok): "success", str(bad): "failed"}
+    env.kill9(victim)
+    env.daemon("rs-reaper")
+    for eid in runs:
+        e = env.wait_final(eid, timeout=60)
+        assert e["error_message"] == "scheduler node lost", e
+    assert_exact(env, "after the reap")
+    env.wait(lambda: env.count(f"task_id IN ({ok}, {bad}) AND trigger_type = 'retry' AND "
+                               f"id > {max(runs)}") == 2, timeout=60, what="the reaped runs' retries")
+    for tid in (ok, bad):
+        for e in env.rows(f"SELECT id FROM task_executions WHERE task_id = {tid} AND "
+                          "status IN ('pending', 'running')"):
+            cancel(admin, env, tid, e["id"])
+    env.wait(lambda: env.count("status IN ('pending', 'running')") == 0, timeout=60,
+             what="the retries to end")
+    assert_exact(env, "at the end")

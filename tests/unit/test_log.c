@@ -101,6 +101,47 @@ static void a_forged_line_stays_on_its_line(void **state)
 	assert_true(n < 4096 * 2);
 }
 
+/* zq_log_lines: each line of a tick's events as zq_info("%s", line) writes
+ * it (escaped, cut, one prefix each), the unterminated tail dropped. */
+static void lines_log_as_zq_info_each(void **state)
+{
+	char path[] = "/tmp/zq-test-log-XXXXXX", buf[65536], *text, *p;
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), lines = 0;
+	size_t len = 0;
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	text = malloc(40000);
+	for (int i = 0; i < 300; i++)
+		len += (size_t)sprintf(text + len, "END exec=%d task=7 status=success\x01\n", i);
+	memset(text + len, 'y', 5000);  /* one line longer than a message */
+	len += 5000;
+	len += (size_t)sprintf(text + len, "\nlast line without newline");
+	zq_log_init("zq-test", ZQ_LOG_INFO);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	zq_log_lines(ZQ_LOG_INFO, text);
+	zq_log_lines(ZQ_LOG_DEBUG, "below the level\n");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	free(text);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	for (p = buf; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 301);
+	assert_non_null(strstr(buf, " INFO zq-test["));
+	assert_non_null(strstr(buf, "]: END exec=0 task=7 status=success\\x01\n"));
+	assert_non_null(strstr(buf, "]: END exec=299 task=7 status=success\\x01\n"));
+	assert_null(strstr(buf, "without newline"));
+	assert_null(strstr(buf, "below the level"));
+	/* the long line: cut to 4,095 bytes of message, on one line */
+	assert_true(strlen(buf) - (size_t)(strstr(buf, "yyy") - buf) <= 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +150,7 @@ int main(void)
 		cmocka_unit_test(invalid_utf8_bytes_are_escaped),
 		cmocka_unit_test(cuts_at_whole_escapes),
 		cmocka_unit_test(a_forged_line_stays_on_its_line),
+		cmocka_unit_test(lines_log_as_zq_info_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
