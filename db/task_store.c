@@ -525,8 +525,6 @@ static int list_count(zq_db *db, const task_store_filter *f, enum drive d, const
 	return rc;
 }
 
-/* A drive not in id order: up to limit + 1 candidate ids (the count), and
- * when they are all, the page among them read by PRIMARY KEY. */
 static int cmp_id(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -534,6 +532,9 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A drive not in id order, or a name: up to limit + 1 candidate ids (the
+ * count); when they are all, the page among them read by PRIMARY KEY, else
+ * the page from an id-order drive (no count: *total says "more"). */
 static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, const char *like,
 		       task_store_row **rows, int *n, int64_t *total, zq_err *err)
 {
