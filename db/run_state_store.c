@@ -222,53 +222,91 @@ int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err)
 
 #define RECONCILE_BATCH 500   /* the LIMIT in reconcile_pick */
 
-/* One batch of suspects above task id `after`, ascending: a dive per task
- * into ix_exec_task_id for its newest execution. */
-static int reconcile_pick(zq_db *db, int64_t after, int64_t *ids, int *n, zq_err *err)
+/* One batch of suspects in task ids (after, upto], ascending: a dive per
+ * task into ix_exec_task_id for its newest execution. */
+static int reconcile_pick(zq_db *db, int64_t after, int64_t upto, int64_t *ids, int *n,
+			  zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db,
 		"SELECT t.id FROM scheduled_tasks t LEFT JOIN task_run_state r ON r.task_id = t.id "
-		"WHERE t.id > ? AND (COALESCE(r.active, 0) > 0 OR NOT (r.latest_execution_id <=> "
-		"(SELECT MAX(e.id) FROM task_executions e WHERE e.task_id = t.id))) "
-		"ORDER BY t.id LIMIT 500", err);
+		"WHERE t.id > ? AND t.id <= ? AND (COALESCE(r.active, 0) > 0 OR NOT "
+		"(r.latest_execution_id <=> (SELECT MAX(e.id) FROM task_executions e WHERE "
+		"e.task_id = t.id))) ORDER BY t.id LIMIT 500", err);
 	int rc;
 
 	if (!st)
 		return err->code;
 	zq_stmt_bind_i64(st, 0, after);
+	zq_stmt_bind_i64(st, 1, upto);
 	rc = zq_stmt_fetch_ids(st, ids, RECONCILE_BATCH, n, err);
 	zq_stmt_done(st);
 	return rc;
 }
 
-int run_state_store_reconcile(zq_db *db, int *refreshed, zq_err *err)
+static int max_task_id(zq_db *db, int64_t *max, zq_err *err)
 {
-	int64_t ids[RECONCILE_BATCH], after = 0;
+	zq_stmt *st = zq_db_prepare(db, "SELECT COALESCE(MAX(id), 0) FROM scheduled_tasks", err);
+	int n = 0, rc;
+
+	if (!st)
+		return err->code;
+	rc = zq_stmt_fetch_ids(st, max, 1, &n, err);
+	zq_stmt_done(st);
+	if (rc == 0 && n == 0)
+		*max = 0;
+	return rc;
+}
+
+static int refresh_batch(zq_db *db, const int64_t *ids, int n, zq_err *err)
+{
 	run_state_ids s;
-	int n = RECONCILE_BATCH, rc = 0;
+	int rc = 0;
 
 	run_state_ids_init(&s);
-	if (refreshed)
-		*refreshed = 0;
-	while (rc == 0 && n == RECONCILE_BATCH) {
-		if ((rc = reconcile_pick(db, after, ids, &n, err)) < 0 || n == 0)
+	for (int i = 0; i < n; i++)
+		run_state_ids_add(&s, ids[i]);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if ((rc = zq_db_begin(db, err)) == 0 &&
+		    (rc = run_state_store_refresh(db, &s, err)) == 0 &&
+		    (rc = zq_db_commit(db, err)) == 0)
 			break;
-		run_state_ids_reset(&s);
-		for (int i = 0; i < n; i++)
-			run_state_ids_add(&s, ids[i]);
-		after = ids[n - 1];
-		for (int attempt = 0; attempt < 3; attempt++) {
-			if ((rc = zq_db_begin(db, err)) == 0 &&
-			    (rc = run_state_store_refresh(db, &s, err)) == 0 &&
-			    (rc = zq_db_commit(db, err)) == 0)
-				break;
-			zq_db_rollback(db);
-			if (rc != ZQ_EBUSY)
-				break;
-		}
-		if (rc == 0 && refreshed)
-			*refreshed += n;
+		zq_db_rollback(db);
+		if (rc != ZQ_EBUSY)
+			break;
 	}
 	run_state_ids_release(&s);
 	return rc;
+}
+
+int run_state_store_reconcile_step(zq_db *db, int64_t *after, int span, int *refreshed,
+				   zq_err *err)
+{
+	int64_t ids[RECONCILE_BATCH], max = 0, upto;
+	int n = 0, rc;
+
+	if ((rc = max_task_id(db, &max, err)) < 0)
+		return rc;
+	if (*after >= max)
+		return 1;
+	upto = *after + (span > 0 ? span : 1);
+	if ((rc = reconcile_pick(db, *after, upto, ids, &n, err)) < 0)
+		return rc;
+	if (n > 0 && (rc = refresh_batch(db, ids, n, err)) < 0)
+		return rc;
+	if (refreshed)
+		*refreshed += n;
+	*after = n == RECONCILE_BATCH ? ids[n - 1] : upto;
+	return *after >= max ? 1 : 0;
+}
+
+int run_state_store_reconcile(zq_db *db, int *refreshed, zq_err *err)
+{
+	int64_t after = 0;
+	int rc;
+
+	if (refreshed)
+		*refreshed = 0;
+	while ((rc = run_state_store_reconcile_step(db, &after, 1 << 20, refreshed, err)) == 0)
+		;
+	return rc < 0 ? rc : 0;
 }

@@ -60,4 +60,12 @@ int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err);
  * many tasks were refreshed. 0 or a ZQ_E* code. */
 int run_state_store_reconcile(zq_db *db, int *refreshed, zq_err *err);
 
+/* One step of the same over the task ids (*after, *after + span] (fewer
+ * when it finds 500 suspects first), so that a daemon can reconcile between
+ * its ticks: *after moves on, *refreshed (may be NULL) grows. 1 when no
+ * task id above *after is left (at that moment), 0 when there is more, or
+ * a ZQ_E* code (*after unchanged: repeat it). */
+int run_state_store_reconcile_step(zq_db *db, int64_t *after, int span, int *refreshed,
+				   zq_err *err);
+
 #endif

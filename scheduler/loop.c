@@ -124,6 +124,9 @@ struct loop {
 	int tick_failed;             /* the last tick failed: do not retry at once */
 	int64_t next_pending_cancel;
 	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf.h) */
+	int64_t rs_after;            /* start-up run state check: done up to this task id, -1 = done */
+	int64_t rs_t0, rs_retry_at;  /* monotonic ms: it began; its next step after a failure */
+	int rs_refreshed;
 	stats_batch stats;
 	run_state_ids touched;       /* tasks whose executions the open transaction changed */
 	zq_buf events;
@@ -898,6 +901,31 @@ static void duties(loop *L)
 	L->woken = 0;
 }
 
+/* The start-up run state check, a span of task ids at a time (about
+ * 8 us a task: ~16 ms a step) between ticks; the tasks it refreshes are
+ * locked as any refresh locks them, so it may run beside this daemon's
+ * and its peers' ticks. Its line says when it is done. */
+#define RECONCILE_SPAN 2000
+
+static void reconcile_step(loop *L)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int rc;
+
+	if (L->rs_after < 0 || zq_mono_ms() < L->rs_retry_at)
+		return;
+	rc = run_state_store_reconcile_step(L->db, &L->rs_after, RECONCILE_SPAN, &L->rs_refreshed,
+					    &err);
+	if (rc < 0) {
+		zq_debug("run state check at start: %s; again in %d ms", err.msg, L->t.poll_ms);
+		L->rs_retry_at = zq_mono_ms() + L->t.poll_ms;
+	} else if (rc == 1) {
+		zq_info("run state: %d task%s refreshed at start in %lld ms", L->rs_refreshed,
+			L->rs_refreshed == 1 ? "" : "s", (long long)(zq_mono_ms() - L->rs_t0));
+		L->rs_after = -1;
+	}
+}
+
 /* ---- shutdown --------------------------------------------------------------------------- */
 
 static void start_draining(loop *L)
@@ -946,8 +974,10 @@ static int64_t sleep_ms(loop *L)
 		pending = ZQ_TIME_NONE;
 	zq_err err = ZQ_ERR_INIT;
 
-	if (L->more)
+	if (L->more || (L->rs_after >= 0 && mono >= L->rs_retry_at))
 		return 0;
+	if (L->rs_after >= 0)
+		t = min64(t, L->rs_retry_at - mono);
 	if (!L->draining && exec_store_next_due(L->db, &task, &pending, &err) == 0) {
 		if (task != ZQ_TIME_NONE)
 			t = min64(t, task > now ? task - now : BUSY_RETRY_MS);
@@ -997,8 +1027,7 @@ static int start_node(loop *L, zq_err *err)
 {
 	char host[256] = "localhost", name[320];
 	const zq_config *c = L->cfg;
-	int rc, refreshed = 0;
-	int64_t t0;
+	int rc;
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(name, sizeof(name), "%s:%d", host, (int)getpid());
@@ -1007,12 +1036,11 @@ static int start_node(loop *L, zq_err *err)
 	    (rc = zq_check_server(L->db, err)) < 0 || (rc = zq_check_schema(L->db, err)) < 0)
 		return rc;
 	/* After an upgrade the previous release's daemons may have written
-	 * executions without refreshing task_run_state (README "Upgrades"). */
-	t0 = zq_mono_ms();
-	if ((rc = run_state_store_reconcile(L->db, &refreshed, err)) < 0)
-		return rc;
-	zq_info("run state: %d task%s refreshed at start in %lld ms", refreshed,
-		refreshed == 1 ? "" : "s", (long long)(zq_mono_ms() - t0));
+	 * executions without refreshing task_run_state (README "Upgrades"):
+	 * checked between the ticks from now on (reconcile_step), so that a
+	 * million tasks do not hold back the first fires. */
+	L->rs_after = 0;
+	L->rs_t0 = zq_mono_ms();
 	return node_store_register(L->db, c->sched_node_name[0] ? c->sched_node_name : name, host,
 				   (int)getpid(), ZQ_VERSION, L->threads, &L->node_id, err);
 }
@@ -1085,6 +1113,7 @@ int loop_run(loop *L)
 			break;
 		duties(L);
 		tick(L);
+		reconcile_step(L);
 		wait_for_work(L, sleep_ms(L));
 	}
 	return 0;

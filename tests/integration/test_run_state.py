@@ -221,3 +221,29 @@ def test_state_stays_exact_when_a_peer_reaps_a_dead_daemons_runs(env, admin):
     env.wait(lambda: env.count("status IN ('pending', 'running')") == 0, timeout=60,
              what="the retries to end")
     assert_exact(env, "at the end")
+
+
+def test_a_starting_daemon_corrects_state_left_behind_across_every_task_id(env):
+    """What a previous release's binaries left behind (executions written
+    without refreshing task_run_state, a stale active count) is corrected by
+    a daemon after it starts, over the whole task id range: the check runs
+    between its ticks, a span of task ids at a time (scheduler/loop.c)."""
+    env.sql("INSERT INTO scheduled_tasks (name, job_id, task_type, config, interval_seconds, "
+            "enabled) SELECT CONCAT('many-', seq), CONCAT('many-', seq), 'example_task', "
+            "'{\"duration_seconds\": 0}', 86400, 0 FROM seq_1_to_7000")
+    lo, hi = (int(v) for v in env.rows("SELECT MIN(id) AS lo, MAX(id) AS hi FROM "
+                                       "scheduled_tasks")[0].values())
+    mid = lo + 3500
+    # old binaries: executions without their state; a state row counting a run long gone
+    now = "UTC_TIMESTAMP(3)"
+    env.sql("INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, "
+            f"not_before, start_time, end_time) VALUES ({lo}, 'manual', 'success', {now}, {now}, "
+            f"{now}, {now}), ({mid}, 'manual', 'failed', {now}, {now}, {now}, {now}), "
+            f"({hi}, 'schedule', 'skipped', {now}, {now}, NULL, {now}); "
+            f"INSERT INTO task_run_state (task_id, active) VALUES ({mid + 1}, 1)")
+    assert len(env.rows(DIFF_ROWS_SQL)) == 4
+    d = env.daemon("rs-start")
+    env.wait(lambda: "refreshed at start" in d.output(), timeout=60,
+             what="the start-up run state check to end")
+    assert_exact(env, "after the start-up check")
+    assert "run state: 4 tasks refreshed at start" in d.output(), d.output()[-2000:]
