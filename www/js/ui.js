@@ -89,8 +89,9 @@ export function confirmDialog(title, message, confirmLabel, kind = 'danger') {
 }
 
 // ---- pager -------------------------------------------------------------------------
-/** Prev / next with "x–y of total" and a page-size picker. */
-export function pager({ skip, limit, total, onChange }) {
+/** Prev / next with "x–y of total" and a page-size picker; a capped total (the API
+ * stopped counting: `total_capped`) reads "x–y of total+" in both languages. */
+export function pager({ skip, limit, total, capped, onChange }) {
   const from = total === 0 ? 0 : skip + 1;
   const to = Math.min(skip + limit, total);
   const sizeId = nextId('size');
@@ -99,7 +100,7 @@ export function pager({ skip, limit, total, onChange }) {
       type: 'button', class: 'btn btn-small', disabled: skip <= 0,
       onclick: () => onChange(Math.max(0, skip - limit), limit), 'data-focus-key': 'pager-prev',
     }, t('pager.prev')),
-    h('span', { class: 'pager-range' }, t('pager.range', { from, to, total })),
+    h('span', { class: 'pager-range' }, t(capped ? 'pager.range_capped' : 'pager.range', { from, to, total })),
     h('button', {
       type: 'button', class: 'btn btn-small', disabled: skip + limit >= total,
       onclick: () => onChange(skip + limit, limit), 'data-focus-key': 'pager-next',

@@ -118,6 +118,7 @@ export default {
   'pager.prev': 'Previous',
   'pager.next': 'Next',
   'pager.range': '{from}–{to} of {total}',
+  'pager.range_capped': '{from}–{to} of {total}+',
   'pager.size': 'Per page',
 
   'progress.label': 'Progress {p}%',

@@ -117,6 +117,7 @@ export default {
   'pager.prev': '上一页',
   'pager.next': '下一页',
   'pager.range': '第 {from}–{to} 条，共 {total} 条',
+  'pager.range_capped': '第 {from}–{to} 条，共 {total}+ 条',
   'pager.size': '每页',
 
   'progress.label': '进度 {p}%',

@@ -58,7 +58,7 @@ export function render(main, ctx) {
         h('td', { class: 'detail-cell' }, typeof r.detail === 'object' && r.detail !== null ? JSON.stringify(r.detail) : (r.detail || '')),
         h('td', {}, r.client_addr || r.ip || ''))))) : h('p', { class: 'empty' }, t('audit.none'))));
     rerenderKeepingFocus(pagerBox, () => pager({
-      skip: state.skip, limit: state.limit, total: Number(res.total) || rows.length,
+      skip: state.skip, limit: state.limit, total: Number(res.total) || rows.length, capped: !!res.total_capped,
       onChange: (skip, limit) => { state.skip = skip; state.limit = limit; persist(); load(); },
     }));
   }

@@ -141,7 +141,7 @@ export function render(main, ctx) {
         h('tbody', {}, execs.map(row)));
     });
     rerenderKeepingFocus(pagerBox, () => (state.data ? pager({
-      skip: state.skip, limit: state.limit, total: Number(state.data.total) || 0,
+      skip: state.skip, limit: state.limit, total: Number(state.data.total) || 0, capped: !!state.data.total_capped,
       onChange: (skip, limit) => { state.skip = skip; state.limit = limit; persist(); load(); },
     }) : []));
   }

@@ -245,7 +245,7 @@ export function render(main, ctx) {
       state.data ? table() : h('p', { class: 'muted' }, t('common.loading'))]);
     const total = state.data ? Number(state.data.total) || 0 : 0;
     rerenderKeepingFocus(pagerBox, () => (state.data ? pager({
-      skip: state.skip, limit: state.limit, total,
+      skip: state.skip, limit: state.limit, total, capped: !!(state.data && state.data.total_capped),
       onChange: (skip, limit) => { state.skip = skip; state.limit = limit; persistQuery(); load(); },
     }) : []));
     updatedEl.textContent = state.updated ? t('refresh.updated', { time: fmtDateTime(state.updated).slice(11) }) : '';
