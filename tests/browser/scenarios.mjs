@@ -970,3 +970,22 @@ export async function form_sections(page, p) {
     return out;
   }, ['example_task', 'common_task', 'manual_task', 'workflow']);
 }
+
+// ---- a capped count shows as a bound ------------------------------------------------
+export async function capped_pager(page, p) {
+  const out = {};
+  await loginAs(page, p);
+  for (const [key, id] of [['big', p.big_id], ['small', p.small_id]]) {
+    await page.goto(`${p.base}/#/tasks/${id}/history`);
+    await page.waitForSelector('#history-table');
+    out[key] = (await page.textContent('.pager-range')).trim();
+  }
+  out.small_next_disabled = await page.$eval('.pager-range ~ button', (b) => b.disabled);
+  await page.goto(`${p.base}/#/tasks/${p.big_id}/history`);
+  await page.waitForSelector('#history-table');
+  await page.click('.pager-range ~ button');
+  await until(async () => /^21–40/.test((await page.textContent('.pager-range')).trim()) || null,
+    { what: 'second page' });
+  out.big_page2 = (await page.textContent('.pager-range')).trim();
+  return out;
+}

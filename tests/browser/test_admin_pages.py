@@ -442,3 +442,20 @@ def test_task_params_editor_trigger_dialog_and_masked_env(ui, admin, stack):
     assert r["viewer_api_env"] == {"API_SECRET": "***"}, "the API masks env values for viewers"
     assert r["viewer_params"] == ["ts_code", "start_date", "full", "note"]
     assert r["viewer_command"] == PARAM_CMD
+
+
+def test_a_capped_history_count_reads_as_a_bound(ui, admin, stack):
+    # the API stops counting a task's history at 1,000 (total_capped): the
+    # pager must not claim an exact "of 1000" for a task with 1,200 runs
+    big = create(admin, stack, name=unique("ui-cap-big"), enabled=False)
+    small = create(admin, stack, name=unique("ui-cap-small"), enabled=False)
+    for task, n in ((big, 1200), (small, 3)):
+        stack.sql("INSERT INTO task_executions (task_id, status, trigger_type, not_before, start_time, "
+                  "end_time) SELECT %d, 'success', 'manual', NOW(3), NOW(3), NOW(3) FROM "
+                  "seq_1_to_%d" % (task["id"], n))
+    r = admin.get(f"{stack.api_url}/scheduler/tasks/{big['id']}/executions?limit=20").json()
+    assert r["total"] == 1000 and r["total_capped"] is True, r
+    seen = ui("capped_pager", big_id=big["id"], small_id=small["id"])
+    assert seen["big"] == "1–20 of 1000+", seen
+    assert seen["big_page2"] == "21–40 of 1000+", seen
+    assert seen["small"] == "1–3 of 3" and seen["small_next_disabled"] is True, seen
