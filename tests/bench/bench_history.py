@@ -37,11 +37,9 @@ import datetime
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -324,22 +322,12 @@ def main():
     ap.add_argument("--index-build", action="store_true",
                     help="then time an online index build over the loaded table")
     args = ap.parse_args()
-    if not shutil.which("wrk"):
-        print("bench_history: wrk is not installed; skipped")
+    if not benchlib.have_wrk("bench_history"):
         return 0
-    from zqstack import Stack
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # tear the stack down
-    build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
-    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n",
-              mariadb_cnf=benchlib.mariadb_cnf())
-    s.start()
-    tmp = tempfile.mkdtemp(prefix="zq-bench-history-")
-    try:
+    with benchlib.api_stack("bench_history") as (s, build, tmp):
         print(f"bench_history: {args.executions:,} executions over {TASKS} tasks and {DAYS} days, "
               f"audit {args.executions // 10:,} rows; build {build}; "
-              f"innodb_buffer_pool_size "
-              f"{int(s.sql_value('SELECT @@innodb_buffer_pool_size')) >> 20} MB; "
+              f"innodb_buffer_pool_size {benchlib.buffer_pool_mb(s)} MB; "
               f"{os.cpu_count()} CPUs", flush=True)
         ids, _, t1 = load(s.sql, args.executions, progress=lambda m: print(m, flush=True))
         size = s.sql("SELECT ROUND(data_length / 1048576), ROUND(index_length / 1048576) FROM "
@@ -351,19 +339,9 @@ def main():
         results = [(build, measure(s, shapes, token, args, tmp))]
         if args.before_build:
             # the same data under the previous zq-api and schema: the indexes
-            # of 070_history_indexes.sql dropped, the schema version back to its own
-            s.api.stop()
-            for table, index in INDEXES_070 if args.before_indexes == "drop" else ():
-                s.sql(f"ALTER TABLE {table} DROP INDEX IF EXISTS {index}")
-            s.build = args.before_build
-            try:
-                s.start_api()
-            except RuntimeError as e:   # back to the schema version it expects
-                want = re.search(r"this binary expects \((\d+)\)", str(e))
-                if not want:
-                    raise
-                s.sql(f"DELETE FROM schema_migrations WHERE version > {want.group(1)}")
-                s.start_api()
+            # of 070_history_indexes.sql dropped unless it has them
+            benchlib.api_on(s, args.before_build,
+                            INDEXES_070 if args.before_indexes == "drop" else ())
             results.append((args.before_build, measure(s, shapes, token, args, tmp)))
         cmd = (f"ZQ_BUILD_DIR={build} /usr/bin/python3 tests/bench/bench_history.py"
                + (" --quick" if quick else f" --executions {args.executions}")
@@ -384,10 +362,6 @@ def main():
                   f"executions: {time.monotonic() - t:.0f} s")
             s.sql("ALTER TABLE task_executions DROP INDEX zq_bench_tmp")
         return 0
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        s.stop()
-        s.cleanup()
 
 
 if __name__ == "__main__":

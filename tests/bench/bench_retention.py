@@ -35,11 +35,9 @@ output left without their execution, task_run_state exact (DIFF_SQL).
 import argparse
 import os
 import random
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 
@@ -48,6 +46,7 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, "tests"))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
 
 DAYS_IDLE = 90      # first pass, no API load: 30 of bench_history's 120 days go
 KEEP_DAYS = 60      # second pass, under API load: 30 more (as many rows again)
@@ -279,84 +278,75 @@ def main():
     args = ap.parse_args()
     global DUTY
     DUTY = args.duty
-    if not shutil.which("wrk"):
-        print("bench_retention: wrk is not installed; skipped")
+    if not benchlib.have_wrk("bench_retention"):
         return 0
-    from zqstack import Stack
-    import benchlib
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # tear the stack down
-    build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
-    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n",
-              mariadb_cnf=benchlib.mariadb_cnf())
-    s.start()
-    tmp = tempfile.mkdtemp(prefix="zq-bench-retention-")
+    with benchlib.api_stack("bench_retention") as (s, build, tmp):
+        return measure_passes(s, build, tmp, args)
+
+
+def measure_passes(s, build, tmp, args):
     say = lambda m: print(m, flush=True)   # noqa: E731
-    try:
-        say(f"bench_retention: {args.executions:,} executions over 200 tasks and 120 days, "
-            f"history_days 0 -> {DAYS_IDLE} -> {KEEP_DAYS} by SIGHUP; build {build}; {os.cpu_count()} CPUs")
-        if args.curve:
-            curve(s, args, tmp, say)
-            return 0
-        res = []
-        for run in range(args.runs):
-            r = one_run(s, args, tmp, say)
-            res.append(r)
-            for k in ("quiet", "busy"):
-                q = r[k]
-                say(f"run {run + 1}/{args.runs} {k}: {q['old']:,} deleted "
-                    f"{'in' if q['done'] else 'NOT DONE after'} {q['wall']:.1f} s; start "
-                    f"{q['start']:.2f} s, {q['rate']:,.0f} rows/s; lateness p99 "
-                    f"{pct(q['late'], 99):.0f} ms max {max(q['late'], default=float('nan')):.0f} ms "
-                    f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms; MariaDB + daemon CPU "
-                    f"{q['cpu_us']:.0f} us per row; lock waits + deadlocks {q['locks']}")
-            say(f"run {run + 1}/{args.runs}: API p99 idle {r['idle_p99']:.1f} ms; run state diff "
-                f"{r['diff']}, orphan steps/output {r['orphans']}, old left {r['stale']}, "
-                f"newer executions kept {r['left']:,} of {r['want']:,}")
-        med = lambda f: statistics.median(f(r) for r in res)   # noqa: E731
-        say(f"\nmedians over {len(res)} run(s) (command: {benchlib.command()}):")
-        rows = []
-        for k, what in (("quiet", f"history_days 0 -> {DAYS_IDLE}, no API load"),
-                        ("busy", f"{DAYS_IDLE} -> {KEEP_DAYS}, wrk {args.connections} conns")):
-            start, rate = med(lambda r: r[k]["start"]), med(lambda r: r[k]["rate"])
-            lat = {x: med(lambda r: pct(r[k]["late"], x)) for x in (50, 95, 99)}
-            lmax = med(lambda r: max(r[k]["late"], default=float("nan")))
-            rows.append((f"{what}:", "", "", None))
-            rows.append(("  start after SIGHUP", f"{start:.2f} s", "<= 1 s", start <= 1))
-            rows.append(("  executions deleted per second", f"{rate:,.0f}", ">= 20,000",
-                         rate >= 20000))
-            rows.append(("  cron start lateness p50/p95/p99/max",
-                         f"{lat[50]:.0f}/{lat[95]:.0f}/{lat[99]:.0f}/{lmax:.0f} ms",
-                         "p99 <= 50 ms", lat[99] <= 50))
-        cpu = med(lambda r: r["quiet"]["cpu_us"])
-        rows.append(("MariaDB + daemon CPU per row, no load", f"{cpu:.0f} us", "", None))
-        rows.append(("  i.e. rows/s on one free core", f"{1e6 / cpu:,.0f}", "", None))
-        idle99 = med(lambda r: pct(r["idle_late"], 99))
-        api_idle, api_busy = med(lambda r: r["idle_p99"]), med(lambda r: r["busy"]["api_p99"])
-        rows.append(("cron lateness p99, API load, no pass", f"{idle99:.0f} ms", "", None))
-        rows.append(("API p99 history page, idle -> pass", f"{api_idle:.1f} -> {api_busy:.1f} ms",
-                     "<= 1.5 x idle", api_busy <= 1.5 * api_idle))
-        checks = all(r["checks"] for r in res)
-        rows.append(("old gone, rest kept, run state exact", "yes" if checks else "NO", "yes",
-                     checks))
-        for name, val, target, ok in rows:
-            say(f"  {name:38s} {val:>24s}  {target:>14s} "
-                f"{'' if ok is None else 'PASS' if ok else 'MISS'}")
-        q_rate, b_rate = med(lambda r: r["quiet"]["rate"]), med(lambda r: r["busy"]["rate"])
-        late99 = max(med(lambda r: pct(r[k]["late"], 99)) for k in ("quiet", "busy"))
-        benchlib.target("retention rows/s, no API load", q_rate, "rows/s", ">=", 20000)
-        benchlib.target("retention rows/s, under API load", b_rate, "rows/s", ">=", 20000)
-        benchlib.target("retention: fire lateness p99 during a pass", late99, "ms", "<=", 50)
-        benchlib.target("retention: API p99 during a pass / idle", api_busy / api_idle, "x", "<=", 1.5)
-        benchlib.target("retention: SIGHUP to first batch", max(med(lambda r: r[k]["start"])
-                        for k in ("quiet", "busy")), "s", "<=", 1)
-        if not checks:
-            say("bench_retention: CHECKS FAILED (old rows left, newer rows lost or run state off)")
-            return 1
+    say(f"bench_retention: {args.executions:,} executions over 200 tasks and 120 days, "
+        f"history_days 0 -> {DAYS_IDLE} -> {KEEP_DAYS} by SIGHUP; build {build}; {os.cpu_count()} CPUs")
+    if args.curve:
+        curve(s, args, tmp, say)
         return 0
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        s.stop()
-        s.cleanup()
+    res = []
+    for run in range(args.runs):
+        r = one_run(s, args, tmp, say)
+        res.append(r)
+        for k in ("quiet", "busy"):
+            q = r[k]
+            say(f"run {run + 1}/{args.runs} {k}: {q['old']:,} deleted "
+                f"{'in' if q['done'] else 'NOT DONE after'} {q['wall']:.1f} s; start "
+                f"{q['start']:.2f} s, {q['rate']:,.0f} rows/s; lateness p99 "
+                f"{pct(q['late'], 99):.0f} ms max {max(q['late'], default=float('nan')):.0f} ms "
+                f"({len(q['late'])} fires); API p99 {q['api_p99']:.1f} ms; MariaDB + daemon CPU "
+                f"{q['cpu_us']:.0f} us per row; lock waits + deadlocks {q['locks']}")
+        say(f"run {run + 1}/{args.runs}: API p99 idle {r['idle_p99']:.1f} ms; run state diff "
+            f"{r['diff']}, orphan steps/output {r['orphans']}, old left {r['stale']}, "
+            f"newer executions kept {r['left']:,} of {r['want']:,}")
+    med = lambda f: statistics.median(f(r) for r in res)   # noqa: E731
+    say(f"\nmedians over {len(res)} run(s) (command: {benchlib.command()}):")
+    rows = []
+    for k, what in (("quiet", f"history_days 0 -> {DAYS_IDLE}, no API load"),
+                    ("busy", f"{DAYS_IDLE} -> {KEEP_DAYS}, wrk {args.connections} conns")):
+        start, rate = med(lambda r: r[k]["start"]), med(lambda r: r[k]["rate"])
+        lat = {x: med(lambda r: pct(r[k]["late"], x)) for x in (50, 95, 99)}
+        lmax = med(lambda r: max(r[k]["late"], default=float("nan")))
+        rows.append((f"{what}:", "", "", None))
+        rows.append(("  start after SIGHUP", f"{start:.2f} s", "<= 1 s", start <= 1))
+        rows.append(("  executions deleted per second", f"{rate:,.0f}", ">= 20,000",
+                     rate >= 20000))
+        rows.append(("  cron start lateness p50/p95/p99/max",
+                     f"{lat[50]:.0f}/{lat[95]:.0f}/{lat[99]:.0f}/{lmax:.0f} ms",
+                     "p99 <= 50 ms", lat[99] <= 50))
+    cpu = med(lambda r: r["quiet"]["cpu_us"])
+    rows.append(("MariaDB + daemon CPU per row, no load", f"{cpu:.0f} us", "", None))
+    rows.append(("  i.e. rows/s on one free core", f"{1e6 / cpu:,.0f}", "", None))
+    idle99 = med(lambda r: pct(r["idle_late"], 99))
+    api_idle, api_busy = med(lambda r: r["idle_p99"]), med(lambda r: r["busy"]["api_p99"])
+    rows.append(("cron lateness p99, API load, no pass", f"{idle99:.0f} ms", "", None))
+    rows.append(("API p99 history page, idle -> pass", f"{api_idle:.1f} -> {api_busy:.1f} ms",
+                 "<= 1.5 x idle", api_busy <= 1.5 * api_idle))
+    checks = all(r["checks"] for r in res)
+    rows.append(("old gone, rest kept, run state exact", "yes" if checks else "NO", "yes",
+                 checks))
+    for name, val, target, ok in rows:
+        say(f"  {name:38s} {val:>24s}  {target:>14s} "
+            f"{'' if ok is None else 'PASS' if ok else 'MISS'}")
+    q_rate, b_rate = med(lambda r: r["quiet"]["rate"]), med(lambda r: r["busy"]["rate"])
+    late99 = max(med(lambda r: pct(r[k]["late"], 99)) for k in ("quiet", "busy"))
+    benchlib.target("retention rows/s, no API load", q_rate, "rows/s", ">=", 20000)
+    benchlib.target("retention rows/s, under API load", b_rate, "rows/s", ">=", 20000)
+    benchlib.target("retention: fire lateness p99 during a pass", late99, "ms", "<=", 50)
+    benchlib.target("retention: API p99 during a pass / idle", api_busy / api_idle, "x", "<=", 1.5)
+    benchlib.target("retention: SIGHUP to first batch", max(med(lambda r: r[k]["start"])
+                    for k in ("quiet", "busy")), "s", "<=", 1)
+    if not checks:
+        say("bench_retention: CHECKS FAILED (old rows left, newer rows lost or run state off)")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -34,11 +34,8 @@ load() and cases() are also used by tests/integration/test_task_list_plans.py
 import argparse
 import os
 import random
-import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -228,7 +225,7 @@ def report(label, shapes, res, targets):
               f"{med['p99']:6.1f}ms  <= {target} ms"
               f"{f'  ({errs} non-2xx/errors)' if errs else ''}", flush=True)
         if targets:
-            benchlib.target(f"tasks@1M {name} p95", med["p95"], "ms", "<=", target)
+            benchlib.target(f"tasks@{targets} {name} p95", med["p95"], "ms", "<=", target)
 
 
 def main():
@@ -246,20 +243,11 @@ def main():
                     help="then measure the same data with this build's zq-api (its schema "
                          "version set back, the 081 indexes dropped)")
     args = ap.parse_args()
-    if not shutil.which("wrk"):
-        print("bench_tasks: wrk is not installed; skipped")
+    if not benchlib.have_wrk("bench_tasks"):
         return 0
-    from zqstack import Stack
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # tear the stack down
-    build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
-    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n",
-              mariadb_cnf=benchlib.mariadb_cnf())
-    s.start()
-    tmp = tempfile.mkdtemp(prefix="zq-bench-tasks-")
-    try:
+    with benchlib.api_stack("bench_tasks") as (s, build, tmp):
         print(f"bench_tasks: {args.tasks:,} tasks; build {build}; innodb_buffer_pool_size "
-              f"{int(s.sql_value('SELECT @@innodb_buffer_pool_size')) >> 20} MB; "
+              f"{benchlib.buffer_pool_mb(s)} MB; "
               f"{os.cpu_count()} CPUs", flush=True)
         ids = load(s.sql, args.tasks, progress=lambda m: print(m, flush=True))
         size = s.sql("SELECT ROUND(data_length / 1048576), ROUND(index_length / 1048576) FROM "
@@ -275,28 +263,13 @@ def main():
         # printed at once: the before build's figures take long to gather
         print(f"\nmedians over {args.runs} run(s), wrk {args.connections} connections, "
               f"{args.duration} s per shape\n(command: {cmd}):")
-        report(build, shapes, res, targets=not args.only)
+        report(build, shapes, res, targets=None if args.only else f"{args.tasks / 1e6:g}M")
         if args.before_build:
-            s.api.stop()
-            for table, index in INDEXES_081:
-                s.sql(f"ALTER TABLE {table} DROP INDEX IF EXISTS {index}")
-            s.build = args.before_build
-            try:
-                s.start_api()
-            except RuntimeError as e:   # back to the schema version it expects
-                want = re.search(r"this binary expects \((\d+)\)", str(e))
-                if not want:
-                    raise
-                s.sql(f"DELETE FROM schema_migrations WHERE version > {want.group(1)}")
-                s.start_api()
+            benchlib.api_on(s, args.before_build, INDEXES_081)
             res = measure(s, shapes, token, args, tmp, args.before_runs)
             print(f"\nbefore: medians over {args.before_runs} run(s), same data and shapes:")
             report(args.before_build, shapes, res, targets=False)
         return 0
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        s.stop()
-        s.cleanup()
 
 
 if __name__ == "__main__":

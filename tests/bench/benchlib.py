@@ -13,14 +13,72 @@ ZQ_BENCH_REPORT: a file the target lines are appended to (tab-separated:
 name, value, unit, op, target, PASS/MISS, command); ./zq bench prints it as
 the closing table.
 """
+import contextlib
 import os
+import re
+import shutil
+import signal
 import sys
+import tempfile
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 OPS = {"<=": lambda v, t: v <= t, ">=": lambda v, t: v >= t}
 
 
 def mariadb_cnf():
     return os.environ.get("ZQ_BENCH_MARIADB_CNF") or None
+
+
+def have_wrk(bench):
+    """The API benches drive wrk; without it they say so and are skipped."""
+    if shutil.which("wrk"):
+        return True
+    print(f"{bench}: wrk is not installed; skipped")
+    return False
+
+
+@contextlib.contextmanager
+def api_stack(bench):
+    """(stack, build dir, temp dir) for an API bench: a started Release stack
+    without a scheduler (8 API threads, warnings only, this machine's MariaDB
+    config), torn down however the bench ends (SIGTERM included)."""
+    sys.path.insert(0, os.path.join(SRC, "tests"))
+    from zqstack import Stack
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    build = os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "bench")
+    s = Stack(build_dir=build, scheduler=False, api_threads=8, extra_config="log.level = warn\n",
+              mariadb_cnf=mariadb_cnf())
+    s.start()
+    tmp = tempfile.mkdtemp(prefix=f"zq-{bench.replace('_', '-')}-")
+    try:
+        yield s, build, tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        s.stop()
+        s.cleanup()
+
+
+def buffer_pool_mb(s):
+    return int(s.sql_value("SELECT @@innodb_buffer_pool_size")) >> 20
+
+
+def api_on(s, build, drop_indexes=()):
+    """Restart the stack's zq-api from another build on the same data: the
+    (table, index) pairs it predates dropped, the schema version set back to
+    the one it expects (before / after in one load)."""
+    s.api.stop()
+    for table, index in drop_indexes:
+        s.sql(f"ALTER TABLE {table} DROP INDEX IF EXISTS {index}")
+    s.build = build
+    try:
+        s.start_api()
+    except RuntimeError as e:
+        want = re.search(r"this binary expects \((\d+)\)", str(e))
+        if not want:
+            raise
+        s.sql(f"DELETE FROM schema_migrations WHERE version > {want.group(1)}")
+        s.start_api()
 
 
 def command():
