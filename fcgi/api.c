@@ -91,6 +91,16 @@ void api_page_end(zq_ctx *c, int64_t total, int64_t skip, int64_t limit)
 	jw_obj_end(&c->w);
 }
 
+void api_page_end_capped(zq_ctx *c, int64_t total, int capped, int64_t skip, int64_t limit)
+{
+	jw_arr_end(&c->w);
+	jw_kint(&c->w, "total", total);
+	jw_kbool(&c->w, "total_capped", capped);
+	jw_kint(&c->w, "skip", skip);
+	jw_kint(&c->w, "limit", limit);
+	jw_obj_end(&c->w);
+}
+
 int api_hash_acquire(zq_ctx *c)
 {
 	struct timespec ts;

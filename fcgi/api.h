@@ -91,6 +91,9 @@ int api_paging(zq_ctx *c, int64_t def, int64_t max_limit, int64_t *skip, int64_t
 /* Begin / end {"<items>": [...], "total": N, "skip": S, "limit": L} */
 void api_page_begin(zq_ctx *c, const char *items);
 void api_page_end(zq_ctx *c, int64_t total, int64_t skip, int64_t limit);
+/* the same for a list whose count stops at a bound: "total_capped" says
+ * whether total is that bound rather than the exact count */
+void api_page_end_capped(zq_ctx *c, int64_t total, int capped, int64_t skip, int64_t limit);
 
 /* Bounded argon2id: take / give back a hashing slot (waits up to 30 s;
  * ZQ_EBUSY when none frees up). */

@@ -258,12 +258,7 @@ int h_executions_list(zq_ctx *c)
 	api_page_begin(c, "executions");
 	for (int i = 0; i < n; i++)
 		view_execution(&c->w, &rows[i], NULL, 0, c->who.role >= ZQ_ROLE_ADMIN);
-	jw_arr_end(&c->w);
-	jw_kint(&c->w, "total", total);
-	jw_kbool(&c->w, "total_capped", capped);
-	jw_kint(&c->w, "skip", f.skip);
-	jw_kint(&c->w, "limit", f.limit);
-	jw_obj_end(&c->w);
+	api_page_end_capped(c, total, capped, f.skip, f.limit);
 	hist_execs_free(rows, n);
 	return 0;
 }

@@ -278,12 +278,7 @@ int h_audit(zq_ctx *c)
 		jw_kstr(&c->w, "client_addr", r->client_addr[0] ? r->client_addr : NULL);
 		jw_obj_end(&c->w);
 	}
-	jw_arr_end(&c->w);
-	jw_kint(&c->w, "total", total);
-	jw_kbool(&c->w, "total_capped", capped);
-	jw_kint(&c->w, "skip", f.skip);
-	jw_kint(&c->w, "limit", f.limit);
-	jw_obj_end(&c->w);
+	api_page_end_capped(c, total, capped, f.skip, f.limit);
 	audit_store_rows_free(rows, n);
 	return 0;
 }
