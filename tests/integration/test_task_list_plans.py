@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bench"))
 sys.path.insert(0, os.path.dirname(HERE))
 from bench_tasks import load  # noqa: E402
+from test_query_plans import accesses  # noqa: E402  (the ANALYZE tree walk)
 from zqstack import session_stack  # noqa: E402
 
 N = 50000
@@ -92,20 +93,6 @@ def issued(s, session, params):
         stmt = stmt.replace("LIMIT ? OFFSET ?", f"LIMIT {limit} OFFSET {skip}")
         out.append(stmt.replace("LIMIT ?", f"LIMIT {count_limit}"))
     return out, r.json()
-
-
-def accesses(node, out=None):
-    """Every table access in an ANALYZE FORMAT=JSON tree."""
-    out = [] if out is None else out
-    if isinstance(node, dict):
-        if "table_name" in node and "access_type" in node:
-            out.append(node)
-        for v in node.values():
-            accesses(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            accesses(v, out)
-    return out
 
 
 def analyze(s, q):
