@@ -1068,6 +1068,22 @@ int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq
 	return rc;
 }
 
+int zq_db_exec_json(zq_db *db, const char *sql, const char *json, uint64_t *affected,
+		    zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : ZQ_EDB;
+	zq_stmt_bind_str(st, 0, json);
+	rc = zq_stmt_exec(st, err);
+	if (affected)
+		*affected = rc == 0 ? zq_stmt_affected(st) : 0;
+	zq_stmt_done(st);
+	return rc;
+}
+
 char *zq_db_ids_json(const int64_t *ids, int n)
 {
 	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);

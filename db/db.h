@@ -108,6 +108,11 @@ int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_
  * delete by id" shape. *affected (may be NULL) gets the affected row count. */
 int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err);
 
+/* The same with one JSON text parameter: a batch read by JSON_TABLE(?, ...)
+ * or a ZQ_DB_IDS_TABLE list. */
+int zq_db_exec_json(zq_db *db, const char *sql, const char *json, uint64_t *affected,
+		    zq_err *err);
+
 /* A list of ids bound as one JSON parameter: "... FROM " ZQ_DB_IDS_TABLE
  * " STRAIGHT_JOIN t ON t.id = j.id" probes t from the list, whatever its
  * length, as one cached statement. zq_db_ids_json renders the parameter

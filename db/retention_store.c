@@ -98,20 +98,6 @@ static int exec_range(zq_db *db, const char *sql, int64_t a, int64_t b, uint64_t
 	return rc;
 }
 
-static int exec_list(zq_db *db, const char *sql, const char *json, uint64_t *affected, zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, sql, err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_str(st, 0, json);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && affected)
-		*affected = zq_stmt_affected(st);
-	zq_stmt_done(st);
-	return rc;
-}
-
 /* The ids [a, b] all go: each table's PRIMARY, one range each. */
 static int delete_range(zq_db *db, int64_t a, int64_t b, uint64_t *gone, zq_err *err)
 {
@@ -135,13 +121,13 @@ static int delete_list(zq_db *db, const int64_t *ids, int n, uint64_t *gone, zq_
 	char *json = zq_db_ids_json(ids, n);
 	int rc;
 
-	if ((rc = exec_list(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN execution_steps x "
+	if ((rc = zq_db_exec_json(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN execution_steps x "
 			    "ON x.execution_id = j.id", json, NULL, err)) == 0 &&
-	    (rc = exec_list(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN execution_output x "
+	    (rc = zq_db_exec_json(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN execution_output x "
 			    "ON x.execution_id = j.id", json, NULL, err)) == 0 &&
-	    (rc = exec_list(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN workflow_runs x "
+	    (rc = zq_db_exec_json(db, "DELETE x FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN workflow_runs x "
 			    "ON x.execution_id = j.id", json, NULL, err)) == 0)
-		rc = exec_list(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
+		rc = zq_db_exec_json(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
 			       "ON e.id = j.id WHERE e.status IN " FINISHED, json, gone, err);
 	free(json);
 	return rc;

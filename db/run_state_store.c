@@ -84,28 +84,15 @@ void run_state_ids_add(run_state_ids *s, int64_t task_id)
 	push_id(&s->fin, &s->nfin, &s->capfin, task_id);
 }
 
-static int exec_json(zq_db *db, const char *sql, const char *json, zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, sql, err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_str(st, 0, json);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
-}
-
 /* Lock (or create) the state rows, ascending. PRIMARY. A duplicate row is
  * locked exclusively by the ON DUPLICATE KEY path even though nothing
  * changes; IGNORE skips tasks deleted meanwhile (the foreign key refuses
  * them) instead of failing the transaction. */
 static int lock_rows(zq_db *db, const char *json, zq_err *err)
 {
-	return exec_json(db,
+	return zq_db_exec_json(db,
 		"INSERT IGNORE INTO task_run_state (task_id) SELECT j.id FROM " ZQ_DB_IDS_TABLE " "
-		"ORDER BY j.id ON DUPLICATE KEY UPDATE task_id = task_id", json, err);
+		"ORDER BY j.id ON DUPLICATE KEY UPDATE task_id = task_id", json, NULL, err);
 }
 
 /* The newest execution of task j.id with status st: 0 when none. */
@@ -154,23 +141,23 @@ static int lock_rows(zq_db *db, const char *json, zq_err *err)
  * finished (CASE evaluates only the branch it takes), else four dives. */
 static int recompute_rows(zq_db *db, const char *json, zq_err *err)
 {
-	return exec_json(db,
+	return zq_db_exec_json(db,
 		RECOMPUTE_HEAD
 		"CASE WHEN le.status IN " FINISHED_IN " THEN le.status ELSE "
 		"(SELECT f.status FROM task_executions f WHERE f.id = GREATEST(" NEWEST("success") ", "
 		NEWEST("failed") ", " NEWEST("completed") ", " NEWEST("terminated") ")) END, "
 		RECOMPUTE_FROM
 		"last_finished_status = VALUES(last_finished_status), active = VALUES(active), "
-		"updated_at = VALUES(updated_at)", json, err);
+		"updated_at = VALUES(updated_at)", json, NULL, err);
 }
 
 /* The same keeping the stored last_finished_status (the NULL is only what
  * a row that did not exist would get: lock_rows has inserted every row). */
 static int recompute_unfinished(zq_db *db, const char *json, zq_err *err)
 {
-	return exec_json(db,
+	return zq_db_exec_json(db,
 		RECOMPUTE_HEAD "NULL, " RECOMPUTE_FROM
-		"active = VALUES(active), updated_at = VALUES(updated_at)", json, err);
+		"active = VALUES(active), updated_at = VALUES(updated_at)", json, NULL, err);
 }
 
 /* ids minus fin (both sorted, unique) into out; returns its length. */

@@ -110,7 +110,7 @@ static cJSON *delta_json(const stats_delta *d)
 static int upsert_all(zq_db *db, const char *json, zq_err *err)
 {
 	/* PRIMARY (day, slot) */
-	zq_stmt *st = zq_db_prepare(db,
+	return zq_db_exec_json(db,
 		"INSERT INTO task_stats_daily_all (day, slot, runs, successes, failures, "
 		"terminations, skipped, total_duration_ms, max_duration_ms, last_end_at) "
 		"SELECT j.d, CONNECTION_ID() MOD 4, SUM(j.r), SUM(j.s), SUM(j.f), SUM(j.t), SUM(j.x), "
@@ -124,21 +124,12 @@ static int upsert_all(zq_db *db, const char *json, zq_err *err)
 		"total_duration_ms = total_duration_ms + VALUES(total_duration_ms), "
 		"max_duration_ms = GREATEST(max_duration_ms, VALUES(max_duration_ms)), "
 		"last_end_at = GREATEST(COALESCE(last_end_at, VALUES(last_end_at)), "
-		"VALUES(last_end_at))", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_str(st, 0, json);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
+		"VALUES(last_end_at))", json, NULL, err);
 }
 
 int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 {
 	cJSON *arr;
-	zq_stmt *st;
 	char *json;
 	int rc;
 
@@ -155,7 +146,7 @@ int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 		abort();
 	}
 	/* PRIMARY (task_id, day); rows in key order */
-	if (!(st = zq_db_prepare(db,
+	rc = zq_db_exec_json(db,
 		"INSERT INTO task_stats_daily (task_id, day, runs, successes, failures, terminations, "
 		"skipped, total_duration_ms, max_duration_ms, last_end_at) "
 		"SELECT j.k, j.d, j.r, j.s, j.f, j.t, j.x, j.tm, j.mm, j.le FROM JSON_TABLE(?, "
@@ -168,13 +159,7 @@ int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 		"total_duration_ms = total_duration_ms + VALUES(total_duration_ms), "
 		"max_duration_ms = GREATEST(max_duration_ms, VALUES(max_duration_ms)), "
 		"last_end_at = GREATEST(COALESCE(last_end_at, VALUES(last_end_at)), "
-		"VALUES(last_end_at))", err))) {
-		free(json);
-		return err->code;
-	}
-	zq_stmt_bind_str(st, 0, json);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
+		"VALUES(last_end_at))", json, NULL, err);
 	if (rc == 0)
 		rc = upsert_all(db, json, err);
 	free(json);
