@@ -20,7 +20,7 @@
 #include "user_store.h"
 #include "views.h"
 #include "wakeup.h"
-#include "wfcheck.h"
+#include "wf_check.h"
 
 #define USED_BY_MAX 20
 
@@ -61,7 +61,7 @@ static int check_task(zq_ctx *c, const zq_task *t, zq_workflow *wf)
 	if ((rc = task_input_check(t, wf, &c->err)) < 0 || t->type != ZQ_TASK_WORKFLOW)
 		return rc;
 	zq_wf_errors_init(&errs);
-	if ((rc = wfcheck_db(c->db, t->id, wf, "config", &errs, &c->err)) == 0 && errs.n)
+	if ((rc = wf_check_db(c->db, t->id, wf, "config", &errs, &c->err)) == 0 && errs.n)
 		rc = zq_wf_errors_to_err(&errs, &c->err);
 	zq_wf_errors_release(&errs);
 	return rc;
@@ -70,7 +70,7 @@ static int check_task(zq_ctx *c, const zq_task *t, zq_workflow *wf)
 /* workflow_nodes follow the config of a workflow; other types have none. */
 static int sync_nodes(zq_ctx *c, const zq_task *t, const zq_workflow *wf)
 {
-	char *ids = t->type == ZQ_TASK_WORKFLOW ? wfcheck_ids_json(wf) : zq_strdup("[]");
+	char *ids = t->type == ZQ_TASK_WORKFLOW ? wf_check_ids_json(wf) : zq_strdup("[]");
 	int rc = task_store_set_nodes(c->db, t->id, ids, &c->err);
 
 	free(ids);

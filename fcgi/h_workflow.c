@@ -10,8 +10,8 @@
 #include "task.h"
 #include "task_store.h"
 #include "views.h"
-#include "wfcheck.h"
-#include "workflow.h"
+#include "wf_check.h"
+#include "wf_graph.h"
 
 #define CHILDREN_MAX 2000
 
@@ -112,7 +112,7 @@ static int wf_load(zq_ctx *c, struct wf_view *v)
 			       (long long)c->p[0]);
 	zq_workflow_parse(&v->wf, v->row.t.config, "config", &v->errs);
 	v->refs = zq_calloc((size_t)v->wf.n + 1, sizeof(task_store_ref));
-	ids = wfcheck_ids_json(&v->wf);
+	ids = wf_check_ids_json(&v->wf);
 	rc = task_store_refs(c->db, ids, v->refs, v->wf.n, &v->nrefs, &c->err);
 	free(ids);
 	if (rc < 0 || (rc = history_store_latest(c->db, v->row.t.id, &v->run_id, &v->run_status,
@@ -206,7 +206,7 @@ int h_workflow_validate(zq_ctx *c)
 	zq_workflow_init(&wf);
 	zq_wf_errors_init(&errs);
 	zq_workflow_from_json(&wf, config_of(c->body), "", &errs);
-	rc = all_ids_valid(&wf) ? wfcheck_db(c->db, id, &wf, "", &errs, &c->err) : 0;
+	rc = all_ids_valid(&wf) ? wf_check_db(c->db, id, &wf, "", &errs, &c->err) : 0;
 	if (rc == 0) {
 		jw_obj_begin(&c->w);
 		view_errors(&c->w, &errs);

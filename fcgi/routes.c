@@ -1,5 +1,5 @@
 /* routes.c - the route table: every endpoint of zq-api, who may call it,
- * and whether it takes a body. Roles (DESIGN §5): viewer reads; operator
+ * and whether it takes a body. Roles (README "Authentication and roles"): viewer reads; operator
  * also triggers, cancels, enables, disables, pauses, resumes; admin also
  * creates, updates, deletes tasks and manages users and tokens.
  * fcgi/openapi.json must list exactly these (a test checks it). */

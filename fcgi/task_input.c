@@ -304,7 +304,7 @@ int task_config_check(int type, const cJSON *config, zq_workflow *wf, zq_err *er
 	taskcfg tc;
 	int rc;
 
-	/* one set of rules for the API and the scheduler (db/taskcfg.c) */
+	/* one set of rules for the API and the scheduler (db/core/taskcfg.c) */
 	taskcfg_init(&tc);
 	rc = taskcfg_parse(&tc, type, config, err);
 	taskcfg_release(&tc);

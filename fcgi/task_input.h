@@ -22,7 +22,7 @@
 
 #include "err.h"
 #include "task.h"
-#include "workflow.h"
+#include "wf_graph.h"
 
 /* Field mask bits: which fields a body set. */
 enum {

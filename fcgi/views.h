@@ -3,7 +3,7 @@
  *
  * A task carries its stored fields (config as an object), next_run_time and
  * what its executions say: latest_execution_id / _time / _status and
- * schedule_status (DESIGN §4); workflows also node_count.
+ * schedule_status; workflows also node_count.
  *
  * An execution's `result` is the seed's shape: the stored result object
  * (the scheduler's summary) plus current_step, total_steps,

@@ -10,7 +10,7 @@
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
-#include "wf.h"
+#include "wf_engine.h"
 
 static void push(run ***arr, int *n, int *cap, run *r)
 {

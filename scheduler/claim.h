@@ -25,7 +25,7 @@ typedef struct claim_ctx {
 	int nrun, run_cap;
 	run **ended;
 	int nended, ended_cap;
-	int nworkflows;              /* workflow runs started (wf.h), to advance this tick */
+	int nworkflows;              /* workflow runs started (wf_engine.h), to advance this tick */
 } claim_ctx;
 
 /* Claim up to limit pending executions whose time has come. */

@@ -49,7 +49,7 @@ static int do_step(run *r, int i, int n, int64_t step_ms)
 
 void example_run(run *r)
 {
-	const taskcfg *c = &r->cfg;  /* defaults and ranges: db/taskcfg.c */
+	const taskcfg *c = &r->cfg;  /* defaults and ranges: db/core/taskcfg.c */
 	int64_t total_ms, done_ms = 0;
 	int stop = 0, ok;
 	char *res, err[96];

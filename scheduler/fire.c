@@ -1,209 +1,175 @@
-/* fire.c - misfire, coalesce, max_instances and clock-jump decisions for a
- * due task (see fire.h for the rules). */
+/* fire.c - fire due tasks (see fire.h). */
 #include "fire.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "exec_store.h"
+#include "fire_decide.h"
+#include "mem.h"
+#include "schedule.h"
+#include "task.h"
 #include "timeutil.h"
 
-static void range_init(fire_range *r)
-{
-	r->first_ms = r->last_ms = ZQ_TIME_NONE;
-	r->count = 0;
-	r->more = 0;
-}
+#define REASON_MAX 400
 
-static void range_add(fire_range *r, int64_t ms, int64_t n)
-{
-	if (r->first_ms == ZQ_TIME_NONE)
-		r->first_ms = ms;
-	r->last_ms = ms;
-	r->count += n;
-}
-
-static void range_merge(fire_range *into, const fire_range *r)
-{
-	if (!r->count)
-		return;
-	if (into->first_ms == ZQ_TIME_NONE || r->first_ms < into->first_ms)
-		into->first_ms = r->first_ms;
-	if (into->last_ms == ZQ_TIME_NONE || r->last_ms > into->last_ms)
-		into->last_ms = r->last_ms;
-	into->count += r->count;
-	into->more |= r->more;
-}
-
-/* The fires of one tick, split into late (older than the grace) and on
- * time. */
-struct fires {
-	fire_range late, ontime;
-	int64_t ontime_ms[FIRE_RUNS_MAX + 1]; /* the first on-time fires */
-	int64_t latest;                   /* latest fire <= now */
-	int64_t next;                     /* first fire > now */
+/* Rows for one tick: at most FIRE_RUNS_MAX + 2 per task. */
+struct batch {
+	exec_fire_row *rows;
+	char (*reasons)[REASON_MAX];  /* at most 2 skipped rows per task */
+	int nrows, nreasons;
+	exec_advance *adv;
+	int nadv;
 };
 
-/* A copy of s whose "next after X" stays on the grid through `grid_ms`
- * (an interval without anchor otherwise counts from X itself). */
-static zq_schedule on_grid(const zq_schedule *s, int64_t grid_ms)
+static void add_row(struct batch *b, int64_t task_id, int64_t ms, const char *reason)
 {
-	zq_schedule g = *s;
+	exec_fire_row *r = &b->rows[b->nrows];
 
-	if (g.kind == ZQ_SCHED_INTERVAL && g.anchor_ms == ZQ_TIME_NONE)
-		g.anchor_ms = grid_ms;
-	return g;
+	r->task_id = task_id;
+	r->scheduled_ms = ms;
+	r->skipped = reason != NULL;
+	r->reason = NULL;
+	if (reason) {
+		zq_strlcpy(b->reasons[b->nreasons], reason, REASON_MAX);
+		r->reason = b->reasons[b->nreasons++];
+	}
+	b->nrows++;
 }
 
-static void add_fire(struct fires *f, const fire_input *in, int64_t ms)
+static void describe(char *buf, size_t n, const fire_range *r)
 {
-	if (in->now_ms - ms > in->grace_ms) {
-		range_add(&f->late, ms, 1);
-	} else {
-		if (f->ontime.count <= FIRE_RUNS_MAX)
-			f->ontime_ms[f->ontime.count] = ms;
-		range_add(&f->ontime, ms, 1);
-	}
-	f->latest = ms;
-}
+	char a[32], z[32];
 
-/* The latest fire before `before` on grid g, given that the fire after lo is
- * before it: zq_schedule_next is monotone, so bisect for the largest x with
- * next(x) < before (about 40 steps for any outage). */
-static int64_t last_before(const zq_schedule *g, int64_t lo, int64_t before)
-{
-	int64_t a = lo, b = before - 1, best = ZQ_TIME_NONE, mid, v;
-
-	while (a <= b) {
-		mid = a + (b - a) / 2;
-		v = zq_schedule_next(g, mid);
-		if (v != ZQ_TIME_NONE && v < before) {
-			best = v;
-			a = mid + 1;
-		} else {
-			b = mid - 1;
-		}
-	}
-	return best;
-}
-
-static void enumerate(const fire_input *in, struct fires *f)
-{
-	int64_t ms = in->next_run_ms, last;
-	int n = 0;
-	zq_schedule g;
-
-	range_init(&f->late);
-	range_init(&f->ontime);
-	f->latest = ZQ_TIME_NONE;
-	while (ms != ZQ_TIME_NONE && ms <= in->now_ms && n++ < FIRE_ENUM_MAX) {
-		add_fire(f, in, ms);
-		ms = zq_schedule_next(in->s, ms);
-	}
-	if (ms != ZQ_TIME_NONE && ms <= in->now_ms && in->now_ms - ms > in->grace_ms) {
-		/* Too many to count: skip the rest of the late stretch in one step. */
-		g = on_grid(in->s, f->latest);
-		f->late.more = 1;
-		range_add(&f->late, ms, 1);
-		/* the latest late fire: where a coalesced run is scheduled */
-		last = last_before(&g, f->latest, in->now_ms - in->grace_ms);
-		f->late.last_ms = f->latest = last != ZQ_TIME_NONE ? last : ms;
-		ms = zq_schedule_next(&g, in->now_ms - in->grace_ms - 1);
-		n = 0;
-		while (ms != ZQ_TIME_NONE && ms <= in->now_ms && n++ < FIRE_ENUM_MAX) {
-			add_fire(f, in, ms);
-			ms = zq_schedule_next(&g, ms);
-		}
-	}
-	if (ms != ZQ_TIME_NONE && ms <= in->now_ms) {
-		/* Still more, all within the grace: count them as a lower bound. */
-		g = on_grid(in->s, f->latest);
-		f->ontime.more = 1;
-		ms = zq_schedule_next(&g, in->now_ms);
-	}
-	f->next = ms;
-}
-
-/* A clock jump: everything becomes one run at the latest fire (or one
- * max_instances skip), whatever coalesce says. */
-static void plan_jumped(const fire_input *in, const struct fires *f, fire_plan *p)
-{
-	fire_range all;
-
-	range_init(&all);
-	range_merge(&all, &f->late);
-	range_merge(&all, &f->ontime);
-	if (in->free_slots < 1) {
-		p->over = all;
-		return;
-	}
-	p->run_ms[p->nrun++] = f->latest;
-	if (!in->coalesce && all.count > 1) {
-		/* the task wants every fire: say which ones the jump merged */
-		p->missed = all;
-		p->missed.count--;
-		p->missed_reason = FIRE_SKIP_JUMP;
-		return;
-	}
-	p->coalesced = all.count - 1;
-}
-
-/* Fires within the grace run, each, while instances are free. Fires late
- * beyond the grace are, with coalesce, merged into the first run (the
- * first on-time fire, or when there is none a run at the latest late fire);
- * without, one skipped row. */
-static void plan_each(const fire_input *in, const struct fires *f, fire_plan *p)
-{
-	int n = (int)(f->ontime.count < FIRE_RUNS_MAX ? f->ontime.count : FIRE_RUNS_MAX);
-	int free_slots = in->free_slots > 0 ? in->free_slots : 0;
-	int runs = n < free_slots ? n : free_slots;
-	int merged = in->coalesce && f->late.count;
-
-	if (!merged) {
-		p->missed = f->late;
-		p->missed_reason = FIRE_SKIP_MISFIRE;
-	}
-	for (int i = 0; i < runs; i++)
-		p->run_ms[p->nrun++] = f->ontime_ms[i];
-	if (merged && !n && free_slots) {
-		p->run_ms[p->nrun++] = f->late.last_ms;
-		p->coalesced = f->late.count - 1;
-	} else if (merged && runs) {
-		p->coalesced = f->late.count;
-	} else if (merged) {
-		p->over = f->late;  /* no instance free: they go with the on-time ones */
-	}
-	if (f->ontime.count > runs) {
-		fire_range rest = {f->ontime_ms[runs], f->ontime.last_ms, f->ontime.count - runs,
-				   f->ontime.more}; /* runs <= FIRE_RUNS_MAX: stored */
-		range_merge(&p->over, &rest);
-	}
-}
-
-void fire_plan_make(const fire_input *in, fire_plan *p)
-{
-	struct fires f;
-	int jumped;
-
-	memset(p, 0, sizeof(*p));
-	range_init(&p->missed);
-	range_init(&p->over);
-	p->last_fire_ms = ZQ_TIME_NONE;
-	p->next_ms = in->next_run_ms;
-	if (in->next_run_ms == ZQ_TIME_NONE || in->next_run_ms > in->now_ms)
-		return;
-	enumerate(in, &f);
-	p->last_fire_ms = f.latest;
-	p->next_ms = f.next;
-	jumped = in->jump_ms != ZQ_TIME_NONE && in->next_run_ms <= in->jump_ms;
-	if (jumped)
-		plan_jumped(in, &f, p);
+	zq_time_format_iso(r->first_ms, a, sizeof(a));
+	zq_time_format_iso(r->last_ms, z, sizeof(z));
+	if (r->more)
+		snprintf(buf, n, "at least %lld fires from %s", (long long)r->count, a);
+	else if (r->count == 1)
+		snprintf(buf, n, "the fire at %s", a);
 	else
-		plan_each(in, &f, p);
+		snprintf(buf, n, "%lld fires from %s to %s", (long long)r->count, a, z);
 }
 
-int64_t fire_clock_jump(int64_t prev_wall_ms, int64_t prev_mono_ms, int64_t wall_ms,
-			int64_t mono_ms, int64_t tolerance_ms)
+static void add_skips(struct batch *b, const exec_due_task *t, const fire_plan *p)
 {
-	int64_t d = (wall_ms - prev_wall_ms) - (mono_ms - prev_mono_ms);
+	char what[160], reason[REASON_MAX];
 
-	return d > tolerance_ms || d < -tolerance_ms ? d : 0;
+	if (p->missed.count) {
+		describe(what, sizeof(what), &p->missed);
+		if (p->missed_reason == FIRE_SKIP_JUMP)
+			snprintf(reason, sizeof(reason),
+				 "clock jump: %s merged into one run (the wall clock jumped forward)",
+				 what);
+		else
+			snprintf(reason, sizeof(reason),
+				 "misfire: %s missed by more than misfire_grace_seconds (%d s); not run",
+				 what, t->grace_s);
+		add_row(b, t->id, p->missed.first_ms, reason);
+	}
+	if (p->over.count) {
+		describe(what, sizeof(what), &p->over);
+		snprintf(reason, sizeof(reason), "max_instances (%d) reached: %s skipped",
+			 t->max_instances, what);
+		add_row(b, t->id, p->over.first_ms, reason);
+	}
+}
+
+/* A row that must not fire (disabled, paused, manual) or whose schedule
+ * no longer parses: clear next_run_at, and say why for a bad schedule. */
+static int refuse(struct batch *b, const exec_due_task *t, zq_buf *events)
+{
+	zq_schedule s;
+	zq_err err = ZQ_ERR_INIT;
+	char reason[REASON_MAX];
+	const char *why = !t->enabled ? "disabled" : t->paused ? "paused"
+			  : t->type == ZQ_TASK_MANUAL ? "a manual_task" : NULL;
+
+	if (!why && zq_schedule_init(&s, t->cron[0] ? t->cron : NULL, t->interval_s, t->start_at_ms,
+				     t->run_at_ms, t->tz, &err) == 0)
+		return 0;
+	b->adv[b->nadv++] = (exec_advance){t->id, ZQ_TIME_NONE, ZQ_TIME_NONE};
+	if (why) {
+		zq_buf_printf(events, "FIRE task=%lld not fired: task is %s; next_run_at cleared\n",
+			      (long long)t->id, why);
+		return 1;
+	}
+	snprintf(reason, sizeof(reason), "schedule: %.300s; task no longer fires", err.msg);
+	add_row(b, t->id, t->next_run_ms, reason);
+	zq_buf_printf(events, "FIRE task=%lld not fired: %s\n", (long long)t->id, reason);
+	return 1;
+}
+
+static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, int64_t jump_ms,
+		      zq_buf *events)
+{
+	zq_schedule s;
+	fire_plan p;
+	fire_input in;
+	char sched[32], next[32];
+
+	if (refuse(b, t, events))
+		return;
+	zq_schedule_init(&s, t->cron[0] ? t->cron : NULL, t->interval_s, t->start_at_ms,
+			 t->run_at_ms, t->tz, NULL);
+	in = (fire_input){&s, t->next_run_ms, now_ms, (int64_t)t->grace_s * 1000, t->coalesce,
+			  t->max_instances - t->active, jump_ms};
+	fire_plan_make(&in, &p);
+	for (int i = 0; i < p.nrun; i++)
+		add_row(b, t->id, p.run_ms[i], NULL);
+	add_skips(b, t, &p);
+	b->adv[b->nadv++] = (exec_advance){t->id, p.next_ms, p.last_fire_ms};
+	zq_buf_printf(events,
+		      "FIRE task=%lld scheduled=%s late_ms=%lld runs=%d coalesced=%lld "
+		      "skipped=%lld next=%s\n",
+		      (long long)t->id, zq_time_format_iso(p.last_fire_ms, sched, sizeof(sched)),
+		      (long long)(now_ms - p.last_fire_ms), p.nrun, (long long)p.coalesced,
+		      (long long)(p.missed.count + p.over.count),
+		      p.next_ms == ZQ_TIME_NONE ? "none" : zq_time_format_iso(p.next_ms, next, sizeof(next)));
+}
+
+static void count_rows(const struct batch *b, int64_t now_ms, stats_batch *stats,
+		       run_state_ids *touched, firing_result *res)
+{
+	for (int i = 0; i < b->nrows; i++) {
+		run_state_ids_add_unfinished(touched, b->rows[i].task_id);  /* pending or skipped */
+		if (b->rows[i].skipped) {
+			res->skipped++;
+			stats_batch_add(stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, now_ms, -1);
+		} else {
+			res->runs++;
+		}
+	}
+}
+
+int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batch *stats,
+	       run_state_ids *touched, zq_buf *events, firing_result *res, zq_err *err)
+{
+	exec_due_task *due = zq_calloc((size_t)batch, sizeof(*due));
+	struct batch b = {0};
+	int n = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = exec_store_due_tasks(db, now_ms, batch, due, &n, err)) < 0 || n == 0)
+		goto out;
+	if ((rc = exec_store_count_active(db, now_ms, due, n, err)) < 0)
+		goto out;
+	b.rows = zq_calloc((size_t)n * (FIRE_RUNS_MAX + 2), sizeof(*b.rows));
+	b.reasons = zq_calloc((size_t)n * 2, sizeof(*b.reasons));
+	b.adv = zq_calloc((size_t)n, sizeof(*b.adv));
+	for (int i = 0; i < n; i++)
+		plan_task(&b, &due[i], now_ms, jump_ms, events);
+	if ((b.nrows && (rc = exec_store_insert_fires(db, b.rows, b.nrows, now_ms, err)) < 0) ||
+	    (rc = exec_store_advance(db, b.adv, b.nadv, err)) < 0)
+		goto out;
+	count_rows(&b, now_ms, stats, touched, res);
+	res->tasks = n;
+	res->full = n == batch;
+out:
+	free(due);
+	free(b.rows);
+	free(b.reasons);
+	free(b.adv);
+	return rc;
 }

@@ -7,7 +7,7 @@
  * executions at once: tests/bench/bench_scheduler.py measures well under
  * 0.1 COMMIT per execution for 10,000 due trivial tasks.
  *
- * Duties and their periods (STYLE §12, redis serverCron):
+ * Duties and their periods (each on its own period, like redis' serverCron):
  *   tick        every wake-up: settle, reap*, cancel*, fire, claim, stats
  *   heartbeat   scheduler.heartbeat_s: node row + running executions; a
  *               run whose row is gone (reaped elsewhere, task deleted) stops
@@ -18,7 +18,7 @@
  *   retention   on a thread and connection of its own (retention.h); the
  *               loop passes it history_days on SIGHUP and marks busy ticks
  *   workflows   in the tick, when it settled a child or claimed a workflow
- *               (at once), on cancels, and every poll interval (wf.h)
+ *               (at once), on cancels, and every poll interval (wf_engine.h)
  * Clock: wall time comes from zq_wall_ms() (injectable); sleeping and
  * periods use the monotonic clock. A forward wall-clock jump is detected by
  * comparing the two and makes the fires it skipped merge into one run per
@@ -44,8 +44,8 @@
 #include "db.h"
 #include "example.h"
 #include "exec_store.h"
+#include "fire_decide.h"
 #include "fire.h"
-#include "firing.h"
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
@@ -60,7 +60,7 @@
 #include "task.h"
 #include "timeutil.h"
 #include "wakeup.h"
-#include "wf.h"
+#include "wf_engine.h"
 
 #define SETTLE_MAX 256               /* runs settled per tick */
 #define SETTLE_BYTES (2 << 20)       /* ... and about this much result/output text */
@@ -123,7 +123,7 @@ struct loop {
 	int64_t hb_attempt;          /* monotonic ms of the last heartbeat attempt */
 	int tick_failed;             /* the last tick failed: do not retry at once */
 	int64_t next_pending_cancel;
-	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf.h) */
+	int64_t next_wf_poll;        /* monotonic ms: look for due workflow runs (wf_engine.h) */
 	int64_t rs_after;            /* start-up run state check: done up to this task id, -1 = done */
 	int64_t rs_t0, rs_retry_at;  /* monotonic ms: it began; its next step after a failure */
 	int rs_refreshed;
@@ -370,7 +370,7 @@ struct tick {
 	int wf_polled, wf_more;      /* wf_advance ran; it left due runs */
 };
 
-/* Queue the workflow runs of settled children (wf.h). */
+/* Queue the workflow runs of settled children (wf_engine.h). */
 static int wf_settled(loop *L, struct tick *k, run **runs, int n, const int *lost, zq_err *err)
 {
 	int queued = 0, rc = wf_children_settled(L->db, runs, n, lost, k->now_ms, &queued, err);

@@ -6,7 +6,7 @@
  * heartbeats its node row and its running executions, passes cancel
  * requests to workers, and sleeps on CLOCK_MONOTONIC
  * until the earliest due time, a wake-up datagram, a finished run, or the
- * poll interval (STYLE §12). Old history is purged by a thread of its own
+ * poll interval. Old history is purged by a thread of its own
  * (retention.h).
  *
  * Threads: the loop thread runs loop_run; workers only run executors and

@@ -1,5 +1,5 @@
 /* pool.h - a fixed set of worker threads fed by a bounded job queue
- * (STYLE §11; nginx ngx_thread_pool, libuv threadpool).
+ * (like nginx' ngx_thread_pool and libuv's threadpool).
  *
  * Locking: one mutex guards the queue and the counters; workers sleep on a
  * condition variable while the queue is empty. ops->run is called with no

@@ -52,7 +52,7 @@ typedef struct run_step {
 
 typedef struct run {
 	exec_job job;            /* the execution and its task (owned) */
-	taskcfg cfg;             /* the config to run, checked (db/taskcfg.c), override merged */
+	taskcfg cfg;             /* the config to run, checked (db/core/taskcfg.c), override merged */
 	const cJSON *config;     /* cfg.root; NULL if invalid */
 	cJSON *params;           /* resolved parameter values (object) or NULL */
 	char *config_error;      /* why config is NULL */

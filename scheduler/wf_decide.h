@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#include "workflow.h"
+#include "wf_graph.h"
 
 enum wf_node_state {
 	WF_NODE_WAITING = 0,  /* no child yet */

@@ -1,4 +1,4 @@
--- 001_init: the whole data model (DESIGN.md §3). Times are UTC DATETIME(3).
+-- 001_init: the whole data model (README "Database and zq-db"). Times are UTC DATETIME(3).
 -- Every statement is idempotent so a half-applied run can be repeated.
 
 CREATE TABLE IF NOT EXISTS scheduled_tasks (

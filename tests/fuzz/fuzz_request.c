@@ -25,7 +25,7 @@
 #include "task_input.h"
 #include "timeutil.h"
 #include "utf8.h"
-#include "workflow.h"
+#include "wf_graph.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 """task_run_state in tests: a from-scratch recomputation over task_executions,
-written independently of db/run_state_store.c, to refresh the state after a
+written independently of db/store/run_state_store.c, to refresh the state after a
 test writes executions straight into the database (as zq's writers do in
 the same transaction) and to count the tasks whose stored state differs.
 

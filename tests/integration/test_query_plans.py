@@ -8,7 +8,7 @@ asked through the API; each SELECT zq-api ran for it is taken from the log
 (as executed, parameters in place) and run again under ANALYZE FORMAT=JSON,
 which must show:
   * task_executions and audit_log read through the index meant for that
-    filter (db/history_store.c, db/audit_store.c), never a full scan (ALL,
+    filter (db/store/history_store.c, db/store/audit_store.c), never a full scan (ALL,
     or a whole index, of task_executions or audit_log);
   * the rows read bounded by the page (skip + limit) for page queries and by
     the count's limit for counts: a plan that reads the task's whole history

@@ -3,7 +3,7 @@ latest_execution_* and schedule_status) stays exactly what its executions
 say while three daemons fire, claim, retry, cancel, reap and run workflows
 and zq-api triggers runs: it is compared, at any moment and at the end, with
 a from-scratch recomputation over task_executions (tests/integration/
-run_state.py, written independently of db/run_state_store.c)."""
+run_state.py, written independently of db/store/run_state_store.c)."""
 import os
 import sys
 import time
@@ -187,7 +187,7 @@ def test_list_row_shows_a_run_while_it_runs_and_how_it_ended(env, admin):
 
 def test_state_stays_exact_when_a_peer_reaps_a_dead_daemons_runs(env, admin):
     """A claim keeps a task's stored newest finished status (the refresh does
-    not search the history for it, db/run_state_store.c): it must still be
+    not search the history for it, db/store/run_state_store.c): it must still be
     the newest finished one while the next run is claimed and runs, after
     kill -9 of its daemon, when a peer reaps the run (failed, and its retry)
     and when the retries end."""

@@ -1,6 +1,6 @@
 """GET /scheduler/stats for all tasks reads task_stats_daily_all
 (080_stats_all_tasks.sql), which the scheduler keeps in the transaction that
-adds a run's counts to task_stats_daily (db/stats_store.c). A run's counts
+adds a run's counts to task_stats_daily (db/store/stats_store.c). A run's counts
 appear in its task's figures and in the global ones, exactly once; the
 global figures keep the runs of a task deleted later."""
 import time

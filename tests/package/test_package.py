@@ -198,7 +198,7 @@ def test_docs_are_gzip_9n(unpacked):
 
 
 def conf_values(text):
-    """{dotted key: value} of a zq.conf text (the format of db/config.c)."""
+    """{dotted key: value} of a zq.conf text (the format of db/core/config.c)."""
     values, section = {}, ""
     for line in text.splitlines():
         line = line.strip()

@@ -1,5 +1,5 @@
 /* test_run.c - what a claimed execution will do: config_override merged
- * over the task config and checked by the API's rules (db/taskcfg.c), the timeout that applies (the smaller one), and
+ * over the task config and checked by the API's rules (db/core/taskcfg.c), the timeout that applies (the smaller one), and
  * the retry policy with backoff and cap; progress kept in memory for the
  * throttled writer. */
 #include <setjmp.h>

@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "task.h"
 #include "wf_decide.h"
-#include "workflow.h"
+#include "wf_graph.h"
 
 #define MAXN 16
 

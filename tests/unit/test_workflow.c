@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "workflow.h"
+#include "wf_graph.h"
 
 static int check(const char *json, zq_workflow *wf, zq_wf_errors *errs)
 {

@@ -9,7 +9,7 @@ import { auth } from './api.js';
 export const PARAM_TYPES = ['string', 'int', 'bool', 'date', 'enum'];
 export const PARAM_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
 export const MAX_PARAMS = 32;
-// The API's limits (db/taskcfg.c).
+// The API's limits (db/core/taskcfg.c).
 export const STRING_DEFAULT_LENGTH = 256;
 const STRING_MAX_LENGTH = 4096;
 const PATTERN_MAX = 512;

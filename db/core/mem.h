@@ -1,4 +1,4 @@
-/* mem.h - allocation that aborts with a log line on failure (STYLE §8).
+/* mem.h - allocation that aborts with a log line on failure.
  * Sizes driven by input must be capped by the caller before allocating. */
 #ifndef ZQ_MEM_H
 #define ZQ_MEM_H

@@ -1,4 +1,4 @@
-/* buf.h - the one growable byte buffer, with a hard cap (STYLE §7).
+/* buf.h - the one growable byte buffer, with a hard cap (one cap per use, checked on every append).
  *
  * Invariants: data is never NULL and is always NUL-terminated (an empty buffer
  * points at a shared ""), len < alloc whenever alloc > 0, len <= cap.

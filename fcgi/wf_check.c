@@ -1,6 +1,6 @@
-/* wfcheck.c - workflow checks against the database: one lookup for all the
+/* wf_check.c - workflow checks against the database: one lookup for all the
  * referenced tasks, then a bounded walk through nested workflows. */
-#include "wfcheck.h"
+#include "wf_check.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 
 #define WALK_MAX 2000
 
-char *wfcheck_ids_json(const zq_workflow *wf)
+char *wf_check_ids_json(const zq_workflow *wf)
 {
 	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
 
@@ -59,13 +59,13 @@ static void add_list(zq_wf_errors *errs, const char *what, const int64_t *ids, i
 	zq_buf_release(&b);
 }
 
-int wfcheck_db(zq_db *db, int64_t wf_id, const zq_workflow *wf, const char *prefix,
+int wf_check_db(zq_db *db, int64_t wf_id, const zq_workflow *wf, const char *prefix,
 	       zq_wf_errors *errs, zq_err *err)
 {
 	task_store_ref *refs = zq_calloc((size_t)wf->n + 1, sizeof(*refs));
 	int64_t *missing = zq_calloc((size_t)wf->n + 1, sizeof(int64_t));
 	int64_t *disabled = zq_calloc((size_t)wf->n + 1, sizeof(int64_t));
-	char *ids = wfcheck_ids_json(wf);
+	char *ids = wf_check_ids_json(wf);
 	int n = 0, nm = 0, nd = 0, rc;
 
 	if ((rc = task_store_refs(db, ids, refs, wf->n, &n, err)) < 0)

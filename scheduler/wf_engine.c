@@ -1,4 +1,4 @@
-/* wf.c - the workflow engine (see wf.h): the loop's hooks, reading a run's
+/* wf_engine.c - the workflow engine (see wf_engine.h): the loop's hooks, reading a run's
  * state from the store (wf_store.c), the decision (wf_decide.c), and
  * writing it back, all in the caller's transaction.
  *
@@ -11,7 +11,7 @@
  * cancel was requested or whose deadline passed stops its children and
  * ends once none is active. When a nested run ends, the run it belongs to
  * is queued in turn. */
-#include "wf.h"
+#include "wf_engine.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include "timeutil.h"
 #include "wf_decide.h"
 #include "wf_store.h"
-#include "workflow.h"
+#include "wf_graph.h"
 
 #define IDS_LOGGED 20              /* node ids named per log line */
 

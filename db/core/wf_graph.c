@@ -1,11 +1,11 @@
-/* workflow.c - workflow config parsing, validation (fields, duplicates,
+/* wf_graph.c - workflow config parsing, validation (fields, duplicates,
  * dependencies, cycles by depth-first search) and topological order.
  *
  * Design: parse everything we can and collect every error, so the validate
  * endpoint can show the user all problems at once; then, on the resolved
  * dependency graph, a DFS names each cycle it meets (one per back edge) and
  * Kahn's algorithm with a list-order tie-break yields the run order. */
-#include "workflow.h"
+#include "wf_graph.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * lines from different threads never interleave.
  *
  * Format: 2026-11-21T12:00:00.123Z INFO zq-scheduler[1234]: FIRE task=12 ...
- * Scheduler events use fixed words first (STYLE §6): FIRE CLAIM START PROGRESS
+ * Scheduler events use fixed words first, so a grep finds them: FIRE CLAIM START PROGRESS
  * DONE FAIL RETRY REAP. Never log secrets (passwords, tokens, DSNs).
  * Control characters in a message are escaped (zq_log_escape): a value a
  * client sent can never start a line of its own. */

@@ -5,7 +5,7 @@
  * same as `db.host = x`). Values may be double-quoted. Environment variables
  * override the file: key db.password -> ZQ_DB_PASSWORD.
  *
- * The parsed configuration is the only global (STYLE §19): load it once at
+ * The parsed configuration is the only global: load it once at
  * start-up, then treat it as read-only (SIGHUP reload builds a new one). */
 #ifndef ZQ_CONFIG_H
 #define ZQ_CONFIG_H

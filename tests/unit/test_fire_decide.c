@@ -1,4 +1,4 @@
-/* test_fire.c - what a due task's fires become: runs for fires within the
+/* test_fire_decide.c - what a due task's fires become: runs for fires within the
  * grace, a coalesced run or one skipped row for fires late beyond it,
  * skipped rows for max_instances, at most one run after a
  * clock jump; bounded work after a long outage; next_run_at on the grid. */
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fire.h"
+#include "fire_decide.h"
 #include "schedule.h"
 #include "timeutil.h"
 

@@ -37,7 +37,7 @@ char *zq_time_format_iso_sec(int64_t ms, char *buf, size_t bufsz);
  * offset means UTC. Returns 0 and *ms, or ZQ_EINVAL. */
 int zq_time_parse_iso(const char *s, int64_t *ms);
 
-/* Clocks. The wall clock is injectable for tests (STYLE §12): set a hook
+/* Clocks. The wall clock is injectable for tests (a clock jump is a test, not a wait): set a hook
  * before threads start; NULL restores the real clock. */
 typedef int64_t (*zq_clock_fn)(void);
 void zq_wall_clock_set(zq_clock_fn fn);

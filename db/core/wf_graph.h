@@ -1,6 +1,6 @@
-/* workflow.h - a workflow task's config: parse, validate, order.
+/* wf_graph.h - a workflow task's config: parse, validate, order.
  *
- * Config (DESIGN §4):
+ * Config (README "Workflows"):
  *   {"workflow_type": "serial" | "parallel",
  *    "tasks": [{"task_id": 12, "name": "extract", "dependencies": [7, 9]}, ...],
  *    "on_failure": "stop" | "continue"}          (default "stop")

@@ -64,7 +64,7 @@ typedef struct task_store_filter {
 	int64_t skip, limit;
 } task_store_filter;
 
-/* DESIGN §4, in order: disabled, paused, running, failed / success (the
+/* A task's status (README "REST API", schedule_status), first that applies: disabled, paused, running, failed / success (the
  * newest finished execution; anything but success counts as failed), else
  * pending. */
 const char *task_store_schedule_status(const task_store_row *r);

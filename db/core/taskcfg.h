@@ -18,7 +18,7 @@
  *   finished"), params. Every type: timeout_seconds 1-604800 or null,
  *   retry_backoff 1-100 (1.0), retry_max_interval 1-31536000 seconds or
  *   null (no cap). Other keys are kept and ignored. Workflow configs are
- *   db/workflow.c's; here only the JSON shape and those keys are checked.
+ *   db/core/wf_graph.c's; here only the JSON shape and those keys are checked.
  *   An absent key and a JSON null are the same: the default.
  *
  * Parameters: "params": {NAME: SPEC}, NAME ^[a-z][a-z0-9_]{0,31}$, at most

@@ -1,4 +1,4 @@
-/* wf.h - the workflow engine (README "Workflows").
+/* wf_engine.h - the workflow engine (README "Workflows").
  *
  * A workflow run is a parent execution (task_type workflow) plus one child
  * execution per node (trigger 'workflow', parent_execution_id set). The
