@@ -2,6 +2,7 @@
 #include "mem.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,24 @@ void *zq_realloc(void *p, size_t n)
 	if (!q)
 		oom(n);
 	return q;
+}
+
+void *zq_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return p;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			oom(SIZE_MAX);
+		n *= 2;
+	}
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	p = zq_realloc(p, n * size);
+	*cap = n;
+	return p;
 }
 
 char *zq_strdup(const char *s)

@@ -64,9 +64,9 @@ typedef struct task_store_filter {
 	int64_t skip, limit;
 } task_store_filter;
 
-/* A task's status (README "REST API", schedule_status), first that applies: disabled, paused, running, failed / success (the
- * newest finished execution; anything but success counts as failed), else
- * pending. */
+/* A task's schedule_status (README "REST API"), the first that applies:
+ * disabled, paused, running, failed / success (the newest finished
+ * execution; anything but success counts as failed), else pending. */
 const char *task_store_schedule_status(const task_store_row *r);
 /* 1 when s is one of the six schedule_status names. */
 int task_store_status_valid(const char *s);
