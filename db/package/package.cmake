@@ -21,7 +21,8 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/www/ DESTINATION share/zq/www
         DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                               WORLD_READ WORLD_EXECUTE
         PATTERN ".*" EXCLUDE
-        PATTERN "*~" EXCLUDE)
+        PATTERN "*~" EXCLUDE
+        PATTERN "README.md" EXCLUDE)  # the folder's guide for developers, not a page
 
 # --- configuration (conffiles: db/package/conffiles) ----------------------------
 # zq.conf ships 0644 root:root without a password; postinst makes it root:zq 0640.

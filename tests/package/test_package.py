@@ -109,7 +109,8 @@ def expected_contents():
         base = "/usr/share/zq/www" + ("" if rel == "." else "/" + rel)
         if rel != ".":
             dirs.append(base)
-        files += [base + "/" + n for n in names if not n.startswith(".") and not n.endswith("~")]
+        files += [base + "/" + n for n in names
+                  if not n.startswith(".") and not n.endswith("~") and n != "README.md"]
     want = {d: "drwxr-xr-x" for d in dirs}
     want.update({f: "-rw-r--r--" for f in files})
     want.update({"/usr/bin/" + b: "-rwxr-xr-x" for b in ("zq-api", "zq-scheduler", "zq-db")})
