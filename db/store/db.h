@@ -21,7 +21,10 @@
  * Bound strings are borrowed: keep them alive until zq_stmt_exec returns.
  * Column values are valid until the next fetch or zq_stmt_done. Every
  * prepared statement must be finished with zq_stmt_done before the same SQL is
- * prepared again on that connection. */
+ * prepared again on that connection.
+ *
+ * The connection is db.c, its statements stmt.c, the shared helpers at the
+ * end of this header db_util.c. */
 #ifndef ZQ_DB_H
 #define ZQ_DB_H
 
@@ -128,6 +131,23 @@ int zq_db_ids_sort_unique(int64_t *ids, int n);
 /* Execute st, whose result is one BIGINT column, into ids (at most max);
  * *n receives how many. */
 int zq_stmt_fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err);
+
+/* Column col of the current row: a heap copy of its stored length (NULL
+ * when NULL), or copied into dst of size n ("" when NULL, truncated to fit). */
+char *zq_stmt_dup(zq_stmt *st, int col);
+void zq_stmt_copy(zq_stmt *st, int col, char *dst, size_t n);
+
+/* Capped counts (the API's listings): exact up to zq_db_count_limit(skip,
+ * limit), that is ZQ_DB_COUNT_CAP, or one row past the page when the page
+ * ends beyond it (so a pager always knows whether there is a next page).
+ * zq_stmt_count_capped runs st, a "SELECT COUNT(*) FROM (SELECT ... LIMIT ?)
+ * c" whose other parameters are bound, with cap + 1 bound at limit_param:
+ * *total receives the count, or cap with *capped set when there are more.
+ * It finishes st. */
+#define ZQ_DB_COUNT_CAP 1000
+int64_t zq_db_count_limit(int64_t skip, int64_t limit);
+int zq_stmt_count_capped(zq_stmt *st, int limit_param, int64_t cap, int64_t *total,
+			 int *capped, zq_err *err);
 
 /* Server identity: "10.11.6-MariaDB..." and numeric version (101106). */
 const char *zq_db_server_info(zq_db *db);

@@ -1,0 +1,147 @@
+/* db_util.c - the small helpers every store shares (db.h), one copy each:
+ * one-statement shortcuts (one value, exec by id, exec with one JSON batch
+ * parameter), id lists as JSON, column copies and the capped count. */
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+
+int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : ZQ_EDB;
+	if (param != ZQ_NO_PARAM)
+		zq_stmt_bind_i64(st, 0, param);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	if ((rc = zq_stmt_fetch(st)) <= 0) {
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
+			    : zq_errf(err, ZQ_ENOTFOUND, "no row");
+		goto out;
+	}
+	*out = zq_stmt_i64(st, 0);
+	rc = 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : ZQ_EDB;
+	zq_stmt_bind_i64(st, 0, id);
+	rc = zq_stmt_exec(st, err);
+	if (affected)
+		*affected = rc == 0 ? zq_stmt_affected(st) : 0;
+	zq_stmt_done(st);
+	return rc;
+}
+
+int zq_db_exec_json(zq_db *db, const char *sql, const char *json, uint64_t *affected,
+		    zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	if (!st)
+		return err ? err->code : ZQ_EDB;
+	zq_stmt_bind_str(st, 0, json);
+	rc = zq_stmt_exec(st, err);
+	if (affected)
+		*affected = rc == 0 ? zq_stmt_affected(st) : 0;
+	zq_stmt_done(st);
+	return rc;
+}
+
+char *zq_db_ids_json(const int64_t *ids, int n)
+{
+	zq_buf b = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+
+	zq_buf_putc(&b, '[');
+	for (int i = 0; i < n; i++)
+		zq_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+	zq_buf_putc(&b, ']');
+	return zq_buf_detach(&b, NULL);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int zq_db_ids_sort_unique(int64_t *ids, int n)
+{
+	int k = 0;
+
+	if (n <= 0)
+		return 0;
+	qsort(ids, (size_t)n, sizeof(int64_t), cmp_i64);
+	for (int i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	return k;
+}
+
+int zq_stmt_fetch_ids(zq_stmt *st, int64_t *ids, int max, int *n, zq_err *err)
+{
+	int rc;
+
+	*n = 0;
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		return rc;
+	while (*n < max && (rc = zq_stmt_fetch(st)) > 0)
+		ids[(*n)++] = zq_stmt_i64(st, 0);
+	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+}
+
+char *zq_stmt_dup(zq_stmt *st, int col)
+{
+	const char *s = zq_stmt_str(st, col);
+
+	return s ? zq_strndup(s, zq_stmt_len(st, col)) : NULL;
+}
+
+void zq_stmt_copy(zq_stmt *st, int col, char *dst, size_t n)
+{
+	const char *s = zq_stmt_str(st, col);
+
+	zq_strlcpy(dst, s ? s : "", n);
+}
+
+int64_t zq_db_count_limit(int64_t skip, int64_t limit)
+{
+	int64_t page_end = skip + limit + 1;
+
+	return page_end > ZQ_DB_COUNT_CAP ? page_end : ZQ_DB_COUNT_CAP;
+}
+
+int zq_stmt_count_capped(zq_stmt *st, int limit_param, int64_t cap, int64_t *total,
+			 int *capped, zq_err *err)
+{
+	int rc;
+
+	zq_stmt_bind_i64(st, limit_param, cap + 1);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && (rc = zq_stmt_fetch(st)) > 0) {
+		*total = zq_stmt_i64(st, 0);
+		rc = 0;
+	} else if (rc >= 0) {
+		rc = zq_errf(err, ZQ_EDB, "count failed");
+	}
+	zq_stmt_done(st);
+	*capped = rc == 0 && *total > cap;
+	if (*capped)
+		*total = cap;
+	return rc;
+}
