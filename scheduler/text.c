@@ -1,49 +1,24 @@
-/* text.c - UTF-8 cleaning for output captured from child processes. */
+/* text.c - UTF-8 cleaning for output captured from child processes: the
+ * strict decoder is db/core/utf8.c's (zq_utf8_len); NUL is replaced here. */
 #include "text.h"
 
 #include <string.h>
 
 #include "mem.h"
-
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes there
- * do not start one (overlong forms, surrogates and values past U+10FFFF are
- * invalid, as in RFC 3629). */
-static size_t seq_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return c ? 1 : 0;
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-				       (p[3] & 0xC0) == 0x80
-			       ? 4
-			       : 0;
-	}
-	return 0;
-}
+#include "utf8.h"
 
 char *text_clean(const char *s, size_t n, size_t max_chars, size_t *lenp)
 {
 	static const char repl[] = "\xEF\xBF\xBD";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, chars = 0, cap = n < 64 ? 64 : n + n / 8 + 16;
-	char *out = zq_malloc(cap + 1);
+	size_t i = 0, o = 0, chars = 0, cap = 0;
+	char *out = zq_grow(NULL, &cap, (n < 64 ? 64 : n + n / 8 + 16) + 1, 1);
 
 	while (i < n && chars < max_chars) {
-		size_t k = seq_len(p + i, n - i);
+		/* strict UTF-8 (zq_utf8_decode's rules); a NUL is replaced too */
+		size_t k = p[i] ? zq_utf8_len(p + i, n - i) : 0;
 		size_t w = k ? k : 3;
-		if (o + w > cap) {
-			cap = cap * 2 + w;
-			out = zq_realloc(out, cap + 1);
-		}
+		out = zq_grow(out, &cap, o + w + 1, 1);
 		memcpy(out + o, k ? (const char *)p + i : repl, w);
 		o += w;
 		i += k ? k : 1;

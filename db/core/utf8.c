@@ -32,6 +32,14 @@ int zq_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+size_t zq_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	int len = zq_utf8_decode(s, n, &cp);
+
+	return len > 0 ? (size_t)len : 0;
+}
+
 int zq_utf8_check(const char *s, size_t n, size_t *nchars)
 {
 	const unsigned char *p = (const unsigned char *)s;
