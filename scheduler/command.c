@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
@@ -54,37 +55,7 @@ struct cmd {
 
 /* ---- config and environment ---------------------------------------------------- */
 
-/* Set name (the first name_len bytes of name) to value in a NULL-terminated
- * heap array of "NAME=value" strings. */
-static void env_putn(char ***env, int *n, int *alloc, const char *name, size_t nl,
-		     const char *value)
-{
-	size_t vl = strlen(value);
-	char *kv = zq_malloc(nl + vl + 2);
-
-	memcpy(kv, name, nl);
-	kv[nl] = '=';
-	memcpy(kv + nl + 1, value, vl + 1);
-	for (int i = 0; i < *n; i++)
-		if (strncmp((*env)[i], kv, nl + 1) == 0) {
-			free((*env)[i]);
-			(*env)[i] = kv;
-			return;
-		}
-	if (*n + 2 > *alloc) {
-		*alloc = *alloc ? *alloc * 2 : 64;
-		*env = zq_realloc(*env, (size_t)*alloc * sizeof(char *));
-	}
-	(*env)[(*n)++] = kv;
-	(*env)[*n] = NULL;
-}
-
-static void env_put(char ***env, int *n, int *alloc, const char *name, const char *value)
-{
-	env_putn(env, n, alloc, name, strlen(name), value);
-}
-
-static int env_from_config(const cJSON *e, char ***env, int *n, int *alloc, zq_err *err)
+static int env_from_config(const cJSON *e, env_list *env, zq_err *err)
 {
 	char num[64];
 
@@ -96,13 +67,13 @@ static int env_from_config(const cJSON *e, char ***env, int *n, int *alloc, zq_e
 		if (!*it->string || strchr(it->string, '='))
 			return zq_errf(err, ZQ_EINVAL, "config.env: bad variable name '%s'", it->string);
 		if (cJSON_IsString(it))
-			env_put(env, n, alloc, it->string, it->valuestring);
+			env_put(env, it->string, it->valuestring);
 		else if (cJSON_IsNumber(it) || cJSON_IsBool(it)) {
 			if (cJSON_IsBool(it))
 				snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "true" : "false");
 			else
 				snprintf(num, sizeof(num), "%.17g", it->valuedouble);
-			env_put(env, n, alloc, it->string, num);
+			env_put(env, it->string, num);
 		} else
 			return zq_errf(err, ZQ_EINVAL, "config.env.%s: must be a string or number",
 				       it->string);
@@ -116,42 +87,36 @@ static int env_from_config(const cJSON *e, char ***env, int *n, int *alloc, zq_e
 static int build_env(struct cmd *c, zq_err *err)
 {
 	const exec_job *j = &c->r->job;
-	char **env = NULL, num[32], ts[32];
-	int n = 0, alloc = 0, rc;
+	env_list env = {NULL, 0, 0};
+	char num[32], ts[32];
+	int rc;
 
-	env_put(&env, &n, &alloc, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	env_put(&env, "PATH", "/usr/local/bin:/usr/bin:/bin");
 	/* environ is shared by every worker: read it, never write into it */
 	for (char **e = environ; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		if (eq && strncmp(*e, "ZQ_", 3) != 0)
-			env_putn(&env, &n, &alloc, *e, (size_t)(eq - *e), eq + 1);
+			env_putn(&env, *e, (size_t)(eq - *e), eq + 1);
 	}
-	rc = env_from_config(c->r->cfg.env, &env, &n, &alloc, err);
+	rc = env_from_config(c->r->cfg.env, &env, err);
 	/* parameter values: only ever environment, never command text */
 	for (const cJSON *p = c->r->params ? c->r->params->child : NULL; p; p = p->next) {
 		char name[64], *value = taskcfg_param_env_value(p);
 		taskcfg_param_env_name(p->string, name, sizeof(name));
-		env_put(&env, &n, &alloc, name, value);
+		env_put(&env, name, value);
 		free(value);
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)j->task_id);
-	env_put(&env, &n, &alloc, "ZQ_TASK_ID", num);
-	env_put(&env, &n, &alloc, "ZQ_TASK_NAME", j->task_name ? j->task_name : "");
+	env_put(&env, "ZQ_TASK_ID", num);
+	env_put(&env, "ZQ_TASK_NAME", j->task_name ? j->task_name : "");
 	snprintf(num, sizeof(num), "%lld", (long long)j->id);
-	env_put(&env, &n, &alloc, "ZQ_EXECUTION_ID", num);
-	env_put(&env, &n, &alloc, "ZQ_TRIGGER", zq_trigger_name(j->trigger));
+	env_put(&env, "ZQ_EXECUTION_ID", num);
+	env_put(&env, "ZQ_TRIGGER", zq_trigger_name(j->trigger));
 	snprintf(num, sizeof(num), "%d", j->retry_count);
-	env_put(&env, &n, &alloc, "ZQ_RETRY_COUNT", num);
-	env_put(&env, &n, &alloc, "ZQ_SCHEDULED_TIME", zq_time_format_iso(j->scheduled_ms, ts, sizeof(ts)));
-	c->envp = env;
+	env_put(&env, "ZQ_RETRY_COUNT", num);
+	env_put(&env, "ZQ_SCHEDULED_TIME", zq_time_format_iso(j->scheduled_ms, ts, sizeof(ts)));
+	c->envp = env.v;
 	return rc;
-}
-
-static void free_env(char **env)
-{
-	for (char **e = env; e && *e; e++)
-		free(*e);
-	free(env);
 }
 
 /* ---- output --------------------------------------------------------------------- */
@@ -396,7 +361,7 @@ static void cmd_release(struct cmd *c)
 	tail_release(&c->err);
 	progress_lines_release(&c->lines);
 	free(c->summary);
-	free_env(c->envp);
+	env_free(c->envp);
 	free(c->buf);
 }
 

@@ -218,10 +218,7 @@ void run_step_set(run *r, int step, int status, const char *msg, size_t len)
 		if (r->steps[i].step == step)
 			s = &r->steps[i];
 	if (!s) {
-		if (r->nsteps == r->steps_alloc) {
-			r->steps_alloc = r->steps_alloc ? r->steps_alloc * 2 : 8;
-			r->steps = zq_realloc(r->steps, (size_t)r->steps_alloc * sizeof(*r->steps));
-		}
+		r->steps = zq_grow(r->steps, &r->steps_cap, (size_t)r->nsteps + 1, sizeof(*r->steps));
 		s = &r->steps[r->nsteps++];
 		s->step = step;
 		s->message = NULL;

@@ -74,7 +74,8 @@ typedef struct run {
 	char *message;           /* progress_message, clean UTF-8 */
 	int dirty;               /* progress columns changed since the last write */
 	run_step *steps;         /* step rows not yet written */
-	int nsteps, steps_alloc;
+	int nsteps;
+	size_t steps_cap;
 	int last_step;           /* the step currently running (0 = none) */
 
 	/* outcome */
