@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "exec_api.h"
 #include "handlers.h"
-#include "history_store.h"
 #include "jsonin.h"
 #include "log.h"
 #include "mem.h"
+#include "output_store.h"
 #include "run_state_store.h"
 #include "task.h"
 #include "task_input.h"
@@ -25,18 +26,6 @@
 
 #define STEPS_MAX 1000
 #define CHILDREN_MAX 500
-
-static int task_exists(zq_ctx *c, int64_t id)
-{
-	int64_t x;
-	/* PRIMARY KEY */
-	int rc = zq_db_query_i64(c->db, "SELECT id FROM scheduled_tasks WHERE id = ?", id, &x,
-				 &c->err);
-
-	if (rc == ZQ_ENOTFOUND)
-		return zq_errf(&c->err, rc, "task %lld not found", (long long)id);
-	return rc;
-}
 
 /* ---- trigger ------------------------------------------------------------------------ */
 
@@ -251,7 +240,7 @@ int h_executions_list(zq_ctx *c)
 	/* rows of the task prove it exists (foreign key); no rows: 404 or empty */
 	if ((rc = list_filter(c, &f)) < 0 ||
 	    (rc = history_store_list(c->db, &f, &rows, &n, &total, &capped, &c->err)) < 0 ||
-	    (!n && (rc = task_exists(c, f.task_id)) < 0)) {
+	    (!n && (rc = task_store_exists(c->db, f.task_id, &c->err)) < 0)) {
 		hist_execs_free(rows, n);
 		return rc;
 	}

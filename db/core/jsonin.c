@@ -1,4 +1,4 @@
-/* jsonin.c - typed, field-named access to parsed request JSON. */
+/* jsonin.c - typed, field-named access to parsed JSON input (see jsonin.h). */
 #include "jsonin.h"
 
 #include <math.h>

@@ -1,9 +1,11 @@
-/* jsonin.h - reading request JSON (cJSON) with errors that name the field.
+/* jsonin.h - reading JSON input (cJSON) with errors that name the field:
+ * request bodies in zq-api, and a task's config and parameter values in
+ * taskcfg (the one copy of these typed getters). Pure.
  *
  * Every getter takes the field's display name ("config.tasks[2].task_id")
  * and fails with ZQ_EINVAL and a message such as
- * "max_retries: must be an integer 0-100". Strings are already valid UTF-8
- * (jin_parse rejects bodies that are not). */
+ * "max_retries: must be an integer 0-100". Bodies are valid UTF-8
+ * (jin_parse rejects those that are not); jin_string checks again. */
 #ifndef ZQ_JSONIN_H
 #define ZQ_JSONIN_H
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "timeutil.h"
+#include "utf8.h"
 
 static const char *log_ident = "zq";
 static atomic_int log_level = ZQ_LOG_INFO;
@@ -46,35 +47,6 @@ const char *zq_log_level_name(int level)
 	return level >= 0 && level < 4 ? level_names[level] : "?";
 }
 
-/* One strict UTF-8 sequence at s (n > 0 bytes): its length and *cp, or 0
- * when the bytes are not valid UTF-8 (overlongs, surrogates, > U+10FFFF,
- * truncated or stray continuation bytes). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t len;
-
-	if ((c & 0xE0) == 0xC0)
-		len = 2, c &= 0x1F, min = 0x80;
-	else if ((c & 0xF0) == 0xE0)
-		len = 3, c &= 0x0F, min = 0x800;
-	else if ((c & 0xF8) == 0xF0)
-		len = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Code points that are invisible or move text around in a terminal: C1
  * controls, line / paragraph separators, zero-width and bidi controls. */
 static int unprintable(uint32_t cp)
@@ -104,13 +76,15 @@ size_t zq_log_escape(const char *in, size_t n, char *out, size_t outsz)
 		} else if (cp < 0x20 || cp == 0x7F) {
 			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%c%c", hex[cp >> 4], hex[cp & 15]);
 		} else if (cp >= 0x80) {
-			if (!(len = utf8_seq(s + i, n - i, &cp))) {
-				len = 1;
+			int l = zq_utf8_decode(s + i, n - i, &cp);
+
+			if (l > 0)
+				len = (size_t)l;
+			if (l < 0)
 				elen = (size_t)snprintf(esc, sizeof(esc), "\\x%c%c", hex[s[i] >> 4],
 							hex[s[i] & 15]);
-			} else if (unprintable(cp)) {
+			else if (unprintable(cp))
 				elen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
-			}
 		}
 		if (!elen) {
 			memcpy(esc, s + i, len);

@@ -49,6 +49,7 @@ struct tz_rule {
 struct zq_tz {
 	char name[ZQ_TZ_NAME_MAX + 1];
 	int32_t n;          /* transitions */
+	size_t cap;         /* room in trans and offs (zq_grow) */
 	int64_t *trans;     /* UTC seconds, strictly ascending */
 	int32_t *offs;      /* offset from trans[i] on */
 	int32_t off0;       /* offset before trans[0] */
@@ -348,8 +349,12 @@ static void tz_push(zq_tz *tz, int64_t t, int32_t off)
 {
 	int32_t cur = tz->n ? tz->offs[tz->n - 1] : tz->off0;
 
+	size_t cap = tz->cap;
+
 	if (off == cur)
 		return;
+	tz->trans = zq_grow(tz->trans, &tz->cap, (size_t)tz->n + 1, sizeof(*tz->trans));
+	tz->offs = zq_grow(tz->offs, &cap, (size_t)tz->n + 1, sizeof(*tz->offs));
 	tz->trans[tz->n] = t;
 	tz->offs[tz->n++] = off;
 }
@@ -381,16 +386,14 @@ static void tz_follow_rule(zq_tz *tz)
 static void tz_extend(zq_tz *tz)
 {
 	int64_t limit = zq_days_from_civil(RULE_PRECOMPUTE_YEAR, 1, 1) * 86400;
-	size_t cap = (size_t)tz->n + 2 * (RULE_PRECOMPUTE_YEAR - 1900) + 8;
+	size_t max = (size_t)tz->n + 2 * (RULE_PRECOMPUTE_YEAR - 1900) + 8;
 	int64_t t;
 	zq_tz_span sp;
 
 	if (!tz->rule.has_dst || tz->n == 0)
 		return;
-	tz->trans = zq_realloc(tz->trans, cap * sizeof(*tz->trans));
-	tz->offs = zq_realloc(tz->offs, cap * sizeof(*tz->offs));
 	t = tz->trans[tz->n - 1];
-	for (size_t guard = 0; guard < cap && (size_t)tz->n < cap; guard++) {
+	for (size_t guard = 0; guard < max && (size_t)tz->n < max; guard++) {
 		rule_span(tz, t, &sp);
 		if (sp.end >= limit)
 			break;
@@ -431,8 +434,6 @@ static int tzif_body(zq_tz *tz, const unsigned char *p, const struct tzif_hdr *h
 		return -1;
 
 	tz->off0 = (int32_t)be32(types);
-	tz->trans = zq_malloc((h->time + 1) * sizeof(*tz->trans));
-	tz->offs = zq_malloc((h->time + 1) * sizeof(*tz->offs));
 	for (uint32_t i = 0; i < h->time; i++) {
 		int64_t t = be64(p + 8 * i);
 
