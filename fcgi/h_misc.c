@@ -7,9 +7,11 @@
 
 #include "audit_store.h"
 #include "handlers.h"
-#include "history_store.h"
+#include "node_store.h"
 #include "schedule.h"
+#include "stats_store.h"
 #include "task.h"
+#include "task_store.h"
 #include "timeutil.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -118,7 +120,7 @@ static void view_daily(zq_jw *w, int64_t first_ms, int days, const hist_day *row
 
 int h_stats(zq_ctx *c)
 {
-	int64_t task_id, days, x, first;
+	int64_t task_id, days, first;
 	hist_day *rows = NULL;
 	hist_stats s;
 	int n = 0, rc;
@@ -132,8 +134,7 @@ int h_stats(zq_ctx *c)
 		goto out;
 	/* a task with rollups or executions exists (foreign keys); else ask */
 	if (task_id && !s.runs && !s.skipped && !s.latest_id &&
-	    (rc = zq_db_query_i64(c->db, "SELECT id FROM scheduled_tasks WHERE id = ?", task_id, &x,
-				  &c->err)) < 0) {
+	    (rc = task_store_exists(c->db, task_id, &c->err)) < 0) {
 		if (rc == ZQ_ENOTFOUND)
 			rc = zq_errf(&c->err, rc, "task_id: task %lld not found", (long long)task_id);
 		goto out;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec_api.h"
 #include "handlers.h"
-#include "history_store.h"
 #include "mem.h"
 #include "task.h"
 #include "task_store.h"
@@ -192,17 +192,15 @@ static int all_ids_valid(const zq_workflow *wf)
 
 int h_workflow_validate(zq_ctx *c)
 {
-	int64_t id = c->p[0], x;
+	int64_t id = c->p[0];
 	zq_wf_errors errs;
 	zq_workflow wf;
 	int rc;
 
 	if (!c->body)
 		return zq_errf(&c->err, ZQ_EINVAL, "body: required (the workflow config)");
-	if (id && (rc = zq_db_query_i64(c->db, "SELECT id FROM scheduled_tasks WHERE id = ?", id,
-					&x, &c->err)) < 0)
-		return rc == ZQ_ENOTFOUND ? zq_errf(&c->err, rc, "task %lld not found", (long long)id)
-					  : rc;
+	if (id && (rc = task_store_exists(c->db, id, &c->err)) < 0)
+		return rc;
 	zq_workflow_init(&wf);
 	zq_wf_errors_init(&errs);
 	zq_workflow_from_json(&wf, config_of(c->body), "", &errs);

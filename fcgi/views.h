@@ -12,8 +12,9 @@
 #ifndef ZQ_VIEWS_H
 #define ZQ_VIEWS_H
 
-#include "history_store.h"
+#include "exec_api.h"
 #include "jsonw.h"
+#include "output_store.h"
 #include "task_store.h"
 
 /* reveal: show env values of configs (admins); otherwise each is "***". */

@@ -8,17 +8,6 @@
 #include "mem.h"
 #include "timeutil.h"
 
-/* Counts are exact up to COUNT_CAP rows, or one row past the page when it
- * ends beyond that (audit_store.h). */
-#define COUNT_CAP 1000
-
-static int64_t count_limit(const audit_store_filter *f)
-{
-	int64_t page_end = f->skip + f->limit + 1;
-
-	return page_end > COUNT_CAP ? page_end : COUNT_CAP;
-}
-
 int audit_store_add(zq_db *db, const zq_audit *a, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db,
@@ -103,9 +92,7 @@ static int count(zq_db *db, const audit_store_filter *f, int64_t *total, int *ca
 		 zq_err *err)
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-	int64_t cap = count_limit(f);
 	zq_stmt *st;
-	int rc, i;
 
 	zq_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log");
 	where(&sql, f);
@@ -114,31 +101,22 @@ static int count(zq_db *db, const audit_store_filter *f, int64_t *total, int *ca
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	i = bind(st, f);
-	zq_stmt_bind_i64(st, i, cap + 1);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
-		*total = zq_stmt_i64(st, 0);
-	zq_stmt_done(st);
-	*capped = *total > cap;
-	if (*capped)
-		*total = cap;
-	return rc;
+	return zq_stmt_count_capped(st, bind(st, f), zq_db_count_limit(f->skip, f->limit), total,
+				    capped, err);
 }
 
 static void read_row(zq_stmt *st, audit_store_row *r)
 {
-	const char *s;
-
 	memset(r, 0, sizeof(*r));
 	r->id = zq_stmt_i64(st, 0);
 	r->at_ms = zq_stmt_time(st, 1);
-	zq_strlcpy(r->actor, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(r->actor));
-	zq_strlcpy(r->action, (s = zq_stmt_str(st, 3)) ? s : "", sizeof(r->action));
-	zq_strlcpy(r->target_type, (s = zq_stmt_str(st, 4)) ? s : "", sizeof(r->target_type));
+	zq_stmt_copy(st, 2, r->actor, sizeof(r->actor));
+	zq_stmt_copy(st, 3, r->action, sizeof(r->action));
+	zq_stmt_copy(st, 4, r->target_type, sizeof(r->target_type));
 	r->target_id = zq_stmt_i64(st, 5);
 	r->task_id = zq_stmt_i64(st, 6);
-	r->detail = (s = zq_stmt_str(st, 7)) ? zq_strdup(s) : NULL;
-	zq_strlcpy(r->client_addr, (s = zq_stmt_str(st, 8)) ? s : "", sizeof(r->client_addr));
+	r->detail = zq_stmt_dup(st, 7);
+	zq_stmt_copy(st, 8, r->client_addr, sizeof(r->client_addr));
 }
 
 int audit_store_list(zq_db *db, const audit_store_filter *f, audit_store_row **rows, int *n,

@@ -82,6 +82,7 @@ void zq_stmt_bind_strn(zq_stmt *st, int i, const char *s, size_t n);
 void zq_stmt_bind_blob(zq_stmt *st, int i, const void *p, size_t n);
 void zq_stmt_bind_time(zq_stmt *st, int i, int64_t ms);     /* ZQ_TIME_NONE -> NULL */
 void zq_stmt_bind_null(zq_stmt *st, int i);
+void zq_stmt_bind_nonneg(zq_stmt *st, int i, int64_t v);  /* v < 0 -> NULL (db_util.c) */
 /* Execute. Statements that return rows have them stored client-side.
  * Errors: ZQ_ECONFLICT (duplicate key), ZQ_EBUSY (deadlock or lock wait
  * timeout: retry the transaction), ZQ_EDBDOWN, ZQ_EDB. */

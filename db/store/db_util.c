@@ -145,3 +145,11 @@ int zq_stmt_count_capped(zq_stmt *st, int limit_param, int64_t cap, int64_t *tot
 		*total = cap;
 	return rc;
 }
+
+void zq_stmt_bind_nonneg(zq_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		zq_stmt_bind_null(st, i);
+	else
+		zq_stmt_bind_i64(st, i, v);
+}

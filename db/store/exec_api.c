@@ -1,6 +1,7 @@
-/* history_store.c - SQL for the API's reads of executions, stats and
- * nodes, and its two permitted writes (manual trigger, cancel request). */
-#include "history_store.h"
+/* exec_api.c - SQL for the API's reads of task_executions (history pages,
+ * one execution, children, latest) and its two permitted writes (manual
+ * trigger, cancel request); see exec_api.h. */
+#include "exec_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,6 @@
 	"e.error_message, e.config_override, e.node_id, e.heartbeat_at, e.cancel_requested, " \
 	"e.created_by, e.created_at, e.updated_at, e.params"
 
-static char *dup_col(zq_stmt *st, int col)
-{
-	const char *s = zq_stmt_str(st, col);
-
-	return s ? zq_strndup(s, zq_stmt_len(st, col)) : NULL;
-}
-
 static int int_or(zq_stmt *st, int col, int none)
 {
 	return zq_stmt_isnull(st, col) ? none : (int)zq_stmt_i64(st, col);
@@ -31,8 +25,6 @@ static int int_or(zq_stmt *st, int col, int none)
 
 static void read_exec(zq_stmt *st, hist_exec *e)
 {
-	const char *s;
-
 	memset(e, 0, sizeof(*e));
 	e->id = zq_stmt_i64(st, 0);
 	e->task_id = zq_stmt_i64(st, 1);
@@ -48,17 +40,17 @@ static void read_exec(zq_stmt *st, hist_exec *e)
 	e->progress_percent = int_or(st, 11, -1);
 	e->current_step = int_or(st, 12, -1);
 	e->total_steps = int_or(st, 13, -1);
-	e->progress_message = dup_col(st, 14);
-	e->result = dup_col(st, 15);
-	e->error_message = dup_col(st, 16);
-	e->config_override = dup_col(st, 17);
+	e->progress_message = zq_stmt_dup(st, 14);
+	e->result = zq_stmt_dup(st, 15);
+	e->error_message = zq_stmt_dup(st, 16);
+	e->config_override = zq_stmt_dup(st, 17);
 	e->node_id = zq_stmt_i64(st, 18);
 	e->heartbeat_ms = zq_stmt_time(st, 19);
 	e->cancel_requested = (int)zq_stmt_i64(st, 20);
-	zq_strlcpy(e->created_by, (s = zq_stmt_str(st, 21)) ? s : "", sizeof(e->created_by));
+	zq_stmt_copy(st, 21, e->created_by, sizeof(e->created_by));
 	e->created_ms = zq_stmt_time(st, 22);
 	e->updated_ms = zq_stmt_time(st, 23);
-	e->params = dup_col(st, 24);
+	e->params = zq_stmt_dup(st, 24);
 }
 
 void hist_exec_release(hist_exec *e)
@@ -131,13 +123,6 @@ static int list_bind(zq_stmt *st, const hist_filter *f)
 	return i;
 }
 
-int64_t hist_count_limit(int64_t skip, int64_t limit)
-{
-	int64_t page_end = skip + limit + 1;
-
-	return page_end > HIST_COUNT_CAP ? page_end : HIST_COUNT_CAP;
-}
-
 static void list_order(zq_buf *sql, const hist_filter *f, const char *a)
 {
 	if (list_by_start(f))
@@ -178,24 +163,15 @@ static int list_count(zq_db *db, const hist_filter *f, int64_t *total, int *capp
 		      zq_err *err)
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-	int64_t cap = hist_count_limit(f->skip, f->limit);
 	zq_stmt *st;
-	int rc, i;
 
 	list_sql(f, &sql, NULL);
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	i = list_bind(st, f);
-	zq_stmt_bind_i64(st, i, cap + 1);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
-		*total = zq_stmt_i64(st, 0);
-	zq_stmt_done(st);
-	*capped = *total > cap;
-	if (*capped)
-		*total = cap;
-	return rc;
+	return zq_stmt_count_capped(st, list_bind(st, f), zq_db_count_limit(f->skip, f->limit),
+				    total, capped, err);
 }
 
 /* The page first: a page that is not full ends the matching rows, so its
@@ -263,86 +239,6 @@ int history_store_get(zq_db *db, int64_t task_id, int64_t exec_id, hist_exec *e,
 out:
 	zq_stmt_done(st);
 	return rc;
-}
-
-int history_store_steps(zq_db *db, int64_t exec_id, int max, hist_step **steps, int *n,
-			zq_err *err)
-{
-	/* PRIMARY KEY (execution_id, step) */
-	zq_stmt *st = zq_db_prepare(db, "SELECT step, status, message, at FROM execution_steps "
-				    "WHERE execution_id = ? ORDER BY step LIMIT ?", err);
-	const char *s;
-	int rc, cap;
-
-	*steps = NULL;
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, exec_id);
-	zq_stmt_bind_i64(st, 1, max);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*steps = zq_calloc((size_t)cap + 1, sizeof(hist_step));
-	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
-		hist_step *p = &(*steps)[(*n)++];
-		p->step = (int)zq_stmt_i64(st, 0);
-		zq_strlcpy(p->status, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(p->status));
-		p->message = dup_col(st, 2);
-		p->at_ms = zq_stmt_time(st, 3);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
-}
-
-void hist_steps_free(hist_step *steps, int n)
-{
-	for (int i = 0; steps && i < n; i++)
-		free(steps[i].message);
-	free(steps);
-}
-
-int history_store_output(zq_db *db, int64_t exec_id, hist_output *o, zq_err *err)
-{
-	/* PRIMARY KEY */
-	zq_stmt *st = zq_db_prepare(db,
-				    "SELECT stdout_tail, stderr_tail, stdout_bytes, stderr_bytes, "
-				    "exit_code, term_signal FROM execution_output WHERE execution_id = ?",
-				    err);
-	int rc;
-
-	memset(o, 0, sizeof(*o));
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, exec_id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	if ((rc = zq_stmt_fetch(st)) > 0) {
-		o->found = 1;
-		o->stdout_tail = dup_col(st, 0);
-		o->stdout_len = zq_stmt_len(st, 0);
-		o->stderr_tail = dup_col(st, 1);
-		o->stderr_len = zq_stmt_len(st, 1);
-		o->stdout_bytes = zq_stmt_i64(st, 2);
-		o->stderr_bytes = zq_stmt_i64(st, 3);
-		o->has_exit_code = !zq_stmt_isnull(st, 4);
-		o->exit_code = (int)zq_stmt_i64(st, 4);
-		o->has_term_signal = !zq_stmt_isnull(st, 5);
-		o->term_signal = (int)zq_stmt_i64(st, 5);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
-}
-
-void hist_output_release(hist_output *o)
-{
-	free(o->stdout_tail);
-	free(o->stderr_tail);
-	memset(o, 0, sizeof(*o));
 }
 
 int history_store_children(zq_db *db, int64_t parent_id, hist_child *out, int max, int *n,
@@ -459,180 +355,4 @@ int history_store_cancel(zq_db *db, int64_t task_id, int64_t exec_id, int *statu
 		return zq_errf(err, ZQ_ECONFLICT, "execution %lld already finished (%s)",
 			       (long long)exec_id, zq_exec_status_name(*status));
 	return 0;
-}
-
-/* ---- statistics ------------------------------------------------------------- */
-
-static int stats_live(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
-{
-	/* ix_exec_task_status for a task; ix_exec_claim (status, ...) for all;
-	 * named, which also halves the optimizer's time (most of these
-	 * statements' cost: the reads are a few index entries) */
-	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_task_status) "
-		  "WHERE task_id = ? AND status IN ('pending', 'running') GROUP BY status"
-		: "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_claim) "
-		  "WHERE status IN ('pending', 'running') GROUP BY status", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	if (task_id)
-		zq_stmt_bind_i64(st, 0, task_id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	while ((rc = zq_stmt_fetch(st)) > 0) {
-		int status = zq_exec_status_parse(zq_stmt_str(st, 0));
-		if (status == ZQ_EXEC_PENDING)
-			s->pending = zq_stmt_i64(st, 1);
-		else if (status == ZQ_EXEC_RUNNING)
-			s->running = zq_stmt_i64(st, 1);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
-}
-
-static int stats_latest(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
-{
-	/* ix_exec_task_id backwards / PRIMARY KEY backwards: one row */
-	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
-		  "(ix_exec_task_id) WHERE task_id = ? ORDER BY id DESC LIMIT 1"
-		: "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
-		  "(PRIMARY) ORDER BY id DESC LIMIT 1", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	if (task_id)
-		zq_stmt_bind_i64(st, 0, task_id);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
-		s->latest_id = zq_stmt_i64(st, 0);
-		s->latest_status = zq_exec_status_parse(zq_stmt_str(st, 1));
-		s->latest_time_ms = zq_stmt_time(st, 2);
-		if (s->latest_time_ms == ZQ_TIME_NONE)
-			s->latest_time_ms = zq_stmt_time(st, 3);
-	}
-	zq_stmt_done(st);
-	return rc;
-}
-
-#define DAILY_COLS                                                                  \
-	"day, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), SUM(skipped), " \
-	"SUM(total_duration_ms), MAX(max_duration_ms)"
-
-/* Every rollup row of the task (PRIMARY KEY prefix, one row a day) or of
- * all tasks (task_stats_daily_all, 080_stats_all_tasks.sql: a few rows a
- * day, kept by the writers; never every (task, day) row), summed into the
- * totals; the days from from_day_ms on kept for the series. */
-static int stats_rollup(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
-			hist_day **days, int *n, zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, task_id
-		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? GROUP BY day "
-		  "ORDER BY day"
-		: "SELECT " DAILY_COLS " FROM task_stats_daily_all FORCE INDEX (PRIMARY) "
-		  "GROUP BY day ORDER BY day", err);
-	int rc, cap;
-
-	if (!st)
-		return err->code;
-	if (task_id)
-		zq_stmt_bind_i64(st, 0, task_id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*days = zq_calloc((size_t)cap + 1, sizeof(hist_day));
-	while ((rc = zq_stmt_fetch(st)) > 0) {
-		hist_day d;
-
-		d.day_ms = zq_stmt_time(st, 0);
-		d.runs = zq_stmt_i64(st, 1);
-		d.successes = zq_stmt_i64(st, 2);
-		d.failures = zq_stmt_i64(st, 3);
-		d.terminations = zq_stmt_i64(st, 4);
-		d.skipped = zq_stmt_i64(st, 5);
-		d.total_duration_ms = zq_stmt_i64(st, 6);
-		d.max_duration_ms = zq_stmt_i64(st, 7);
-		s->runs += d.runs;
-		s->successes += d.successes;
-		s->failures += d.failures;
-		s->terminations += d.terminations;
-		s->skipped += d.skipped;
-		s->total_duration_ms += d.total_duration_ms;
-		if (d.max_duration_ms > s->max_duration_ms)
-			s->max_duration_ms = d.max_duration_ms;
-		if (from_day_ms != ZQ_TIME_NONE && d.day_ms >= from_day_ms && *n < cap)
-			(*days)[(*n)++] = d;
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
-}
-
-int history_store_stats(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
-			hist_day **days, int *n, zq_err *err)
-{
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	s->latest_status = -1;
-	s->latest_time_ms = ZQ_TIME_NONE;
-	*days = NULL;
-	*n = 0;
-	if ((rc = stats_rollup(db, task_id, from_day_ms, s, days, n, err)) < 0 ||
-	    (rc = stats_live(db, task_id, s, err)) < 0)
-		return rc;
-	return stats_latest(db, task_id, s, err);
-}
-
-/* ---- nodes ------------------------------------------------------------------- */
-
-int history_store_nodes(zq_db *db, int all, hist_node **rows, int *n, zq_err *err)
-{
-	/* scheduler_nodes is small; running counts use ix_exec_node */
-	zq_stmt *st = zq_db_prepare(
-		db,
-		"SELECT n.id, n.name, n.host, n.pid, n.version, n.state, n.threads, n.busy, "
-		"n.started_at, n.heartbeat_at, n.stopped_at, (SELECT COUNT(*) FROM task_executions e "
-		"WHERE e.node_id = n.id AND e.status = 'running'), TIMESTAMPDIFF(MICROSECOND, "
-		"n.heartbeat_at, UTC_TIMESTAMP(3)) DIV 1000 FROM scheduler_nodes n WHERE ? = 1 OR "
-		"n.state IN ('running', 'stopping') OR n.heartbeat_at > UTC_TIMESTAMP(3) - INTERVAL 1 "
-		"DAY ORDER BY n.id DESC LIMIT 1000",
-		err);
-	const char *s;
-	int rc, cap;
-
-	*rows = NULL;
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, all ? 1 : 0);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*rows = zq_calloc((size_t)cap + 1, sizeof(hist_node));
-	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
-		hist_node *d = &(*rows)[(*n)++];
-		d->id = zq_stmt_i64(st, 0);
-		zq_strlcpy(d->name, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(d->name));
-		zq_strlcpy(d->host, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(d->host));
-		d->pid = (int)zq_stmt_i64(st, 3);
-		zq_strlcpy(d->version, (s = zq_stmt_str(st, 4)) ? s : "", sizeof(d->version));
-		zq_strlcpy(d->state, (s = zq_stmt_str(st, 5)) ? s : "", sizeof(d->state));
-		d->threads = (int)zq_stmt_i64(st, 6);
-		d->busy = (int)zq_stmt_i64(st, 7);
-		d->started_ms = zq_stmt_time(st, 8);
-		d->heartbeat_ms = zq_stmt_time(st, 9);
-		d->stopped_ms = zq_stmt_time(st, 10);
-		d->running = zq_stmt_i64(st, 11);
-		d->heartbeat_age_ms = zq_stmt_i64(st, 12);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
 }

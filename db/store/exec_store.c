@@ -1,18 +1,17 @@
-/* exec_store.c - SQL for task_executions, execution_steps and
- * execution_output as the scheduler writes them (see exec_store.h).
+/* exec_store.c - SQL for task_executions as the scheduler writes them (see
+ * exec_store.h): fire, claim, run, finish, retry, reap, purge. Its steps
+ * and output writes are output_store.c.
  *
  * Batches are one JSON array bound as a single parameter and expanded by
- * JSON_TABLE: the statement text is fixed, so it is prepared once per
- * connection, and a batch of any size is one round trip. Row values inside
- * the JSON are still data, never SQL text. Times inside the JSON are
- * "YYYY-MM-DD HH:MM:SS.mmm" strings, which DATETIME(3) columns accept. */
+ * JSON_TABLE (json_batch.h): the statement text is fixed, so it is
+ * prepared once per connection, and a batch of any size is one round trip. */
 #include "exec_store.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_batch.h"
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
@@ -21,96 +20,6 @@
  * STRAIGHT_JOIN: the optimizer cannot see how few rows it has and would
  * otherwise scan a small table and probe the JSON (EXPLAIN showed it). */
 
-static const char *const step_status_names[] = {"running", "completed", "failed"};
-
-/* ---- JSON batch helpers ------------------------------------------------ */
-
-static void sql_time(int64_t ms, char *buf, size_t n)
-{
-	zq_civil c;
-
-	zq_ms_to_civil(ms, &c);
-	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%03d", c.year, c.month, c.mday, c.hour,
-		 c.min, c.sec, c.ms);
-}
-
-static void put_time(cJSON *o, const char *k, int64_t ms)
-{
-	char buf[40];
-
-	if (ms == ZQ_TIME_NONE) {
-		cJSON_AddNullToObject(o, k);
-		return;
-	}
-	sql_time(ms, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, k, buf);
-}
-
-static void put_num(cJSON *o, const char *k, double v)
-{
-	cJSON_AddNumberToObject(o, k, v);
-}
-
-static void put_num_or_null(cJSON *o, const char *k, int64_t v, int is_null)
-{
-	if (is_null)
-		cJSON_AddNullToObject(o, k);
-	else
-		cJSON_AddNumberToObject(o, k, (double)v);
-}
-
-static void put_str(cJSON *o, const char *k, const char *s)
-{
-	if (s)
-		cJSON_AddStringToObject(o, k, s);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-/* Render and free a JSON array; the text is the caller's to free. */
-static char *render(cJSON *arr)
-{
-	char *s = cJSON_PrintUnformatted(arr);
-
-	cJSON_Delete(arr);
-	if (!s) {
-		fprintf(stderr, "exec_store: out of memory rendering a batch\n");
-		abort();
-	}
-	return s;
-}
-
-/* Run a statement whose only parameter is a JSON batch. */
-static int exec_batch(zq_db *db, const char *sql, char *json, zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, sql, err);
-	int rc;
-
-	if (!st) {
-		free(json);
-		return err->code;
-	}
-	zq_stmt_bind_str(st, 0, json);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	free(json);
-	return rc;
-}
-
-static void copy_col(zq_stmt *st, int col, char *dst, size_t n)
-{
-	const char *s = zq_stmt_str(st, col);
-
-	zq_strlcpy(dst, s ? s : "", n);
-}
-
-static char *dup_col(zq_stmt *st, int col)
-{
-	const char *s = zq_stmt_str(st, col);
-
-	return s ? zq_strdup(s) : NULL;
-}
-
 /* ---- fire ------------------------------------------------------------- */
 
 static void read_due(zq_stmt *st, exec_due_task *t)
@@ -118,11 +27,11 @@ static void read_due(zq_stmt *st, exec_due_task *t)
 	memset(t, 0, sizeof(*t));
 	t->id = zq_stmt_i64(st, 0);
 	t->type = zq_task_type_parse(zq_stmt_str(st, 1));
-	copy_col(st, 2, t->cron, sizeof(t->cron));
+	zq_stmt_copy(st, 2, t->cron, sizeof(t->cron));
 	t->interval_s = zq_stmt_i64(st, 3);
 	t->start_at_ms = zq_stmt_time(st, 4);
 	t->run_at_ms = zq_stmt_time(st, 5);
-	copy_col(st, 6, t->tz, sizeof(t->tz));
+	zq_stmt_copy(st, 6, t->tz, sizeof(t->tz));
 	t->enabled = (int)zq_stmt_i64(st, 7);
 	t->paused = (int)zq_stmt_i64(st, 8);
 	t->max_instances = (int)zq_stmt_i64(st, 9);
@@ -208,13 +117,13 @@ int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		put_num(o, "k", (double)rows[i].task_id);
-		put_time(o, "t", rows[i].scheduled_ms);
-		put_num(o, "s", rows[i].skipped);
-		put_str(o, "r", rows[i].reason);
+		batch_put_num(o, "k", (double)rows[i].task_id);
+		batch_put_time(o, "t", rows[i].scheduled_ms);
+		batch_put_num(o, "s", rows[i].skipped);
+		batch_put_str(o, "r", rows[i].reason);
 		cJSON_AddItemToArray(arr, o);
 	}
-	json = render(arr);
+	json = batch_render(arr);
 	if (!(st = zq_db_prepare(db,
 		"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, fire_key, "
 		"not_before, end_time, error_message) "
@@ -236,21 +145,26 @@ int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t
 int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err)
 {
 	cJSON *arr = cJSON_CreateArray();
+	char *json;
+	int rc;
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		put_num(o, "i", (double)rows[i].task_id);
-		put_time(o, "n", rows[i].next_ms);
-		put_time(o, "l", rows[i].last_fire_ms);
+		batch_put_num(o, "i", (double)rows[i].task_id);
+		batch_put_time(o, "n", rows[i].next_ms);
+		batch_put_time(o, "l", rows[i].last_fire_ms);
 		cJSON_AddItemToArray(arr, o);
 	}
 	/* PRIMARY; updated_at is kept: firing is not an edit of the task */
-	return exec_batch(db,
+	json = batch_render(arr);
+	rc = zq_db_exec_json(db,
 		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$.i', "
 		"nx DATETIME(3) PATH '$.n', lf DATETIME(3) PATH '$.l')) j "
 		"STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
 		"SET t.next_run_at = j.nx, t.last_fire_at = COALESCE(j.lf, t.last_fire_at), "
-		"t.updated_at = t.updated_at", render(arr), err);
+		"t.updated_at = t.updated_at", json, NULL, err);
+	free(json);
+	return rc;
 }
 
 /* ---- claim ------------------------------------------------------------ */
@@ -328,17 +242,17 @@ static void read_job(zq_stmt *st, exec_job *j)
 	j->scheduled_ms = zq_stmt_time(st, 7);
 	j->start_ms = zq_stmt_time(st, 8);
 	j->node_id = zq_stmt_i64(st, 9);
-	j->config_override = dup_col(st, 10);
-	j->created_by = dup_col(st, 11);
+	j->config_override = zq_stmt_dup(st, 10);
+	j->created_by = zq_stmt_dup(st, 11);
 	j->task_type = zq_task_type_parse(zq_stmt_str(st, 12));
-	j->task_name = dup_col(st, 13);
-	j->task_config = dup_col(st, 14);
+	j->task_name = zq_stmt_dup(st, 13);
+	j->task_config = zq_stmt_dup(st, 14);
 	if (!j->task_config)
 		j->task_config = zq_strdup("{}");
 	j->timeout_s = (int)zq_stmt_i64(st, 15);
 	j->max_retries = (int)zq_stmt_i64(st, 16);
 	j->retry_interval_s = (int)zq_stmt_i64(st, 17);
-	j->params = dup_col(st, 18);
+	j->params = zq_stmt_dup(st, 18);
 }
 
 int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
@@ -373,14 +287,6 @@ out:
 
 /* ---- while running ---------------------------------------------------- */
 
-static void bind_int_or_null(zq_stmt *st, int i, int v)
-{
-	if (v < 0)
-		zq_stmt_bind_null(st, i);
-	else
-		zq_stmt_bind_i64(st, i, v);
-}
-
 int exec_store_progress(zq_db *db, int64_t id, int percent, int current, int total,
 			const char *message, zq_err *err)
 {
@@ -394,38 +300,14 @@ int exec_store_progress(zq_db *db, int64_t id, int percent, int current, int tot
 
 	if (!st)
 		return err->code;
-	bind_int_or_null(st, 0, percent);
-	bind_int_or_null(st, 1, current);
-	bind_int_or_null(st, 2, total);
+	zq_stmt_bind_nonneg(st, 0, percent);
+	zq_stmt_bind_nonneg(st, 1, current);
+	zq_stmt_bind_nonneg(st, 2, total);
 	zq_stmt_bind_str(st, 3, message);
 	zq_stmt_bind_i64(st, 4, id);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	return rc;
-}
-
-int exec_store_put_steps(zq_db *db, const exec_step *steps, int n, zq_err *err)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		int s = steps[i].status;
-		put_num(o, "e", (double)steps[i].exec_id);
-		put_num(o, "s", steps[i].step);
-		put_str(o, "st", step_status_names[s >= 0 && s <= 2 ? s : 0]);
-		put_str(o, "m", steps[i].message);
-		put_time(o, "at", steps[i].at_ms);
-		cJSON_AddItemToArray(arr, o);
-	}
-	/* PRIMARY (execution_id, step) */
-	return exec_batch(db,
-		"INSERT INTO execution_steps (execution_id, step, status, message, at) "
-		"SELECT j.e, j.s, j.st, j.m, j.at FROM JSON_TABLE(?, '$[*]' COLUMNS ("
-		"e BIGINT PATH '$.e', s INT PATH '$.s', st VARCHAR(16) PATH '$.st', "
-		"m VARCHAR(1024) PATH '$.m', at DATETIME(3) PATH '$.at')) j "
-		"ON DUPLICATE KEY UPDATE status = VALUES(status), message = COALESCE(VALUES(message), message), "
-		"at = VALUES(at)", render(arr), err);
 }
 
 int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, int *renewed,
@@ -522,10 +404,7 @@ int exec_store_set_process(zq_db *db, int64_t id, int64_t node_id, const exec_pr
 	zq_stmt_bind_str(st, 0, p->host);
 	zq_stmt_bind_str(st, 1, p->boot);
 	zq_stmt_bind_i64(st, 2, p->pid);
-	if (p->start >= 0)
-		zq_stmt_bind_i64(st, 3, p->start);
-	else
-		zq_stmt_bind_null(st, 3);
+	zq_stmt_bind_nonneg(st, 3, p->start);
 	zq_stmt_bind_i64(st, 4, p->pgid);
 	zq_stmt_bind_str(st, 5, p->cgroup);
 	zq_stmt_bind_i64(st, 6, id);
@@ -545,24 +424,27 @@ int exec_store_lock_owned(zq_db *db, int64_t node_id, const int64_t *ids, int n,
 int exec_store_finish(zq_db *db, const exec_final *rows, int n, zq_err *err)
 {
 	cJSON *arr = cJSON_CreateArray();
+	char *json;
+	int rc;
 
 	for (int i = 0; i < n; i++) {
 		const exec_final *f = &rows[i];
 		cJSON *o = cJSON_CreateObject();
-		put_num(o, "i", (double)f->id);
-		put_str(o, "s", zq_exec_status_name(f->status));
-		put_time(o, "e", f->end_ms);
-		put_num_or_null(o, "d", f->duration_ms, f->duration_ms < 0);
-		put_str(o, "r", f->result);
-		put_str(o, "x", f->error);
-		put_num_or_null(o, "p", f->percent, f->percent < 0);
-		put_num_or_null(o, "c", f->current, f->current < 0);
-		put_num_or_null(o, "t", f->total, f->total < 0);
-		put_str(o, "m", f->message);
+		batch_put_num(o, "i", (double)f->id);
+		batch_put_str(o, "s", zq_exec_status_name(f->status));
+		batch_put_time(o, "e", f->end_ms);
+		batch_put_num_or_null(o, "d", f->duration_ms, f->duration_ms < 0);
+		batch_put_str(o, "r", f->result);
+		batch_put_str(o, "x", f->error);
+		batch_put_num_or_null(o, "p", f->percent, f->percent < 0);
+		batch_put_num_or_null(o, "c", f->current, f->current < 0);
+		batch_put_num_or_null(o, "t", f->total, f->total < 0);
+		batch_put_str(o, "m", f->message);
 		cJSON_AddItemToArray(arr, o);
 	}
 	/* PRIMARY */
-	return exec_batch(db,
+	json = batch_render(arr);
+	rc = zq_db_exec_json(db,
 		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$.i', "
 		"st VARCHAR(16) PATH '$.s', en DATETIME(3) PATH '$.e', du BIGINT PATH '$.d', "
 		"res LONGTEXT PATH '$.r', er TEXT PATH '$.x', pc INT PATH '$.p', cs INT PATH '$.c', "
@@ -572,64 +454,41 @@ int exec_store_finish(zq_db *db, const exec_final *rows, int n, zq_err *err)
 		"e.error_message = j.er, e.progress_percent = COALESCE(j.pc, e.progress_percent), "
 		"e.current_step = COALESCE(j.cs, e.current_step), "
 		"e.total_steps = COALESCE(j.ts, e.total_steps), "
-		"e.progress_message = COALESCE(j.pm, e.progress_message)", render(arr), err);
-}
-
-int exec_store_put_output(zq_db *db, const exec_output *o, zq_err *err)
-{
-	/* PRIMARY */
-	zq_stmt *st = zq_db_prepare(db,
-		"INSERT INTO execution_output (execution_id, stdout_tail, stderr_tail, stdout_bytes, "
-		"stderr_bytes, exit_code, term_signal) VALUES (?, ?, ?, ?, ?, ?, ?) "
-		"ON DUPLICATE KEY UPDATE stdout_tail = VALUES(stdout_tail), "
-		"stderr_tail = VALUES(stderr_tail), stdout_bytes = VALUES(stdout_bytes), "
-		"stderr_bytes = VALUES(stderr_bytes), exit_code = VALUES(exit_code), "
-		"term_signal = VALUES(term_signal)", err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, o->exec_id);
-	zq_stmt_bind_strn(st, 1, o->stdout_tail, o->stdout_len);
-	zq_stmt_bind_strn(st, 2, o->stderr_tail, o->stderr_len);
-	zq_stmt_bind_i64(st, 3, o->stdout_bytes);
-	zq_stmt_bind_i64(st, 4, o->stderr_bytes);
-	bind_int_or_null(st, 5, o->exit_code);
-	if (o->term_signal > 0)
-		zq_stmt_bind_i64(st, 6, o->term_signal);
-	else
-		zq_stmt_bind_null(st, 6);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
+		"e.progress_message = COALESCE(j.pm, e.progress_message)", json, NULL, err);
+	free(json);
 	return rc;
 }
 
 int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *err)
 {
 	cJSON *arr = cJSON_CreateArray();
+	char *json;
+	int rc;
 
 	for (int i = 0; i < n; i++) {
 		const exec_retry *r = &rows[i];
 		cJSON *o = cJSON_CreateObject();
-		put_num(o, "k", (double)r->task_id);
-		put_num_or_null(o, "p", r->parent_id, r->parent_id == 0);
-		put_str(o, "tr", zq_trigger_name(r->trigger));
-		put_time(o, "nb", r->not_before_ms);
-		put_num(o, "rc", r->retry_count);
-		put_str(o, "co", r->config_override);
-		put_str(o, "pa", r->params);
-		put_str(o, "cb", r->created_by);
+		batch_put_num(o, "k", (double)r->task_id);
+		batch_put_num_or_null(o, "p", r->parent_id, r->parent_id == 0);
+		batch_put_str(o, "tr", zq_trigger_name(r->trigger));
+		batch_put_time(o, "nb", r->not_before_ms);
+		batch_put_num(o, "rc", r->retry_count);
+		batch_put_str(o, "co", r->config_override);
+		batch_put_str(o, "pa", r->params);
+		batch_put_str(o, "cb", r->created_by);
 		cJSON_AddItemToArray(arr, o);
 	}
 	/* no index to check: new rows (fire_key NULL never collides) */
-	return exec_batch(db,
+	json = batch_render(arr);
+	rc = zq_db_exec_json(db,
 		"INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
 		"scheduled_time, not_before, retry_count, config_override, params, created_by) "
 		"SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, j.pa, j.cb "
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', p BIGINT PATH '$.p', "
 		"tr VARCHAR(16) PATH '$.tr', nb DATETIME(3) PATH '$.nb', rc INT PATH '$.rc', "
-		"co LONGTEXT PATH '$.co', pa LONGTEXT PATH '$.pa', cb VARCHAR(64) PATH '$.cb')) j",
-		render(arr), err);
+		"co LONGTEXT PATH '$.co', pa LONGTEXT PATH '$.pa', cb VARCHAR(64) PATH '$.cb')) j", json, NULL, err);
+	free(json);
+	return rc;
 }
 
 /* ---- liveness and housekeeping ----------------------------------------- */
@@ -676,18 +535,14 @@ int exec_store_stale_on_host(zq_db *db, int lease_s, int limit, const char *host
 		goto out;
 	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
 		exec_process *p = &procs[*n];
-		const char *s;
 		memset(p, 0, sizeof(*p));
 		ids[*n] = zq_stmt_i64(st, 0);
 		zq_strlcpy(p->host, host, sizeof(p->host));
-		if ((s = zq_stmt_str(st, 1)))
-			zq_strlcpy(p->boot, s, sizeof(p->boot));
+		zq_stmt_copy(st, 1, p->boot, sizeof(p->boot));
 		p->pid = (int)zq_stmt_i64(st, 2);
 		p->start = zq_stmt_isnull(st, 3) ? -1 : zq_stmt_i64(st, 3);
 		p->pgid = (int)zq_stmt_i64(st, 4);
-		cgroups[*n][0] = '\0';
-		if ((s = zq_stmt_str(st, 5)))
-			zq_strlcpy(cgroups[*n], s, sizeof(cgroups[*n]));
+		zq_stmt_copy(st, 5, cgroups[*n], sizeof(cgroups[*n]));
 		p->cgroup = cgroups[*n];
 		(*n)++;
 	}
@@ -699,12 +554,18 @@ out:
 
 int exec_store_hold(zq_db *db, const int64_t *ids, int n, zq_err *err)
 {
+	char *json;
+	int rc;
+
 	/* PRIMARY, probed from the id list */
 	if (n == 0)
 		return 0;
-	return exec_batch(db, "UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
+	json = zq_db_ids_json(ids, n);
+	rc = zq_db_exec_json(db, "UPDATE " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
 			  "ON e.id = j.id SET e.heartbeat_at = UTC_TIMESTAMP(3) "
-			  "WHERE e.status = 'running'", zq_db_ids_json(ids, n), err);
+			  "WHERE e.status = 'running'", json, NULL, err);
+	free(json);
+	return rc;
 }
 
 int exec_store_pending_cancelled(zq_db *db, int limit, int64_t *ids, int *n, zq_err *err)
@@ -785,10 +646,16 @@ out:
 
 int exec_store_delete(zq_db *db, const int64_t *ids, int n, zq_err *err)
 {
+	char *json;
+	int rc;
+
 	/* PRIMARY, probed from the id list; steps, output and workflow run
 	 * rows go by ON DELETE CASCADE */
 	if (n == 0)
 		return 0;
-	return exec_batch(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
-			  "ON e.id = j.id", zq_db_ids_json(ids, n), err);
+	json = zq_db_ids_json(ids, n);
+	rc = zq_db_exec_json(db, "DELETE e FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
+			  "ON e.id = j.id", json, NULL, err);
+	free(json);
+	return rc;
 }

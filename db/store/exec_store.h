@@ -2,7 +2,9 @@
  * progress, steps, output, finish, retry, skipped rows, reap, retention.
  *
  * One statement per function, the index that serves it noted beside its SQL
- * in exec_store.c. Batches travel as ONE bound JSON parameter read back
+ * in exec_store.c (the steps and output writes, execution_steps and
+ * execution_output, in output_store.c; the API's reads of those tables are
+ * output_store.h, of task_executions exec_api.h). Batches travel as ONE bound JSON parameter read back
  * through JSON_TABLE, so a statement's text never depends on the batch size
  * (one cached prepared statement per connection) and a batch costs one round
  * trip. Functions that lock rows (FOR UPDATE [SKIP LOCKED]) must run inside

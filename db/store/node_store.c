@@ -1,7 +1,10 @@
-/* node_store.c - SQL for scheduler_nodes. Times come from the database
+/* node_store.c - SQL for scheduler_nodes: the scheduler's writes and the
+ * API's list. Times come from the database
  * clock (UTC_TIMESTAMP), the one clock all daemons share, so a daemon with
  * a skewed clock is neither reaped early nor kept alive late. */
 #include "node_store.h"
+
+#include "mem.h"
 
 int node_store_register(zq_db *db, const char *name, const char *host, int pid,
 			const char *version, int threads, int64_t *id, zq_err *err)
@@ -69,5 +72,52 @@ int node_store_purge(zq_db *db, int keep_days, int *n, zq_err *err)
 		err);
 
 	*n = (int)affected;
+	return rc;
+}
+
+/* ---- the API's read --------------------------------------------------------- */
+
+int history_store_nodes(zq_db *db, int all, hist_node **rows, int *n, zq_err *err)
+{
+	/* scheduler_nodes is small; running counts use ix_exec_node */
+	zq_stmt *st = zq_db_prepare(
+		db,
+		"SELECT n.id, n.name, n.host, n.pid, n.version, n.state, n.threads, n.busy, "
+		"n.started_at, n.heartbeat_at, n.stopped_at, (SELECT COUNT(*) FROM task_executions e "
+		"WHERE e.node_id = n.id AND e.status = 'running'), TIMESTAMPDIFF(MICROSECOND, "
+		"n.heartbeat_at, UTC_TIMESTAMP(3)) DIV 1000 FROM scheduler_nodes n WHERE ? = 1 OR "
+		"n.state IN ('running', 'stopping') OR n.heartbeat_at > UTC_TIMESTAMP(3) - INTERVAL 1 "
+		"DAY ORDER BY n.id DESC LIMIT 1000",
+		err);
+	int rc, cap;
+
+	*rows = NULL;
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_i64(st, 0, all ? 1 : 0);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*rows = zq_calloc((size_t)cap + 1, sizeof(hist_node));
+	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0) {
+		hist_node *d = &(*rows)[(*n)++];
+		d->id = zq_stmt_i64(st, 0);
+		zq_stmt_copy(st, 1, d->name, sizeof(d->name));
+		zq_stmt_copy(st, 2, d->host, sizeof(d->host));
+		d->pid = (int)zq_stmt_i64(st, 3);
+		zq_stmt_copy(st, 4, d->version, sizeof(d->version));
+		zq_stmt_copy(st, 5, d->state, sizeof(d->state));
+		d->threads = (int)zq_stmt_i64(st, 6);
+		d->busy = (int)zq_stmt_i64(st, 7);
+		d->started_ms = zq_stmt_time(st, 8);
+		d->heartbeat_ms = zq_stmt_time(st, 9);
+		d->stopped_ms = zq_stmt_time(st, 10);
+		d->running = zq_stmt_i64(st, 11);
+		d->heartbeat_age_ms = zq_stmt_i64(st, 12);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
 	return rc;
 }

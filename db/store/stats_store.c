@@ -1,4 +1,5 @@
-/* stats_store.c - daily execution counters (see stats_store.h). */
+/* stats_store.c - daily execution counters: the scheduler's upserts and
+ * the API's statistics (see stats_store.h). */
 #include "stats_store.h"
 
 #include <cjson/cJSON.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_batch.h"
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
@@ -36,10 +38,7 @@ static stats_delta *find_or_add(stats_batch *b, int64_t task_id, int64_t day)
 	for (int i = 0; i < b->n; i++)
 		if (b->rows[i].task_id == task_id && b->rows[i].day == day)
 			return &b->rows[i];
-	if (b->n == b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 16;
-		b->rows = zq_realloc(b->rows, (size_t)b->alloc * sizeof(*b->rows));
-	}
+	b->rows = zq_grow(b->rows, &b->cap, (size_t)b->n + 1, sizeof(*b->rows));
 	memset(&b->rows[b->n], 0, sizeof(b->rows[0]));
 	b->rows[b->n].task_id = task_id;
 	b->rows[b->n].day = day;
@@ -83,13 +82,10 @@ static cJSON *delta_json(const stats_delta *d)
 	cJSON *o = cJSON_CreateObject();
 	char day[16], end[40];
 	int y, m, dd;
-	zq_civil c;
 
 	zq_civil_from_days(d->day, &y, &m, &dd);
 	snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, dd);
-	zq_ms_to_civil(d->last_end_ms, &c);
-	snprintf(end, sizeof(end), "%04d-%02d-%02d %02d:%02d:%02d.%03d", c.year, c.month, c.mday,
-		 c.hour, c.min, c.sec, c.ms);
+	batch_sql_time(d->last_end_ms, end, sizeof(end));
 	cJSON_AddNumberToObject(o, "k", (double)d->task_id);
 	cJSON_AddStringToObject(o, "d", day);
 	cJSON_AddNumberToObject(o, "r", d->runs);
@@ -139,12 +135,7 @@ int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 	arr = cJSON_CreateArray();
 	for (int i = 0; i < b->n; i++)
 		cJSON_AddItemToArray(arr, delta_json(&b->rows[i]));
-	json = cJSON_PrintUnformatted(arr);
-	cJSON_Delete(arr);
-	if (!json) {
-		fprintf(stderr, "stats_store: out of memory\n");
-		abort();
-	}
+	json = batch_render(arr);
 	/* PRIMARY (task_id, day); rows in key order */
 	rc = zq_db_exec_json(db,
 		"INSERT INTO task_stats_daily (task_id, day, runs, successes, failures, terminations, "
@@ -164,4 +155,132 @@ int stats_store_upsert(zq_db *db, stats_batch *b, zq_err *err)
 		rc = upsert_all(db, json, err);
 	free(json);
 	return rc;
+}
+
+/* ---- the API's read ----------------------------------------------------------- */
+
+static int stats_live(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	/* ix_exec_task_status for a task; ix_exec_claim (status, ...) for all;
+	 * named, which also halves the optimizer's time (most of these
+	 * statements' cost: the reads are a few index entries) */
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_task_status) "
+		  "WHERE task_id = ? AND status IN ('pending', 'running') GROUP BY status"
+		: "SELECT status, COUNT(*) FROM task_executions FORCE INDEX (ix_exec_claim) "
+		  "WHERE status IN ('pending', 'running') GROUP BY status", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	while ((rc = zq_stmt_fetch(st)) > 0) {
+		int status = zq_exec_status_parse(zq_stmt_str(st, 0));
+		if (status == ZQ_EXEC_PENDING)
+			s->pending = zq_stmt_i64(st, 1);
+		else if (status == ZQ_EXEC_RUNNING)
+			s->running = zq_stmt_i64(st, 1);
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+static int stats_latest(zq_db *db, int64_t task_id, hist_stats *s, zq_err *err)
+{
+	/* ix_exec_task_id backwards / PRIMARY KEY backwards: one row */
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
+		  "(ix_exec_task_id) WHERE task_id = ? ORDER BY id DESC LIMIT 1"
+		: "SELECT id, status, start_time, created_at FROM task_executions FORCE INDEX "
+		  "(PRIMARY) ORDER BY id DESC LIMIT 1", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
+		s->latest_id = zq_stmt_i64(st, 0);
+		s->latest_status = zq_exec_status_parse(zq_stmt_str(st, 1));
+		s->latest_time_ms = zq_stmt_time(st, 2);
+		if (s->latest_time_ms == ZQ_TIME_NONE)
+			s->latest_time_ms = zq_stmt_time(st, 3);
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+#define DAILY_COLS                                                                  \
+	"day, SUM(runs), SUM(successes), SUM(failures), SUM(terminations), SUM(skipped), " \
+	"SUM(total_duration_ms), MAX(max_duration_ms)"
+
+/* Every rollup row of the task (PRIMARY KEY prefix, one row a day) or of
+ * all tasks (task_stats_daily_all, 080_stats_all_tasks.sql: a few rows a
+ * day, kept by the writers; never every (task, day) row), summed into the
+ * totals; the days from from_day_ms on kept for the series. */
+static int stats_rollup(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
+			hist_day **days, int *n, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, task_id
+		? "SELECT " DAILY_COLS " FROM task_stats_daily WHERE task_id = ? GROUP BY day "
+		  "ORDER BY day"
+		: "SELECT " DAILY_COLS " FROM task_stats_daily_all FORCE INDEX (PRIMARY) "
+		  "GROUP BY day ORDER BY day", err);
+	int rc, cap;
+
+	if (!st)
+		return err->code;
+	if (task_id)
+		zq_stmt_bind_i64(st, 0, task_id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		goto out;
+	cap = zq_stmt_num_rows(st);
+	*days = zq_calloc((size_t)cap + 1, sizeof(hist_day));
+	while ((rc = zq_stmt_fetch(st)) > 0) {
+		hist_day d;
+
+		d.day_ms = zq_stmt_time(st, 0);
+		d.runs = zq_stmt_i64(st, 1);
+		d.successes = zq_stmt_i64(st, 2);
+		d.failures = zq_stmt_i64(st, 3);
+		d.terminations = zq_stmt_i64(st, 4);
+		d.skipped = zq_stmt_i64(st, 5);
+		d.total_duration_ms = zq_stmt_i64(st, 6);
+		d.max_duration_ms = zq_stmt_i64(st, 7);
+		s->runs += d.runs;
+		s->successes += d.successes;
+		s->failures += d.failures;
+		s->terminations += d.terminations;
+		s->skipped += d.skipped;
+		s->total_duration_ms += d.total_duration_ms;
+		if (d.max_duration_ms > s->max_duration_ms)
+			s->max_duration_ms = d.max_duration_ms;
+		if (from_day_ms != ZQ_TIME_NONE && d.day_ms >= from_day_ms && *n < cap)
+			(*days)[(*n)++] = d;
+	}
+	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+out:
+	zq_stmt_done(st);
+	return rc;
+}
+
+int history_store_stats(zq_db *db, int64_t task_id, int64_t from_day_ms, hist_stats *s,
+			hist_day **days, int *n, zq_err *err)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->latest_status = -1;
+	s->latest_time_ms = ZQ_TIME_NONE;
+	*days = NULL;
+	*n = 0;
+	if ((rc = stats_rollup(db, task_id, from_day_ms, s, days, n, err)) < 0 ||
+	    (rc = stats_live(db, task_id, s, err)) < 0)
+		return rc;
+	return stats_latest(db, task_id, s, err);
 }

@@ -1,7 +1,8 @@
 /* task_store.h - scheduled_tasks rows: load, insert, update, delete, the
  * API's listings (with what each task's executions say), and the
  * workflow_nodes rows derived from workflow configs. Each function is one
- * statement, with the index that serves it noted beside it in the .c. */
+ * statement, with the index that serves it noted beside it in the .c:
+ * task_list.c for the listings, task_store.c for the rest. */
 #ifndef ZQ_TASK_STORE_H
 #define ZQ_TASK_STORE_H
 
@@ -38,6 +39,9 @@ int task_store_get_by_name(zq_db *db, const char *name, zq_task *t, zq_err *err)
  * name or job_id. */
 int task_store_insert(zq_db *db, zq_task *t, zq_err *err);
 
+/* 0 when task id exists; ZQ_ENOTFOUND ("task N not found") when not. */
+int task_store_exists(zq_db *db, int64_t id, zq_err *err);
+
 /* Delete by id (executions, steps, output and stats cascade). ZQ_ENOTFOUND
  * when absent. */
 int task_store_delete(zq_db *db, int64_t id, zq_err *err);
@@ -71,16 +75,11 @@ const char *task_store_schedule_status(const task_store_row *r);
 /* 1 when s is one of the six schedule_status names. */
 int task_store_status_valid(const char *s);
 
-/* Counts are exact up to task_store_count_limit(skip, limit):
- * TASK_COUNT_CAP, or one row past the page when that is further; beyond
- * it the count is that bound and *capped is set (so skip + limit < total
- * always says whether a next page exists). */
-#define TASK_COUNT_CAP 1000
-int64_t task_store_count_limit(int64_t skip, int64_t limit);
-
 /* One page of tasks in id order, in one or two statements whatever the
  * page size (rows: heap array, free with task_store_rows_free), and the
- * number of tasks matching the filter (capped as above). */
+ * number of tasks matching the filter: exact up to zq_db_count_limit(skip,
+ * limit) (db.h); beyond it that bound with *capped set (so skip + limit <
+ * total always says whether a next page exists). */
 int task_store_list(zq_db *db, const task_store_filter *f, task_store_row **rows, int *n,
 		    int64_t *total, int *capped, zq_err *err);
 /* One task as a row. ZQ_ENOTFOUND when absent. row is initialised here;

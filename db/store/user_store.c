@@ -81,8 +81,8 @@ int user_store_get_by_name(zq_db *db, const char *username, zq_user *u, zq_err *
 	}
 	memset(u, 0, sizeof(*u));
 	u->id = zq_stmt_i64(st, 0);
-	zq_strlcpy(u->username, zq_stmt_str(st, 1), sizeof(u->username));
-	zq_strlcpy(u->password_hash, zq_stmt_str(st, 2), sizeof(u->password_hash));
+	zq_stmt_copy(st, 1, u->username, sizeof(u->username));
+	zq_stmt_copy(st, 2, u->password_hash, sizeof(u->password_hash));
 	u->role = zq_role_parse(zq_stmt_str(st, 3));
 	u->disabled = (int)zq_stmt_i64(st, 4);
 	u->created_at_ms = zq_stmt_time(st, 5);
@@ -173,17 +173,15 @@ int token_store_create(zq_db *db, const char *kind, const char *name, int64_t us
 
 static void read_user(zq_stmt *st, zq_user *u, int with_hash)
 {
-	const char *s;
-
 	memset(u, 0, sizeof(*u));
 	u->id = zq_stmt_i64(st, 0);
-	zq_strlcpy(u->username, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(u->username));
+	zq_stmt_copy(st, 1, u->username, sizeof(u->username));
 	u->role = zq_role_parse(zq_stmt_str(st, 2));
 	u->disabled = (int)zq_stmt_i64(st, 3);
 	u->created_at_ms = zq_stmt_time(st, 4);
 	u->last_login_at_ms = zq_stmt_time(st, 5);
-	if (with_hash && (s = zq_stmt_str(st, 6)))
-		zq_strlcpy(u->password_hash, s, sizeof(u->password_hash));
+	if (with_hash)
+		zq_stmt_copy(st, 6, u->password_hash, sizeof(u->password_hash));
 }
 
 int user_store_get(zq_db *db, int64_t id, zq_user *u, zq_err *err)
@@ -305,15 +303,15 @@ void token_store_read(zq_stmt *st, int c, zq_token_info *ti)
 
 	memset(ti, 0, sizeof(*ti));
 	ti->id = zq_stmt_i64(st, c);
-	zq_strlcpy(ti->kind, (s = zq_stmt_str(st, c + 1)) ? s : "", sizeof(ti->kind));
-	zq_strlcpy(ti->name, (s = zq_stmt_str(st, c + 2)) ? s : "", sizeof(ti->name));
+	zq_stmt_copy(st, c + 1, ti->kind, sizeof(ti->kind));
+	zq_stmt_copy(st, c + 2, ti->name, sizeof(ti->name));
 	ti->user_id = zq_stmt_i64(st, c + 3);
 	ti->role = zq_role_parse(zq_stmt_str(st, c + 4));
 	ti->expires_ms = zq_stmt_time(st, c + 5);
 	ti->last_used_ms = zq_stmt_time(st, c + 6);
 	if ((s = zq_stmt_str(st, c + 7)) && zq_stmt_len(st, c + 7) == ZQ_TOKEN_HASH_LEN)
 		memcpy(ti->hash, s, ZQ_TOKEN_HASH_LEN);
-	zq_strlcpy(ti->username, (s = zq_stmt_str(st, c + 8)) ? s : "", sizeof(ti->username));
+	zq_stmt_copy(st, c + 8, ti->username, sizeof(ti->username));
 	ti->user_disabled = (int)zq_stmt_i64(st, c + 9);
 	ti->user_role = zq_stmt_isnull(st, c + 10) ? -1 : zq_role_parse(zq_stmt_str(st, c + 10));
 }
@@ -389,16 +387,14 @@ int token_store_revoke_sessions(zq_db *db, int64_t user_id, zq_err *err)
 
 static void read_token_row(zq_stmt *st, zq_token_row *r)
 {
-	const char *s;
-
 	memset(r, 0, sizeof(*r));
 	r->id = zq_stmt_i64(st, 0);
-	zq_strlcpy(r->name, (s = zq_stmt_str(st, 1)) ? s : "", sizeof(r->name));
-	zq_strlcpy(r->prefix, (s = zq_stmt_str(st, 2)) ? s : "", sizeof(r->prefix));
-	zq_strlcpy(r->kind, (s = zq_stmt_str(st, 3)) ? s : "", sizeof(r->kind));
+	zq_stmt_copy(st, 1, r->name, sizeof(r->name));
+	zq_stmt_copy(st, 2, r->prefix, sizeof(r->prefix));
+	zq_stmt_copy(st, 3, r->kind, sizeof(r->kind));
 	r->role = zq_role_parse(zq_stmt_str(st, 4));
 	r->user_id = zq_stmt_i64(st, 5);
-	zq_strlcpy(r->created_by, (s = zq_stmt_str(st, 6)) ? s : "", sizeof(r->created_by));
+	zq_stmt_copy(st, 6, r->created_by, sizeof(r->created_by));
 	r->created_ms = zq_stmt_time(st, 7);
 	r->expires_ms = zq_stmt_time(st, 8);
 	r->last_used_ms = zq_stmt_time(st, 9);

@@ -8,18 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_batch.h"
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
 
 #define ANCESTORS_MAX 64
-
-static char *dup_col(zq_stmt *st, int col)
-{
-	const char *s = zq_stmt_str(st, col);
-
-	return s ? zq_strdup(s) : NULL;
-}
 
 static int fetch_failed(int rc, zq_err *err)
 {
@@ -114,7 +108,7 @@ int wf_store_tasks(zq_db *db, const int64_t *ids, int n, wf_store_task **out, in
 		t->id = zq_stmt_i64(st, 0);
 		t->type = zq_task_type_parse(zq_stmt_str(st, 1));
 		t->enabled = (int)zq_stmt_i64(st, 2);
-		t->name = dup_col(st, 3);
+		t->name = zq_stmt_dup(st, 3);
 		if (!t->name)
 			t->name = zq_strdup("");
 	}
@@ -236,8 +230,8 @@ int wf_store_load(zq_db *db, int64_t exec_id, wf_store_run *out, zq_err *err)
 	out->cancel_requested = (int)zq_stmt_i64(st, 4);
 	out->start_ms = zq_stmt_time(st, 5);
 	out->deadline_ms = zq_stmt_time(st, 6);
-	out->plan = dup_col(st, 7);
-	out->created_by = dup_col(st, 8);
+	out->plan = zq_stmt_dup(st, 7);
+	out->created_by = zq_stmt_dup(st, 8);
 	if (!out->plan)
 		out->plan = zq_strdup("{}");
 	rc = 0;
@@ -254,7 +248,7 @@ static void read_child(zq_stmt *st, wf_store_child *c)
 	c->retry_count = (int)zq_stmt_i64(st, 2);
 	c->status = zq_exec_status_parse(zq_stmt_str(st, 3));
 	c->cancel_requested = (int)zq_stmt_i64(st, 4);
-	c->error = dup_col(st, 5);
+	c->error = zq_stmt_dup(st, 5);
 }
 
 int wf_store_children(zq_db *db, int64_t parent_id, wf_store_child **out, int *n, zq_err *err)
@@ -265,7 +259,8 @@ int wf_store_children(zq_db *db, int64_t parent_id, wf_store_child **out, int *n
 		"SELECT id, task_id, retry_count, status, cancel_requested, error_message "
 		"FROM task_executions WHERE parent_execution_id = ? ORDER BY task_id, retry_count",
 		err);
-	int rc, cap = 0;
+	size_t cap = 0;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -277,10 +272,7 @@ int wf_store_children(zq_db *db, int64_t parent_id, wf_store_child **out, int *n
 	while ((rc = zq_stmt_fetch(st)) > 0) {
 		int64_t task_id = zq_stmt_i64(st, 1);
 		if (*n == 0 || (*out)[*n - 1].task_id != task_id) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 16;
-				*out = zq_realloc(*out, (size_t)cap * sizeof(wf_store_child));
-			}
+			*out = zq_grow(*out, &cap, (size_t)*n + 1, sizeof(**out));
 			memset(&(*out)[(*n)++], 0, sizeof(wf_store_child));
 		}
 		read_child(st, &(*out)[*n - 1]);
@@ -294,7 +286,6 @@ out:
 static char *start_rows_json(const wf_store_node *rows, int n)
 {
 	cJSON *arr = cJSON_CreateArray();
-	char *s;
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -303,13 +294,7 @@ static char *start_rows_json(const wf_store_node *rows, int n)
 		cJSON_AddStringToObject(o, "r", rows[i].skip_reason ? rows[i].skip_reason : "");
 		cJSON_AddItemToArray(arr, o);
 	}
-	s = cJSON_PrintUnformatted(arr);
-	cJSON_Delete(arr);
-	if (!s) {
-		fprintf(stderr, "wf_store: out of memory rendering a batch\n");
-		abort();
-	}
-	return s;
+	return batch_render(arr);
 }
 
 int wf_store_start(zq_db *db, int64_t parent_id, const wf_store_node *rows, int n,
