@@ -21,11 +21,6 @@ struct node_row {
 	int64_t pid, age_ms;
 };
 
-static void copy_col(zq_stmt *st, int col, char *out, size_t n)
-{
-	zq_strlcpy(out, zq_stmt_str(st, col) ? zq_stmt_str(st, col) : "", n);
-}
-
 /* The nodes that matter now: running or stopping (alive or not), and those
  * a peer marked lost in the last day. Newest heartbeat first. */
 static int read_nodes(zq_db *db, struct node_row *rows, int max, int *n, zq_err *err)
@@ -48,11 +43,11 @@ static int read_nodes(zq_db *db, struct node_row *rows, int max, int *n, zq_err 
 	while (*n < max && (rc = zq_stmt_fetch(st)) > 0) {
 		struct node_row *r = &rows[(*n)++];
 
-		copy_col(st, 0, r->name, sizeof(r->name));
-		copy_col(st, 1, r->host, sizeof(r->host));
+		zq_stmt_copy(st, 0, r->name, sizeof(r->name));
+		zq_stmt_copy(st, 1, r->host, sizeof(r->host));
 		r->pid = zq_stmt_i64(st, 2);
-		copy_col(st, 3, r->version, sizeof(r->version));
-		copy_col(st, 4, r->state, sizeof(r->state));
+		zq_stmt_copy(st, 3, r->version, sizeof(r->version));
+		zq_stmt_copy(st, 4, r->state, sizeof(r->state));
 		r->age_ms = zq_stmt_i64(st, 5);
 	}
 	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;

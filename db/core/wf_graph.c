@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jsonin.h"
 #include "mem.h"
 
 #define NAME_MAX_CHARS 128
+#define ID_MAX 9007199254740991LL  /* 2^53 - 1: exact in a JSON number */
 
 static const char *const node_fields[] = {"task_id", "name", "dependencies", NULL};
 static const char *const wf_fields[] = {"workflow_type", "tasks", "on_failure", NULL};
@@ -90,11 +92,9 @@ static const char *dot(const char *prefix)
 /* A positive integer that fits task ids. */
 static int get_id(const cJSON *v, int64_t *out)
 {
-	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 9007199254740991.0 ||
-	    (double)(int64_t)v->valuedouble != v->valuedouble)
-		return -1;
-	*out = (int64_t)v->valuedouble;
-	return 0;
+	zq_err err = ZQ_ERR_INIT;  /* the caller words the message */
+
+	return jin_int(v, "task_id", 1, ID_MAX, out, &err) < 0 ? -1 : 0;
 }
 
 /* Unknown or repeated members of an object. */
@@ -112,15 +112,6 @@ static void check_members(const cJSON *obj, const char *const *allowed, const ch
 			if (strcmp(b->string, a->string) == 0)
 				zq_wf_errors_add(errs, "%s%.100s: given twice", where, a->string);
 	}
-}
-
-static int utf8_chars(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
 }
 
 static void parse_deps(zq_wf_node *node, const cJSON *deps, const char *where, zq_wf_errors *errs)
@@ -177,12 +168,14 @@ static void parse_node(zq_wf_node *node, const cJSON *item, const char *where, z
 		zq_wf_errors_add(errs, "%stask_id: must be a positive integer", w);
 	v = cJSON_GetObjectItemCaseSensitive(item, "name");
 	if (v && !cJSON_IsNull(v)) {
-		if (!cJSON_IsString(v) || !*v->valuestring ||
-		    utf8_chars(v->valuestring) > NAME_MAX_CHARS)
+		zq_err err = ZQ_ERR_INIT;  /* the message is the one below */
+		const char *name;
+
+		if (jin_string(v, "name", 1, NAME_MAX_CHARS, 1, &name, &err) < 0)
 			zq_wf_errors_add(errs, "%sname: must be a string of 1-%d characters", w,
 					 NAME_MAX_CHARS);
 		else
-			node->name = zq_strdup(v->valuestring);
+			node->name = zq_strdup(name);
 	}
 	parse_deps(node, cJSON_GetObjectItemCaseSensitive(item, "dependencies"), w, errs);
 }
