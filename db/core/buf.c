@@ -49,23 +49,13 @@ char *zq_buf_detach(zq_buf *b, size_t *lenp)
 
 int zq_buf_grow(zq_buf *b, size_t extra)
 {
-	size_t want, n;
+	int had = b->alloc > 0;
 
 	if (extra > b->cap || b->len > b->cap - extra)
 		return ZQ_ETOOBIG;
-	want = b->len + extra + 1;
-	if (want <= b->alloc)
-		return 0;
-	n = b->alloc ? b->alloc : 64;
-	while (n < want)
-		n = n < ((size_t)-1) / 2 ? n * 2 : want;
-	if (b->alloc) {
-		b->data = zq_realloc(b->data, n);
-	} else {
-		b->data = zq_malloc(n);
+	b->data = zq_grow(had ? b->data : NULL, &b->alloc, b->len + extra + 1, 1);
+	if (!had)
 		b->data[0] = '\0';
-	}
-	b->alloc = n;
 	return 0;
 }
 

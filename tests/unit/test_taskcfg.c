@@ -426,6 +426,10 @@ static void each_type_is_checked(void **state)
 			"\"mode\": \"all\", \"note\": \"\"}",
 			"{\"code\":\"600000.SH\",\"day\":\"2024-02-29\",\"n\":-5,\"full\":true,"
 			"\"mode\":\"all\",\"note\":\"\"}");
+	/* a year divisible by 400 is a leap year (100 alone is not: 1900 above) */
+	expect_resolved("{\"code\": \"600000.SH\", \"day\": \"2000-02-29\"}",
+			"{\"code\":\"600000.SH\",\"day\":\"2000-02-29\",\"n\":3,"
+			"\"full\":false,\"mode\":\"incr\"}");
 }
 
 static void resolution_fills_defaults_and_refuses_the_rest(void **state)
