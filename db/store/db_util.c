@@ -1,6 +1,7 @@
 /* db_util.c - the small helpers every store shares (db.h), one copy each:
  * one-statement shortcuts (one value, exec by id, exec with one JSON batch
- * parameter), id lists as JSON, column copies and the capped count. */
+ * parameter), id lists as JSON, column copies, the bind of a value that may
+ * be absent, and the capped count of the API's listings. */
 #include "db.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* node_store.c - SQL for scheduler_nodes: the scheduler's writes and the
- * API's list. Times come from the database
- * clock (UTC_TIMESTAMP), the one clock all daemons share, so a daemon with
- * a skewed clock is neither reaped early nor kept alive late. */
+ * API's list. Times come from the database clock (UTC_TIMESTAMP), the one
+ * clock all daemons share, so a daemon with a skewed clock is neither
+ * reaped early nor kept alive late. */
 #include "node_store.h"
 
 #include "mem.h"

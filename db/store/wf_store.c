@@ -1,5 +1,5 @@
 /* wf_store.c - SQL for workflow runs (see wf_store.h). Lists of ids travel
- * as one JSON parameter expanded by JSON_TABLE, as in exec_store.c, so a
+ * as one JSON parameter expanded by JSON_TABLE (json_batch.h), so a
  * statement's text never depends on a list's length. */
 #include "wf_store.h"
 
