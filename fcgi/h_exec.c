@@ -150,7 +150,6 @@ out:
 static int trigger_tx(zq_ctx *c, void *arg)
 {
 	struct trigger *tr = arg;
-	run_state_ids touched;
 	int rc = history_store_trigger(c->db, tr->task_id, tr->override, tr->params, c->who.actor,
 				       &tr->exec_id, &c->err);
 
@@ -158,11 +157,7 @@ static int trigger_tx(zq_ctx *c, void *arg)
 		rc = api_audit(c, "trigger", "execution", tr->exec_id, tr->task_id, tr->audit);
 	if (rc < 0)
 		return rc;
-	run_state_ids_init(&touched);
-	run_state_ids_add(&touched, tr->task_id);
-	rc = run_state_store_refresh(c->db, &touched, &c->err);
-	run_state_ids_release(&touched);
-	return rc;
+	return run_state_store_refresh_one(c->db, tr->task_id, &c->err);
 }
 
 int h_task_trigger(zq_ctx *c)

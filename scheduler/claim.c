@@ -12,12 +12,9 @@
 #include "timeutil.h"
 #include "wf_engine.h"
 
-static void push(run ***arr, int *n, int *cap, run *r)
+static void push(run ***arr, int *n, size_t *cap, run *r)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		*arr = zq_realloc(*arr, (size_t)*cap * sizeof(run *));
-	}
+	*arr = zq_grow(*arr, cap, (size_t)*n + 1, sizeof(**arr));
 	(*arr)[(*n)++] = r;
 }
 
@@ -35,12 +32,12 @@ static int load_runs(claim_ctx *c, const int64_t *ids, int n, run ***runs, int *
 
 	*runs = NULL;
 	*got = 0;
-	if ((rc = exec_store_load_jobs(c->db, ids, n, jobs, got, err)) == 0) {
+	if ((rc = exec_store_load_jobs(c->tx->db, ids, n, jobs, got, err)) == 0) {
 		*runs = zq_calloc((size_t)*got + 1, sizeof(run *));
 		for (int i = 0; i < *got; i++) {
 			/* every execution loaded here changes status in this transaction:
 			 * to running here; one that ends is settled, which adds it in full */
-			run_state_ids_add_unfinished(c->touched, jobs[i].task_id);
+			run_state_ids_add_unfinished(&c->tx->touched, jobs[i].task_id);
 			(*runs)[i] = run_new(&jobs[i], &c->set, c->lease_until);
 		}
 	}
@@ -53,7 +50,7 @@ static int load_runs(claim_ctx *c, const int64_t *ids, int n, run ***runs, int *
 static void end_cancelled(claim_ctx *c, run *r)
 {
 	run_end(r, ZQ_EXEC_TERMINATED, 0, "cancelled before it started", NULL);
-	zq_buf_printf(c->events, "CLAIM exec=%lld task=%lld cancelled before it started\n",
+	zq_buf_printf(&c->tx->events, "CLAIM exec=%lld task=%lld cancelled before it started\n",
 		      (long long)r->job.id, (long long)r->job.task_id);
 	push_ended(c, r);
 }
@@ -65,18 +62,19 @@ static int mark_running(claim_ctx *c, int first, zq_err *err)
 
 	for (int i = 0; i < n; i++)
 		ids[i] = c->to_run[first + i]->job.id;
-	rc = n ? exec_store_mark_running(c->db, ids, n, c->node_id, c->now_ms, err) : 0;
+	rc = n ? exec_store_mark_running(c->tx->db, ids, n, c->node_id, c->tx->now_ms, err) : 0;
 	free(ids);
 	for (int i = first; rc == 0 && i < c->nrun; i++) {
 		run *r = c->to_run[i];
 		r->job.status = ZQ_EXEC_RUNNING;
-		r->job.start_ms = c->now_ms;
+		r->job.start_ms = c->tx->now_ms;
 		r->job.node_id = c->node_id;
 		r->owned = 1;
-		zq_buf_printf(c->events, "CLAIM exec=%lld task=%lld trigger=%s retry=%d late_ms=%lld\n",
+		zq_buf_printf(&c->tx->events,
+			      "CLAIM exec=%lld task=%lld trigger=%s retry=%d late_ms=%lld\n",
 			      (long long)r->job.id, (long long)r->job.task_id,
 			      zq_trigger_name(r->job.trigger), r->job.retry_count,
-			      (long long)(c->now_ms - r->job.scheduled_ms));
+			      (long long)(c->tx->now_ms - r->job.scheduled_ms));
 	}
 	return rc;
 }
@@ -85,7 +83,7 @@ static int mark_running(claim_ctx *c, int first, zq_err *err)
  * freed: its state is in the database) or ends it at once. */
 static int take_workflow(claim_ctx *c, run *r, zq_err *err)
 {
-	int rc = wf_claimed(c->db, r, c->now_ms, c->events, err);
+	int rc = wf_claimed(c->tx, r, err);
 
 	if (rc == 1) {
 		push_ended(c, r);
@@ -104,7 +102,8 @@ int claim_pending(claim_ctx *c, int limit, zq_err *err)
 	int n = 0, got = 0, first = c->nrun, rc;
 	run **runs = NULL;
 
-	if ((rc = exec_store_claim_ids(c->db, c->now_ms, limit, ids, cancel, &n, err)) < 0 || !n)
+	rc = exec_store_claim_ids(c->tx->db, c->tx->now_ms, limit, ids, cancel, &n, err);
+	if (rc < 0 || !n)
 		goto out;
 	if ((rc = load_runs(c, ids, n, &runs, &got, err)) < 0)
 		goto out;
@@ -134,7 +133,7 @@ int claim_stale(claim_ctx *c, int lease_s, int limit, zq_err *err)
 	int n = 0, got = 0, rc;
 	run **runs = NULL;
 
-	if ((rc = exec_store_stale(c->db, lease_s, limit, ids, &n, err)) < 0 || !n)
+	if ((rc = exec_store_stale(c->tx->db, lease_s, limit, ids, &n, err)) < 0 || !n)
 		goto out;
 	if ((rc = load_runs(c, ids, n, &runs, &got, err)) < 0)
 		goto out;
@@ -143,7 +142,7 @@ int claim_stale(claim_ctx *c, int lease_s, int limit, zq_err *err)
 		run_end(r, ZQ_EXEC_FAILED, 1, "scheduler node lost", NULL);
 		if (r->job.start_ms != ZQ_TIME_NONE)
 			r->duration_ms = r->end_ms - r->job.start_ms;
-		zq_buf_printf(c->events,
+		zq_buf_printf(&c->tx->events,
 			      "REAP exec=%lld task=%lld node=%lld: no heartbeat for more than %d s\n",
 			      (long long)r->job.id, (long long)r->job.task_id, (long long)r->job.node_id,
 			      lease_s);
@@ -161,7 +160,7 @@ int claim_cancelled(claim_ctx *c, int limit, zq_err *err)
 	int n = 0, got = 0, rc;
 	run **runs = NULL;
 
-	if ((rc = exec_store_pending_cancelled(c->db, limit, ids, &n, err)) < 0 || !n)
+	if ((rc = exec_store_pending_cancelled(c->tx->db, limit, ids, &n, err)) < 0 || !n)
 		goto out;
 	if ((rc = load_runs(c, ids, n, &runs, &got, err)) < 0)
 		goto out;

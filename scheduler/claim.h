@@ -1,4 +1,4 @@
-/* claim.h - taking executions, in the loop's transaction: pending ones to
+/* claim.h - taking executions, in the loop's transaction (tick_tx.h): pending ones to
  * run (claim), running ones whose node stopped heartbeating (reap), and
  * pending ones cancelled before they started. Each yields runs, either to
  * post to a worker (to_run, already marked running on this node) or ended
@@ -8,23 +8,20 @@
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "db.h"
 #include "run.h"
-#include "run_state_store.h"
+#include "tick_tx.h"
 
 typedef struct claim_ctx {
-	zq_db *db;
+	tick_tx *tx;                 /* the transaction: CLAIM / REAP lines, touched tasks */
 	int64_t node_id;
-	int64_t now_ms;
 	run_settings set;
 	const _Atomic int64_t *lease_until;
-	zq_buf *events;              /* CLAIM / REAP lines, printed after commit */
-	run_state_ids *touched;      /* tasks whose executions this changed */
 	run **to_run;                /* growable; the caller frees what it does not post */
-	int nrun, run_cap;
+	int nrun;
+	size_t run_cap;
 	run **ended;
-	int nended, ended_cap;
+	int nended;
+	size_t ended_cap;
 	int nworkflows;              /* workflow runs started (wf_engine.h), to advance this tick */
 } claim_ctx;
 

@@ -129,23 +129,23 @@ static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, i
 		      p.next_ms == ZQ_TIME_NONE ? "none" : zq_time_format_iso(p.next_ms, next, sizeof(next)));
 }
 
-static void count_rows(const struct batch *b, int64_t now_ms, stats_batch *stats,
-		       run_state_ids *touched, firing_result *res)
+static void count_rows(const struct batch *b, tick_tx *tx, fire_result *res)
 {
 	for (int i = 0; i < b->nrows; i++) {
-		run_state_ids_add_unfinished(touched, b->rows[i].task_id);  /* pending or skipped */
+		run_state_ids_add_unfinished(&tx->touched, b->rows[i].task_id);  /* pending or skipped */
 		if (b->rows[i].skipped) {
 			res->skipped++;
-			stats_batch_add(stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, now_ms, -1);
+			stats_batch_add(&tx->stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, tx->now_ms, -1);
 		} else {
 			res->runs++;
 		}
 	}
 }
 
-int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batch *stats,
-	       run_state_ids *touched, zq_buf *events, firing_result *res, zq_err *err)
+int fire_run(tick_tx *tx, int64_t jump_ms, int batch, fire_result *res, zq_err *err)
 {
+	zq_db *db = tx->db;
+	int64_t now_ms = tx->now_ms;
 	exec_due_task *due = zq_calloc((size_t)batch, sizeof(*due));
 	struct batch b = {0};
 	int n = 0, rc;
@@ -159,11 +159,11 @@ int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batc
 	b.reasons = zq_calloc((size_t)n * 2, sizeof(*b.reasons));
 	b.adv = zq_calloc((size_t)n, sizeof(*b.adv));
 	for (int i = 0; i < n; i++)
-		plan_task(&b, &due[i], now_ms, jump_ms, events);
+		plan_task(&b, &due[i], now_ms, jump_ms, &tx->events);
 	if ((b.nrows && (rc = exec_store_insert_fires(db, b.rows, b.nrows, now_ms, err)) < 0) ||
 	    (rc = exec_store_advance(db, b.adv, b.nadv, err)) < 0)
 		goto out;
-	count_rows(&b, now_ms, stats, touched, res);
+	count_rows(&b, tx, res);
 	res->tasks = n;
 	res->full = n == batch;
 out:

@@ -3,28 +3,24 @@
  * insert the pending / skipped executions and advance next_run_at, all in
  * the caller's transaction. The unique key (task_id, fire_key) makes a slot
  * one execution whatever happens. */
-#ifndef ZQ_SCHED_FIRING_H
-#define ZQ_SCHED_FIRING_H
+#ifndef ZQ_SCHED_FIRE_H
+#define ZQ_SCHED_FIRE_H
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "db.h"
-#include "run_state_store.h"
-#include "stats_store.h"
+#include "tick_tx.h"
 
-typedef struct firing_result {
+typedef struct fire_result {
 	int tasks;       /* due tasks handled */
 	int runs;        /* pending executions inserted */
 	int skipped;     /* skipped rows inserted */
 	int full;        /* the batch was full: more may be due */
-} firing_result;
+} fire_result;
 
-/* Fire up to batch due tasks at now_ms. jump_ms: wall instant of the last
- * forward clock jump (ZQ_TIME_NONE if none). Skipped rows are counted in
- * stats; the tasks that got rows (pending or skipped) are added to
- * touched; FIRE lines are appended to events. */
-int firing_run(zq_db *db, int64_t now_ms, int64_t jump_ms, int batch, stats_batch *stats,
-	       run_state_ids *touched, zq_buf *events, firing_result *res, zq_err *err);
+/* Fire up to batch due tasks at tx->now_ms, in tx's transaction. jump_ms:
+ * wall instant of the last forward clock jump (ZQ_TIME_NONE if none).
+ * Skipped rows are counted in tx->stats; the tasks that got rows (pending
+ * or skipped) are added to tx->touched; FIRE lines go to tx->events. */
+int fire_run(tick_tx *tx, int64_t jump_ms, int batch, fire_result *res, zq_err *err);
 
 #endif

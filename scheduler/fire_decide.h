@@ -18,8 +18,8 @@
  * summary rows), and so is the work: at most FIRE_ENUM_MAX fires are
  * enumerated one by one; beyond that the misfired stretch is skipped in one
  * step and its count reported as a lower bound. */
-#ifndef ZQ_SCHED_FIRE_H
-#define ZQ_SCHED_FIRE_H
+#ifndef ZQ_SCHED_FIRE_DECIDE_H
+#define ZQ_SCHED_FIRE_DECIDE_H
 
 #include <stdint.h>
 

@@ -7,7 +7,10 @@
  * requests to workers, and sleeps on CLOCK_MONOTONIC
  * until the earliest due time, a wake-up datagram, a finished run, or the
  * poll interval. Old history is purged by a thread of its own
- * (retention.h).
+ * (retention.h). loop.c has the loop itself, settle.c the queue of runs to
+ * settle, duties.c the heartbeat and the other duties around the tick; all
+ * three share struct loop (loop_priv.h), and a tick's transaction is a
+ * tick_tx (tick_tx.h).
  *
  * Threads: the loop thread runs loop_run; workers only run executors and
  * hand finished runs back through a mutex-guarded queue plus an eventfd.

@@ -1,7 +1,8 @@
-/* settle.h - write the end of runs, inside the loop's transaction: final
- * status, result, progress, remaining step rows, output, the retry that a
- * failure earns, and the daily stats (added to the caller's batch, which it
- * upserts last).
+/* settle.h - write the end of runs, inside the loop's transaction
+ * (tick_tx.h): final status, result, progress, remaining step rows, output,
+ * the retry that a failure earns, and the daily stats (added to the
+ * transaction's batch, which tick_tx_commit upserts last). The loop's
+ * queue of runs waiting to be settled is in settle.c too (loop_priv.h).
  *
  * A run that a worker ran (run->owned) is only settled if its row is still
  * running on this node: another daemon may have reaped it while this one
@@ -13,19 +14,14 @@
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "db.h"
 #include "run.h"
-#include "run_state_store.h"
-#include "stats_store.h"
+#include "tick_tx.h"
 
-/* Settle runs[0..n) in the open transaction. lost[i] is set for runs that
- * were settled elsewhere. The tasks of the settled runs are added to
- * touched (the caller refreshes their run state before it commits). Log
- * lines (DONE / FAIL / RETRY) are appended to events, one per line, for the
- * caller to print once it has committed. */
-int settle_runs(zq_db *db, int64_t node_id, run **runs, int n, int *lost, stats_batch *stats,
-		run_state_ids *touched, zq_buf *events, zq_err *err);
+/* Settle runs[0..n) in tx's open transaction. lost[i] is set for runs
+ * that were settled elsewhere. Their stats go to tx->stats, the tasks of
+ * the settled runs to tx->touched, log lines (DONE / FAIL / RETRY) to
+ * tx->events, for tick_tx_commit. */
+int settle_runs(tick_tx *tx, int64_t node_id, run **runs, int n, int *lost, zq_err *err);
 
 /* Delay before retry number retry_count + 1: interval_s * backoff ^
  * retry_count, capped at max_s (0 = no cap) and at 30 days. */

@@ -124,8 +124,11 @@ static int check_plan(zq_db *db, const run *r, zq_workflow *wf, zq_buf *why, zq_
 	return rc;
 }
 
-int wf_claimed(zq_db *db, run *r, int64_t now_ms, zq_buf *events, zq_err *err)
+int wf_claimed(tick_tx *tx, run *r, zq_err *err)
 {
+	zq_db *db = tx->db;
+	int64_t now_ms = tx->now_ms;
+	zq_buf *events = &tx->events;
 	zq_buf why = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
 	int64_t deadline = r->timeout_s > 0 ? now_ms + r->timeout_s * 1000LL : ZQ_TIME_NONE;
 	char msg[64], *plan = NULL;
@@ -159,8 +162,8 @@ out:
 
 /* ---- children ended ---------------------------------------------------- */
 
-int wf_children_settled(zq_db *db, run *const *runs, int n, const int *lost, int64_t now_ms,
-			int *queued, zq_err *err)
+int wf_children_settled(tick_tx *tx, run *const *runs, int n, const int *lost, int *queued,
+			zq_err *err)
 {
 	int64_t *ids = zq_calloc((size_t)n + 1, sizeof(int64_t));
 	int k = 0, changed = 0, rc;
@@ -168,7 +171,7 @@ int wf_children_settled(zq_db *db, run *const *runs, int n, const int *lost, int
 	for (int i = 0; i < n; i++)
 		if (runs[i]->job.parent_id && !lost[i])
 			ids[k++] = runs[i]->job.parent_id;
-	rc = wf_store_queue(db, ids, k, now_ms, &changed, err);
+	rc = wf_store_queue(tx->db, ids, k, tx->now_ms, &changed, err);
 	*queued = rc == 0 ? k : 0;
 	free(ids);
 	return rc;
@@ -374,31 +377,25 @@ static int64_t next_check(const wf_store_run *r, int64_t now_ms)
 	return next;
 }
 
-/* Where an advance reports what it wrote, for the tick to commit with it. */
-struct wf_out {
-	stats_batch *stats;          /* daily stats of what ended */
-	run_state_ids *touched;      /* tasks whose executions changed */
-	zq_buf *events;              /* log lines */
-};
-
 /* Daily stats for what the decision ended (skipped nodes, the run itself),
  * and the tasks whose executions it inserted or ended. Added only once
  * everything is written (the stats batch cannot roll back). */
-static void account(const struct adv *a, int64_t now_ms, const struct wf_out *out)
+static void account(const struct adv *a, tick_tx *tx)
 {
 	const wf_decision *d = &a->d;
+	int64_t now_ms = tx->now_ms;
 
 	for (int i = 0; i < d->nstart; i++)
-		run_state_ids_add(out->touched, a->wf.nodes[d->start[i]].task_id);
+		run_state_ids_add(&tx->touched, a->wf.nodes[d->start[i]].task_id);
 	for (int i = 0; i < d->nskip; i++) {
-		stats_batch_add(out->stats, a->wf.nodes[d->skip[i]].task_id, ZQ_EXEC_SKIPPED, now_ms,
+		stats_batch_add(&tx->stats, a->wf.nodes[d->skip[i]].task_id, ZQ_EXEC_SKIPPED, now_ms,
 				-1);
-		run_state_ids_add(out->touched, a->wf.nodes[d->skip[i]].task_id);
+		run_state_ids_add(&tx->touched, a->wf.nodes[d->skip[i]].task_id);
 	}
 	if (d->final_status >= 0) {
-		stats_batch_add(out->stats, a->run.task_id, d->final_status, now_ms,
+		stats_batch_add(&tx->stats, a->run.task_id, d->final_status, now_ms,
 				a->run.start_ms != ZQ_TIME_NONE ? now_ms - a->run.start_ms : -1);
-		run_state_ids_add(out->touched, a->run.task_id);
+		run_state_ids_add(&tx->touched, a->run.task_id);
 	}
 }
 
@@ -458,9 +455,10 @@ static int halt_of(const wf_store_run *r, int64_t now_ms)
 	return WF_GO;
 }
 
-static int advance_one(zq_db *db, int64_t id, int64_t now_ms, const struct wf_out *out,
-		       zq_err *err)
+static int advance_one(tick_tx *tx, int64_t id, zq_err *err)
 {
+	zq_db *db = tx->db;
+	int64_t now_ms = tx->now_ms;
 	struct adv a;
 	zq_wf_errors errs;
 	int rc, timeout_s;
@@ -482,8 +480,8 @@ static int advance_one(zq_db *db, int64_t id, int64_t now_ms, const struct wf_ou
 		char why[ZQ_ERR_MSG_MAX + 32];
 		zq_wf_errors_to_err(&errs, &e);
 		snprintf(why, sizeof(why), "invalid workflow plan: %s", e.msg);
-		if ((rc = fail_run(db, &a, why, now_ms, out->events, err)) == 0)
-			account(&a, now_ms, out);
+		if ((rc = fail_run(db, &a, why, now_ms, &tx->events, err)) == 0)
+			account(&a, tx);
 		goto out;
 	}
 	if ((rc = load_nodes(db, &a, err)) < 0)
@@ -492,8 +490,8 @@ static int advance_one(zq_db *db, int64_t id, int64_t now_ms, const struct wf_ou
 			    ? (int)((a.run.deadline_ms - a.run.start_ms) / 1000) : 0;
 	wf_decide(&a.wf, a.nodes, halt_of(&a.run, now_ms), timeout_s, &a.d);
 	a.decided = 1;
-	if ((rc = write_decision(db, &a, now_ms, out->events, err)) == 0)
-		account(&a, now_ms, out);
+	if ((rc = write_decision(db, &a, now_ms, &tx->events, err)) == 0)
+		account(&a, tx);
 out:
 	adv_release(&a);
 	zq_wf_errors_release(&errs);
@@ -501,17 +499,16 @@ out:
 }
 
 /* Fail run id with why (its row is locked by the caller). */
-static int fail_by_id(zq_db *db, int64_t id, const char *why, int64_t now_ms,
-		      const struct wf_out *out, zq_err *err)
+static int fail_by_id(tick_tx *tx, int64_t id, const char *why, zq_err *err)
 {
 	struct adv a;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
 	zq_workflow_init(&a.wf);
-	if ((rc = wf_store_load(db, id, &a.run, err)) == 0 &&
-	    (rc = fail_run(db, &a, why, now_ms, out->events, err)) == 0)
-		account(&a, now_ms, out);
+	if ((rc = wf_store_load(tx->db, id, &a.run, err)) == 0 &&
+	    (rc = fail_run(tx->db, &a, why, tx->now_ms, &tx->events, err)) == 0)
+		account(&a, tx);
 	adv_release(&a);
 	return rc == ZQ_ENOTFOUND ? 0 : rc;
 }
@@ -526,17 +523,17 @@ static int transient(int rc)
  * tick retries whole) cannot stall every tick of the daemon: the run ends
  * failed with the reason instead, or if even that is refused, is put off
  * for WF_RECHECK_MS. */
-static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, const struct wf_out *out,
-			    zq_err *err)
+static int advance_isolated(tick_tx *tx, int64_t id, zq_err *err)
 {
-	zq_buf *events = out->events;
+	zq_db *db = tx->db;
+	zq_buf *events = &tx->events;
 	size_t mark = events->len;
 	char why[ZQ_ERR_MSG_MAX + 64];
 	zq_err e = ZQ_ERR_INIT;
 	int rc;
 
 	if ((rc = zq_db_exec(db, "SAVEPOINT zq_wf", err)) < 0 ||
-	    (rc = advance_one(db, id, now_ms, out, &e)) == 0)
+	    (rc = advance_one(tx, id, &e)) == 0)
 		return rc;
 	if (transient(rc)) {
 		*err = e;
@@ -549,7 +546,7 @@ static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, const struct 
 		      e.msg);
 	snprintf(why, sizeof(why), "workflow engine: %s", e.msg);
 	zq_err_clear(&e);
-	if ((rc = fail_by_id(db, id, why, now_ms, out, &e)) == 0 || transient(rc)) {
+	if ((rc = fail_by_id(tx, id, why, &e)) == 0 || transient(rc)) {
 		if (rc)
 			*err = e;
 		return rc;
@@ -559,13 +556,13 @@ static int advance_isolated(zq_db *db, int64_t id, int64_t now_ms, const struct 
 		      "%.300s\n", (long long)id, WF_RECHECK_MS / 1000, e.msg);
 	if ((rc = zq_db_exec(db, "ROLLBACK TO SAVEPOINT zq_wf", err)) < 0)
 		return rc;
-	return wf_store_set_check(db, id, now_ms + WF_RECHECK_MS, err);
+	return wf_store_set_check(db, id, tx->now_ms + WF_RECHECK_MS, err);
 }
 
-int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *stats,
-	       run_state_ids *touched, zq_buf *events, int *more, zq_err *err)
+int wf_advance(tick_tx *tx, int limit, int cancels, int *more, zq_err *err)
 {
-	const struct wf_out out = {stats, touched, events};
+	zq_db *db = tx->db;
+	int64_t now_ms = tx->now_ms;
 	int64_t *ids = zq_calloc((size_t)limit * 2 + 1, sizeof(int64_t));
 	int n = 0, nc = 0, rc;
 
@@ -576,7 +573,7 @@ int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *s
 	if (cancels && (rc = wf_store_lock_cancelled(db, now_ms, limit, ids + n, &nc, err)) < 0)
 		goto out;
 	for (int i = 0; i < n + nc && rc == 0; i++)
-		rc = advance_isolated(db, ids[i], now_ms, &out, err);
+		rc = advance_isolated(tx, ids[i], err);
 out:
 	free(ids);
 	return rc;

@@ -7,7 +7,9 @@
  * nodes' states are those of their latest child executions), and the loop
  * advances it, in the tick's transaction, on whichever daemon gets there
  * first. Children are ordinary executions: claimed, run, retried, cancelled
- * and reaped like any other. The hooks, all inside the tick's transaction:
+ * and reaped like any other. The hooks, all inside the tick's transaction
+ * (tick_tx.h: its db, now_ms, and where stats, touched tasks and log lines
+ * go):
  *
  *   wf_claimed()          a pending workflow execution was claimed: check
  *                         its plan and start the run (or fail it at once)
@@ -22,16 +24,13 @@
  * idempotent: a crash, kill -9 or a second daemon can delay a run, never
  * start a node twice or lose the run. Runs are re-examined every
  * WF_RECHECK_MS in any case. */
-#ifndef ZQ_SCHED_WF_H
-#define ZQ_SCHED_WF_H
+#ifndef ZQ_SCHED_WF_ENGINE_H
+#define ZQ_SCHED_WF_ENGINE_H
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "db.h"
 #include "run.h"
-#include "run_state_store.h"
-#include "stats_store.h"
+#include "tick_tx.h"
 
 #define WF_RECHECK_MS 30000   /* a run nobody queued is looked at again after this */
 #define WF_NEST_MAX 8         /* workflows inside workflows, at most this deep */
@@ -42,20 +41,19 @@
  * tasks, or nests too deep: settle it in this transaction), 0 when the run
  * started (the caller frees r: the engine goes on from the database), or a
  * ZQ_E* code. */
-int wf_claimed(zq_db *db, run *r, int64_t now_ms, zq_buf *events, zq_err *err);
+int wf_claimed(tick_tx *tx, run *r, zq_err *err);
 
 /* runs[0..n) were just settled (lost[i]: dropped, not settled): queue the
  * runs the children among them belong to. *queued receives how many runs
  * were queued. 0 or a ZQ_E* code. */
-int wf_children_settled(zq_db *db, run *const *runs, int n, const int *lost, int64_t now_ms,
-			int *queued, zq_err *err);
+int wf_children_settled(tick_tx *tx, run *const *runs, int n, const int *lost, int *queued,
+			zq_err *err);
 
 /* Advance up to limit due runs, and with cancels set also runs whose
- * cancel was requested. Ended runs and skipped nodes are added to stats;
- * the tasks of started, skipped and ended executions to touched; log lines
- * to events. *more is set when due runs were left for the next tick. 0 or
- * a ZQ_E* code. */
-int wf_advance(zq_db *db, int64_t now_ms, int limit, int cancels, stats_batch *stats,
-	       run_state_ids *touched, zq_buf *events, int *more, zq_err *err);
+ * cancel was requested. Ended runs and skipped nodes are added to
+ * tx->stats; the tasks of started, skipped and ended executions to
+ * tx->touched; log lines to tx->events. *more is set when due runs were
+ * left for the next tick. 0 or a ZQ_E* code. */
+int wf_advance(tick_tx *tx, int limit, int cancels, int *more, zq_err *err);
 
 #endif

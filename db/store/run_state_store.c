@@ -42,7 +42,6 @@
 
 #include "mem.h"
 
-
 void run_state_ids_init(run_state_ids *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -61,12 +60,9 @@ void run_state_ids_reset(run_state_ids *s)
 	s->nfin = 0;
 }
 
-static void push_id(int64_t **ids, int *n, int *cap, int64_t id)
+static void push_id(int64_t **ids, int *n, size_t *cap, int64_t id)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*ids = zq_realloc(*ids, (size_t)*cap * sizeof(int64_t));
-	}
+	*ids = zq_grow(*ids, cap, (size_t)*n + 1, sizeof(**ids));
 	(*ids)[(*n)++] = id;
 }
 
@@ -204,6 +200,18 @@ int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err)
 		free(light);
 	}
 	free(json);
+	return rc;
+}
+
+int run_state_store_refresh_one(zq_db *db, int64_t task_id, zq_err *err)
+{
+	run_state_ids s;
+	int rc;
+
+	run_state_ids_init(&s);
+	run_state_ids_add(&s, task_id);
+	rc = run_state_store_refresh(db, &s, err);
+	run_state_ids_release(&s);
 	return rc;
 }
 

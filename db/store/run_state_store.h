@@ -23,9 +23,11 @@
  * run_state_ids_add_unfinished. */
 typedef struct run_state_ids {
 	int64_t *ids;
-	int n, cap;
+	int n;
+	size_t cap;
 	int64_t *fin;
-	int nfin, capfin;
+	int nfin;
+	size_t capfin;
 } run_state_ids;
 
 void run_state_ids_init(run_state_ids *s);
@@ -50,6 +52,9 @@ void run_state_ids_add_unfinished(run_state_ids *s, int64_t task_id);
  * Tasks that no longer exist are skipped. 0 or a ZQ_E* code (ZQ_EBUSY:
  * deadlock, retry the transaction). */
 int run_state_store_refresh(zq_db *db, run_state_ids *s, zq_err *err);
+/* The same for one task whose executions may have got or lost a finished
+ * status (run_state_ids_add): for a transaction that touched only it. */
+int run_state_store_refresh_one(zq_db *db, int64_t task_id, zq_err *err);
 
 /* Find the tasks whose stored state may disagree with their executions (no
  * row or another newest execution than the stored one, or an active count
