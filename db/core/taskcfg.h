@@ -3,6 +3,8 @@
  * the check of a trigger's parameter values and the merge of an admin's
  * one-off override. zq-api validates with it (create, update, trigger) and
  * zq-scheduler runs from it, so what was accepted is exactly what runs.
+ * taskcfg.c owns the config keys, overrides and masking; taskcfg_param.c
+ * the parameter declarations and a run's values.
  *
  * Pure: no database, no clock. Messages name the field at fault
  * ("config.params.ts_code.pattern: ...", "params.start_date: ...").
