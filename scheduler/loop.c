@@ -45,7 +45,6 @@
 #include "migrate.h"
 #include "node_store.h"
 #include "proc.h"
-#include "settle.h"
 #include "task.h"
 #include "timeutil.h"
 #include "wakeup.h"
