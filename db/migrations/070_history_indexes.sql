@@ -1,6 +1,6 @@
 -- 070_history_indexes: indexes for the history, statistics and audit reads
 -- of the API (README "REST API"), each named in the query that uses it
--- (db/history_store.c, db/audit_store.c; tests/integration/
+-- (db/store/exec_api.c, db/store/audit_store.c; tests/integration/
 -- test_query_plans.py checks the plans).
 -- Additive only: new indexes, nothing dropped or changed, so the previous
 -- release's binaries keep running while it is applied. Every statement is

@@ -1,7 +1,7 @@
 -- 080_stats_all_tasks: the statistics of all tasks per UTC day, so that
 -- GET /scheduler/stats without a task reads a few rows per day instead of
 -- every (task, day) row of task_stats_daily (300+ ms at 200 tasks x 120
--- days on the 2-core VM; db/history_store.c reads this table for all tasks).
+-- days on the 2-core VM; db/store/stats_store.c reads this table for all tasks).
 --
 -- Kept by the writers: db/stats_store.c's stats_store_upsert adds each
 -- transaction's counts here in the same statement sequence and transaction

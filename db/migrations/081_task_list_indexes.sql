@@ -1,5 +1,5 @@
 -- 081_task_list_indexes: indexes for the task list's filters at a million
--- tasks (README "REST API"; db/task_store.c names each in the query that
+-- tasks (README "REST API"; db/store/task_list.c names each in the query that
 -- uses it, tests/integration/test_task_list_plans.py checks the plans).
 -- Additive only: new indexes, nothing dropped or changed, so the previous
 -- release's binaries keep running while it is applied. Every statement is

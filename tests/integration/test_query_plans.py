@@ -8,7 +8,7 @@ asked through the API; each SELECT zq-api ran for it is taken from the log
 (as executed, parameters in place) and run again under ANALYZE FORMAT=JSON,
 which must show:
   * task_executions and audit_log read through the index meant for that
-    filter (db/store/history_store.c, db/store/audit_store.c), never a full scan (ALL,
+    filter (db/store/exec_api.c, db/store/audit_store.c), never a full scan (ALL,
     or a whole index, of task_executions or audit_log);
   * the rows read bounded by the page (skip + limit) for page queries and by
     the count's limit for counts: a plan that reads the task's whole history
@@ -33,7 +33,7 @@ from bench_history import DAYS, cases, load  # noqa: E402
 from zqstack import session_stack  # noqa: E402
 
 N, TASKS = 200000, 10          # 20,000 executions per task: past the count cap
-CAP = 1000                     # HIST_COUNT_CAP, audit COUNT_CAP
+CAP = 1000                     # ZQ_DB_COUNT_CAP (db/store/db.h)
 
 # The index each history / audit shape must read (count and page alike).
 HISTORY_INDEX = {

@@ -8,7 +8,7 @@ tasks page, combined, a deep page) is asked through the API; each SELECT
 zq-api ran for it is taken from the log and run again under ANALYZE
 FORMAT=JSON, which must show:
   * scheduled_tasks and task_run_state read through the index meant for that
-    filter (db/store/task_store.c's drives), never a scan of the table (ALL);
+    filter (db/store/task_list.c's drives), never a scan of the table (ALL);
   * the index entries read bounded (a few thousand, for a count capped at
     1,000): the old plans counted every task (50,000) for each page;
   * whole rows read by primary key only for the page (skip + limit);
@@ -33,7 +33,7 @@ from test_query_plans import accesses  # noqa: E402  (the ANALYZE tree walk)
 from zqstack import session_stack  # noqa: E402
 
 N = 50000
-CAP = 1000                     # TASK_COUNT_CAP
+CAP = 1000                     # ZQ_DB_COUNT_CAP (db/store/db.h)
 BOUND = 8000                   # index entries one statement may read (N / 6)
 
 # (params, the index that drives it: scheduled_tasks t or task_run_state s)

@@ -91,11 +91,19 @@ def test_folder_readme_names_every_file(folder):
     text = tree.text(f"{folder}/README.md")
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", folder],
                            cwd=tree.SRC, capture_output=True, text=True, check=True).stdout.split()
-    names = set()
+    stems = {os.path.splitext(f)[0] for f in files if f.endswith(".c")}
+    wanted = {}   # file -> the regex that names it
     for f in files:
         rel = os.path.relpath(f, folder)
         if rel == "README.md" or rel.startswith(("migrations/0", "package/man/")):
             continue
-        names.add(os.path.basename(rel).rsplit(".", 1)[0] if rel.endswith((".c", ".h")) else os.path.basename(rel))
-    missing = sorted(n for n in names if not re.search(r"\b" + re.escape(n) + r"\b", text))
+        base = os.path.basename(rel)
+        stem, ext = os.path.splitext(base)
+        if ext == ".h" and os.path.splitext(f)[0] in stems:
+            continue  # named with its .c
+        if ext == ".c":
+            wanted[rel] = r"\b" + re.escape(stem) + r"\.(c\b|\[ch\])"
+        else:
+            wanted[rel] = r"(?<![\w.])" + re.escape(base) + r"(?![\w])"
+    missing = sorted(f for f, rx in wanted.items() if not re.search(rx, text))
     assert missing == [], f"{folder}/README.md does not name {missing}"
