@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 #define TOUCH_EVERY_MS 60000
 #define ADDR_FACTOR 4
@@ -39,13 +40,8 @@ static int plausible_token(const char *t)
 /* Copy at most max bytes of s into out, cut at a whole UTF-8 character. */
 static size_t utf8_cut(char *out, const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = zq_utf8_cut(s, strlen(s), max);
 
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return n;

@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "task.h"
 #include "taskcfg_int.h"
+#include "utf8.h"
 
 #define WORK_DIR_MAX 4096
 #define ENV_NAME_MAX 128
@@ -337,9 +338,7 @@ char *taskcfg_audit_text(const cJSON *override, size_t max_bytes)
 	if (n < max_bytes || max_bytes < 8) {
 		out = zq_strdup(text ? text : "");
 	} else {
-		size_t cut = max_bytes - 4;
-		while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-			cut--;  /* never inside a UTF-8 sequence */
+		size_t cut = zq_utf8_cut(text, n, max_bytes - 4);
 		out = zq_malloc(cut + 4);
 		memcpy(out, text, cut);
 		memcpy(out + cut, "...", 4);

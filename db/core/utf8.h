@@ -19,4 +19,13 @@ size_t zq_utf8_len(const unsigned char *s, size_t n);
  * -1 otherwise. */
 int zq_utf8_check(const char *s, size_t n, size_t *nchars);
 
+/* The longest prefix of s[0..n) of at most max bytes that does not end
+ * inside a UTF-8 sequence: n when n <= max, else max backed up over
+ * continuation bytes. */
+size_t zq_utf8_cut(const char *s, size_t n, size_t max);
+
+/* Code points in the NUL-terminated s (bytes that are not continuation
+ * bytes: exact for valid UTF-8). */
+size_t zq_utf8_chars(const char *s);
+
 #endif

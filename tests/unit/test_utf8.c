@@ -86,6 +86,25 @@ static void utf8_len_agrees_with_decode_and_check(void **state)
 		}
 }
 
+/* A cut never splits a character: "héllo" cut at 2 bytes is "h" (the é is
+ * bytes 1-2), at 3 is "hé"; a short string is kept whole. */
+static void utf8_cut_backs_up_to_a_character(void **state)
+{
+	(void)state;
+	const char *s = "h\xc3\xa9llo";       /* 6 bytes, 5 characters */
+	const char *cjk = "\xe4\xb8\xad\xe6\x96\x87";  /* 2 characters of 3 bytes */
+
+	assert_int_equal(zq_utf8_cut(s, 6, 10), 6);
+	assert_int_equal(zq_utf8_cut(s, 6, 6), 6);
+	assert_int_equal(zq_utf8_cut(s, 6, 2), 1);
+	assert_int_equal(zq_utf8_cut(s, 6, 3), 3);
+	assert_int_equal(zq_utf8_cut(cjk, 6, 5), 3);
+	assert_int_equal(zq_utf8_cut(cjk, 6, 2), 0);
+	assert_int_equal(zq_utf8_chars(s), 5);
+	assert_int_equal(zq_utf8_chars(cjk), 2);
+	assert_int_equal(zq_utf8_chars(""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +112,7 @@ int main(void)
 		cmocka_unit_test(utf8_len_rejects_what_rfc3629_forbids),
 		cmocka_unit_test(utf8_len_rejects_truncated_sequences),
 		cmocka_unit_test(utf8_len_agrees_with_decode_and_check),
+		cmocka_unit_test(utf8_cut_backs_up_to_a_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
