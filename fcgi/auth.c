@@ -38,7 +38,7 @@ static int plausible_token(const char *t)
 }
 
 /* Copy at most max bytes of s into out, cut at a whole UTF-8 character. */
-static size_t utf8_cut(char *out, const char *s, size_t max)
+static size_t copy_whole_chars(char *out, const char *s, size_t max)
 {
 	size_t n = zq_utf8_cut(s, strlen(s), max);
 
@@ -55,16 +55,16 @@ void auth_set_actor(zq_principal *p)
 	char name[64], user[48];
 
 	if (strcmp(p->kind, "api") != 0 && p->username[0]) {
-		utf8_cut(p->actor, p->username, 64);
+		copy_whole_chars(p->actor, p->username, 64);
 		return;
 	}
 	if (!p->username[0]) {
-		utf8_cut(name, p->token_name, 64 - 6);
+		copy_whole_chars(name, p->token_name, 64 - 6);
 		snprintf(p->actor, sizeof(p->actor), "token:%s", name);
 		return;
 	}
-	utf8_cut(user, p->username, 24);
-	utf8_cut(name, p->token_name, 64 - 12 - strlen(user));
+	copy_whole_chars(user, p->username, 24);
+	copy_whole_chars(name, p->token_name, 64 - 12 - strlen(user));
 	snprintf(p->actor, sizeof(p->actor), "token:%s (by %s)", name, user);
 }
 

@@ -8,6 +8,7 @@
 #include "mem.h"
 #include "task.h"
 #include "text.h"
+#include "utf8.h"
 
 #define MSG_MAX 1000          /* characters of progress_message (run.h RUN_MSG_MAX) */
 #define ERR_MAX 2000          /* characters of a run's error_message (run.h RUN_ERROR_MAX) */
@@ -124,15 +125,6 @@ static char *completed_error(const zq_workflow *wf, const wf_node_run *nodes,
 	return error_text(&b);
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 /* "running extract, task 7; 2/5 nodes finished" */
 static char *progress_message(const zq_workflow *wf, const wf_node_run *nodes,
 			      const wf_decision *d, const char *state)
@@ -146,7 +138,7 @@ static char *progress_message(const zq_workflow *wf, const wf_node_run *nodes,
 		int i = wf->order[k];
 		if (nodes[i].state != WF_NODE_ACTIVE)
 			continue;
-		if (listed == NAMES_LISTED || utf8_chars(b.data) > NAMES_CHARS) {
+		if (listed == NAMES_LISTED || zq_utf8_chars(b.data) > NAMES_CHARS) {
 			zq_buf_printf(&b, " and %d more", d->active - listed);
 			break;
 		}

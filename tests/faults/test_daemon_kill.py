@@ -15,7 +15,7 @@ on this host (heartbeat_s = 1, lease_s = 6, kill_grace_s = 1):
 - B starts and reaps all four after the lease ("scheduler node lost"); it
   KILLs C's commands on this host before reaping them, so the retries never
   start while an original still runs: a sampler scanning /proc every 20 ms
-  (a command's ZQ_TASK_ID in /proc/PID/environ, its process group in
+  (a command's ZQ_TASK_NAME in /proc/PID/environ, its process group in
   /proc/PID/stat) never sees two live process groups of one task at once.
   Every retry runs to completion.
 
@@ -74,7 +74,9 @@ def group_alive(pgid):
 
 
 def task_groups():
-    """{task id: {live process groups of its commands}} from /proc."""
+    """{task name: {live process groups of its commands}} from /proc. By name
+    (this run's names carry a random marker), not id: other stacks on the
+    machine, the other fault tests' among them, have tasks with the same ids."""
     out = {}
     for pid in _pids():
         try:
@@ -82,10 +84,10 @@ def task_groups():
                 env = f.read()
         except OSError:
             continue
-        m = re.search(rb"(?:^|\0)ZQ_TASK_ID=(\d+)\0", env)
+        m = re.search(rb"(?:^|\0)ZQ_TASK_NAME=([^\0]*)\0", env)
         st = _stat(pid)
         if m and st and st[0] != "Z":
-            out.setdefault(int(m.group(1)), set()).add(st[1])
+            out.setdefault(m.group(1).decode("utf-8", "replace"), set()).add(st[1])
     return out
 
 
@@ -173,7 +175,7 @@ def scenario(notes):
 
         # C frozen: its command runs on; B (same host) must kill it before the retry
         c.send(signal.SIGSTOP)
-        sampler = Sampler(tasks.values())
+        sampler = Sampler(f"kill-{k}-{m}" for k in tasks)
         sampler.start()
         t_b = time.monotonic()
         b = env.daemon("b", scheduler__threads="4")

@@ -227,7 +227,7 @@ def test_a_starting_daemon_corrects_state_left_behind_across_every_task_id(env):
     """What a previous release's binaries left behind (executions written
     without refreshing task_run_state, a stale active count) is corrected by
     a daemon after it starts, over the whole task id range: the check runs
-    between its ticks, a span of task ids at a time (scheduler/loop.c)."""
+    between its ticks, a span of task ids at a time (scheduler/duties.c)."""
     env.sql("INSERT INTO scheduled_tasks (name, job_id, task_type, config, interval_seconds, "
             "enabled) SELECT CONCAT('many-', seq), CONCAT('many-', seq), 'example_task', "
             "'{\"duration_seconds\": 0}', 86400, 0 FROM seq_1_to_7000")

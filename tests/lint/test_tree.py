@@ -72,10 +72,19 @@ def test_one_growable_array():
     (r"^static\s+int\s+exec_batch\s*\(", "a private JSON-batch execute"),
     (r"SELECT id FROM scheduled_tasks WHERE id = \?", "an inline task_exists"),
     (r"^static\s+size_t\s+seq_len\s*\(", "a second UTF-8 decoder"),
+    (r"^static\s+\w[\w\s\*]*\butf8_(chars|cut|seq)\s*\(", "a private UTF-8 count or cut"),
 ])
 def test_no_private_copy_of_a_shared_helper(pattern, what):
     hits = [f for f in tree.c_files() if re.search(pattern, tree.text(f), re.M)]
     assert len(hits) <= (1 if what == "an inline task_exists" else 0), f"{what} in {hits}"
+
+
+def test_utf8_bytes_are_read_in_one_place():
+    """Continuation bytes are recognised by db/core/utf8.c, and by
+    scheduler/text.c for sequences split across reads, nowhere else."""
+    hits = [f for f in tree.c_files() if f not in ("db/core/utf8.c", "scheduler/text.c")
+            and re.search(r"0x[Cc]0\)\s*[!=]=\s*0x80", tree.text(f))]
+    assert hits == []
 
 
 def test_no_reference_to_documents_outside_the_repository():
