@@ -105,8 +105,10 @@ static int count(zq_db *db, const audit_store_filter *f, int64_t *total, int *ca
 				    capped, err);
 }
 
-static void read_row(zq_stmt *st, audit_store_row *r)
+static void read_row(zq_stmt *st, void *row)
 {
+	audit_store_row *r = row;
+
 	memset(r, 0, sizeof(*r));
 	r->id = zq_stmt_i64(st, 0);
 	r->at_ms = zq_stmt_time(st, 1);
@@ -124,7 +126,8 @@ int audit_store_list(zq_db *db, const audit_store_filter *f, audit_store_row **r
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
 	zq_stmt *st;
-	int rc, i, cap;
+	void *page = NULL;
+	int rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -138,26 +141,10 @@ int audit_store_list(zq_db *db, const audit_store_filter *f, audit_store_row **r
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	i = bind(st, f);
-	zq_stmt_bind_i64(st, i, f->limit);
-	zq_stmt_bind_i64(st, i + 1, f->skip);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*rows = zq_calloc((size_t)cap + 1, sizeof(audit_store_row));
-	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
-		read_row(st, &(*rows)[(*n)++]);
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	if (rc < 0)
-		return rc;
-	/* a page that is not full ends the matching rows: exact, no count */
-	if (*n < f->limit && (*n > 0 || f->skip == 0)) {
-		*total = f->skip + *n;
-		return 0;
-	}
-	return count(db, f, total, total_capped, err);
+	rc = zq_stmt_page(st, bind(st, f), f->limit, f->skip, sizeof(audit_store_row), read_row,
+			  &page, n, total, err);
+	*rows = page;
+	return rc != 0 ? (rc < 0 ? rc : 0) : count(db, f, total, total_capped, err);
 }
 
 void audit_store_rows_free(audit_store_row *rows, int n)

@@ -150,6 +150,18 @@ int64_t zq_db_count_limit(int64_t skip, int64_t limit);
 int zq_stmt_count_capped(zq_stmt *st, int limit_param, int64_t cap, int64_t *total,
 			 int *capped, zq_err *err);
 
+/* One page of a capped listing, the page first: st selects the rows with
+ * its filter bound in parameters [0, bound) and "LIMIT ? OFFSET ?" next,
+ * bound here. Each row is read by read into an elem-sized slot of the
+ * calloc'ed *rows (*n of them; the caller frees it, also on error). Returns
+ * 1 when the page itself gives the total (a page that is not full ends the
+ * matches: *total = skip + n, a rare status or a short range needs no
+ * count), 0 when only a count can (zq_stmt_count_capped), or a ZQ_E* code.
+ * It finishes st. */
+typedef void (*zq_row_read)(zq_stmt *st, void *row);
+int zq_stmt_page(zq_stmt *st, int bound, int64_t limit, int64_t skip, size_t elem,
+		 zq_row_read read, void **rows, int *n, int64_t *total, zq_err *err);
+
 /* Server identity: "10.11.6-MariaDB..." and numeric version (101106). */
 const char *zq_db_server_info(zq_db *db);
 unsigned long zq_db_server_version(zq_db *db);

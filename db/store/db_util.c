@@ -1,7 +1,7 @@
 /* db_util.c - the small helpers every store shares (db.h), one copy each:
  * one-statement shortcuts (one value, exec by id, exec with one JSON batch
  * parameter), id lists as JSON, column copies, the bind of a value that may
- * be absent, and the capped count of the API's listings. */
+ * be absent, and the capped pages and counts of the API's listings. */
 #include "db.h"
 
 #include <stdlib.h>
@@ -145,6 +145,34 @@ int zq_stmt_count_capped(zq_stmt *st, int limit_param, int64_t cap, int64_t *tot
 	if (*capped)
 		*total = cap;
 	return rc;
+}
+
+int zq_stmt_page(zq_stmt *st, int bound, int64_t limit, int64_t skip, size_t elem,
+		 zq_row_read read, void **rows, int *n, int64_t *total, zq_err *err)
+{
+	char *out = NULL;
+	int rc, cap = 0;
+
+	*n = 0;
+	zq_stmt_bind_i64(st, bound, limit);
+	zq_stmt_bind_i64(st, bound + 1, skip);
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		cap = zq_stmt_num_rows(st);
+		out = zq_calloc((size_t)cap + 1, elem);
+		while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
+			read(st, out + (size_t)(*n)++ * elem);
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
+	}
+	zq_stmt_done(st);
+	*rows = out;
+	if (rc < 0)
+		return rc;
+	/* a page that is not full ends the matching rows: exact, no count */
+	if (*n < limit && (*n > 0 || skip == 0)) {
+		*total = skip + *n;
+		return 1;
+	}
+	return 0;
 }
 
 void zq_stmt_bind_nonneg(zq_stmt *st, int i, int64_t v)

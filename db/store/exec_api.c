@@ -23,8 +23,10 @@ static int int_or(zq_stmt *st, int col, int none)
 	return zq_stmt_isnull(st, col) ? none : (int)zq_stmt_i64(st, col);
 }
 
-static void read_exec(zq_stmt *st, hist_exec *e)
+static void read_exec(zq_stmt *st, void *row)
 {
+	hist_exec *e = row;
+
 	memset(e, 0, sizeof(*e));
 	e->id = zq_stmt_i64(st, 0);
 	e->task_id = zq_stmt_i64(st, 1);
@@ -182,7 +184,8 @@ int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n
 {
 	zq_buf sql = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
 	zq_stmt *st;
-	int rc, i, cap;
+	void *page = NULL;
+	int rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -193,25 +196,10 @@ int history_store_list(zq_db *db, const hist_filter *f, hist_exec **rows, int *n
 	zq_buf_release(&sql);
 	if (!st)
 		return err->code;
-	i = list_bind(st, f);
-	zq_stmt_bind_i64(st, i, f->limit);
-	zq_stmt_bind_i64(st, i + 1, f->skip);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	cap = zq_stmt_num_rows(st);
-	*rows = zq_calloc((size_t)cap + 1, sizeof(hist_exec));
-	while (*n < cap && (rc = zq_stmt_fetch(st)) > 0)
-		read_exec(st, &(*rows)[(*n)++]);
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	if (rc < 0)
-		return rc;
-	if (*n < f->limit && (*n > 0 || f->skip == 0)) {
-		*total = f->skip + *n;
-		return 0;
-	}
-	return list_count(db, f, total, capped, err);
+	rc = zq_stmt_page(st, list_bind(st, f), f->limit, f->skip, sizeof(hist_exec), read_exec,
+			  &page, n, total, err);
+	*rows = page;
+	return rc != 0 ? (rc < 0 ? rc : 0) : list_count(db, f, total, capped, err);
 }
 
 int history_store_get(zq_db *db, int64_t task_id, int64_t exec_id, hist_exec *e, zq_err *err)
