@@ -124,11 +124,11 @@ static void row_read(zq_stmt *st, int c0, task_store_row *r)
  * candidates that do not match never cost a read of a whole row (the table
  * is bigger than the buffer pool at this size). A drive in id order stops
  * after skip + limit matches and carries its count as an uncorrelated
- * subquery (one round trip). A drive that is not (failed, running), and a
- * name substring (which may have to read the whole of its index, once),
- * fetch their candidate ids with the count; an exact count means
- * the page is among them (read by id), a capped one that matches are so
- * dense an id-order scan meets a page at once, so the page takes that.
+ * subquery (one round trip); every drive is in id order. A name substring
+ * (which may have to read the whole of its index, once) fetches its
+ * candidate ids with the count; an exact count means the page is among
+ * them (read by id), a capped one that matches are so dense an id-order
+ * scan meets a page at once, so the page takes that.
  * Sub-tasks are hidden by an anti-join (ix_wfnodes_task; the server stops
  * at the first node row). FORCE INDEX and STRAIGHT_JOIN keep each plan
  * from drifting (tests/integration/test_task_list_plans.py checks them). */
@@ -139,15 +139,9 @@ enum drive {
 	DRIVE_PAUSED,    /* ix_tasks_paused (paused, enabled, id): paused, pending */
 	DRIVE_LIST,      /* ix_tasks_list (id, name, task_type, enabled, paused):
 			  * id order, every filter of scheduled_tasks in the index */
-	DRIVE_FINISHED,  /* task_run_state ix_runstate_finished: success, failed */
-	DRIVE_ACTIVE,    /* task_run_state ix_runstate_active: running */
+	DRIVE_STATUS,    /* task_run_state ix_runstate_status (run_status, task_id):
+			  * running, success, failed, each in id order */
 };
-
-/* The state rows' drives take their task through ix_tasks_list, which
- * holds every column a filter tests, so never read its row. */
-#define STATE_DRIVE(ix)                                                              \
-	" FROM task_run_state s FORCE INDEX (" ix ") STRAIGHT_JOIN scheduled_tasks t " \
-	"FORCE INDEX (ix_tasks_list) ON t.id = s.task_id"
 
 static const char *const drive_from[] = {
 	[DRIVE_PK] = " FROM scheduled_tasks t FORCE INDEX (PRIMARY)",
@@ -155,13 +149,17 @@ static const char *const drive_from[] = {
 	[DRIVE_ENABLED] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_enabled)",
 	[DRIVE_PAUSED] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_paused)",
 	[DRIVE_LIST] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_list)",
-	[DRIVE_FINISHED] = STATE_DRIVE("ix_runstate_finished"),
-	[DRIVE_ACTIVE] = STATE_DRIVE("ix_runstate_active"),
+	/* the state rows take their task through ix_tasks_list, which holds
+	 * every column a filter tests, so never read its row */
+	[DRIVE_STATUS] = " FROM task_run_state s FORCE INDEX (ix_runstate_status) STRAIGHT_JOIN "
+			 "scheduled_tasks t FORCE INDEX (ix_tasks_list) ON t.id = s.task_id",
 };
 
 /* task_store_schedule_status as conditions (enabled and paused hold 0 or
  * 1), written so the drive's index takes them; s is NULL for a task
- * without executions. */
+ * without executions. s.run_status is the running / finished part of it
+ * (migration 090: a column generated from active and
+ * last_finished_status). */
 static const char *status_where(const char *status)
 {
 	static const struct {
@@ -169,13 +167,11 @@ static const char *status_where(const char *status)
 	} w[] = {
 		{"disabled", " AND t.enabled = 0"},
 		{"paused", " AND t.paused = 1 AND t.enabled = 1"},
-		{"running", " AND s.active > 0 AND t.enabled = 1 AND t.paused = 0"},
-		{"success", " AND s.last_finished_status = 'success' AND s.active <= 0 AND "
-			    "t.enabled = 1 AND t.paused = 0"},
-		{"failed", " AND s.last_finished_status <> 'success' AND s.active <= 0 AND "
-			   "t.enabled = 1 AND t.paused = 0"},
+		{"running", " AND s.run_status = 'running' AND t.enabled = 1 AND t.paused = 0"},
+		{"success", " AND s.run_status = 'success' AND t.enabled = 1 AND t.paused = 0"},
+		{"failed", " AND s.run_status = 'failed' AND t.enabled = 1 AND t.paused = 0"},
 		{"pending", " AND t.paused = 0 AND t.enabled = 1 AND (s.task_id IS NULL OR "
-			    "(s.active <= 0 AND s.last_finished_status IS NULL))"},
+			    "s.run_status = 'pending')"},
 	};
 
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
@@ -195,9 +191,7 @@ static enum drive pick_drive(const task_store_filter *f)
 			return DRIVE_ENABLED;
 		if (strcmp(f->status, "paused") == 0 || strcmp(f->status, "pending") == 0)
 			return DRIVE_PAUSED;
-		if (strcmp(f->status, "running") == 0)
-			return DRIVE_ACTIVE;
-		return DRIVE_FINISHED;
+		return DRIVE_STATUS;
 	}
 	/* both: disabled tasks are the few, enabled ones the many */
 	if (f->enabled == 0 || (f->enabled > 0 && f->type < 0))
@@ -207,17 +201,9 @@ static enum drive pick_drive(const task_store_filter *f)
 	return DRIVE_PK;
 }
 
-/* The drive reads its index in id order (the page stops after it). */
-static int drive_in_id_order(enum drive d, const task_store_filter *f)
-{
-	if (d == DRIVE_FINISHED)
-		return strcmp(f->status, "success") == 0;
-	return d != DRIVE_ACTIVE;
-}
-
 static int drive_has_state(enum drive d)
 {
-	return d == DRIVE_FINISHED || d == DRIVE_ACTIVE;
+	return d == DRIVE_STATUS;
 }
 
 /* "SELECT <id>" + FROM and WHERE of f over drive d; list_bind binds the
@@ -360,9 +346,9 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A drive not in id order, or a name: up to limit + 1 candidate ids (the
- * count); when they are all, the page among them read by PRIMARY KEY, else
- * the page from an id-order drive (no count: *total says "more"). */
+/* A name: up to limit + 1 candidate ids (the count); when they are all,
+ * the page among them read by PRIMARY KEY, else the page from an id-order
+ * scan of the drive (no count: *total says "more"). */
 static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, const char *like,
 		       task_store_row **rows, int *n, int64_t *total, zq_err *err)
 {
@@ -394,8 +380,7 @@ static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, cons
 		free(ids);
 		/* capped: the matches are dense, an id-order scan finds the page */
 		if (rc == 0 && nids > limit)
-			rc = page_in_order(db, f, drive_in_id_order(d, f) ? d : DRIVE_LIST, 0, like,
-					   rows, n, &unused, err);
+			rc = page_in_order(db, f, d, 0, like, rows, n, &unused, err);
 		return rc;
 	}
 	qsort(ids, (size_t)nids, sizeof(*ids), cmp_id);
@@ -430,7 +415,7 @@ int task_store_list(zq_db *db, const task_store_filter *f, task_store_row **rows
 	*total = 0;
 	*capped = 0;
 	/* a name substring: one scan finds both the count and the page */
-	if (!drive_in_id_order(d, f) || d == DRIVE_LIST)
+	if (d == DRIVE_LIST)
 		rc = page_by_ids(db, f, d, like, rows, n, total, err);
 	else if ((rc = page_in_order(db, f, d, 1, like, rows, n, total, err)) == 0 && *total < 0)
 		rc = list_count(db, f, d, like, total, capped, err);  /* an empty page */

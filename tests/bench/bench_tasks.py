@@ -3,7 +3,8 @@ tasks defined (./zq bench runs this; figures, not a timed test).
 
     ZQ_BUILD_DIR=build/h-api-rel /usr/bin/python3 tests/bench/bench_tasks.py
         [--quick] [--tasks N] [--runs 3] [--duration 5] [--connections 8]
-        [--only SUBSTRING] [--before-build DIR]
+        [--only SUBSTRING] [--before-build DIR [--before-drop 081|none|T.IX,...]
+        [--interleave]]
 
 (ZQ_BENCH_QUICK=1 is the same as --quick: 50,000 tasks, one run of 2 s per
 request, for a smoke run; ./zq bench passes no arguments.)
@@ -27,6 +28,11 @@ has finished the requests wrk left in flight):
 --before-build DIR then measures the same data with DIR's zq-api (its
 schema version set back, the 081 indexes dropped): before / after in one load
 (--before-runs, default 1: its list requests take seconds each).
+--before-drop says which indexes the before build is run without (081: those
+five, the default; none; or TABLE.INDEX,...). --interleave alternates the two
+builds run by run (--runs of each; back on this build after `zq-db migrate`,
+which re-creates only what the before build's schema version lacks), so a
+shared machine's load falls on both alike; each run prints the load average.
 
 load() and cases() are also used by tests/integration/test_task_list_plans.py
 (over a small data set).
@@ -210,7 +216,8 @@ def measure(s, shapes, token, args, tmp, runs):
             drain(s, viewer)
             res[name].append(wrk(s.url, paths, token, conns, args.duration, tmp))
             drain(s, viewer)
-        print(f"{s.build}: run {run + 1}/{runs} done", flush=True)
+        print(f"{s.build}: run {run + 1}/{runs} done (load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
     return res
 
 
@@ -228,6 +235,27 @@ def report(label, shapes, res, targets):
             benchlib.target(f"tasks@{targets} {name} p95", med["p95"], "ms", "<=", target)
 
 
+def interleaved(s, build, shapes, token, args, tmp, drops, cmd):
+    """--runs runs of each build, alternately (this build first)."""
+    res = {build: {name: [] for name, _, _ in shapes},
+           args.before_build: {name: [] for name, _, _ in shapes}}
+    for run in range(args.runs):
+        if run:
+            s.build = build
+            s.zq_db("migrate")
+            benchlib.api_on(s, build)
+        for name, r in measure(s, shapes, token, args, tmp, 1).items():
+            res[build][name] += r
+        benchlib.api_on(s, args.before_build, drops)
+        for name, r in measure(s, shapes, token, args, tmp, 1).items():
+            res[args.before_build][name] += r
+    print(f"\nmedians over {args.runs} run(s) of each build, interleaved, wrk "
+          f"{args.connections} connections, {args.duration} s per shape\n(command: {cmd}):")
+    report(build, shapes, res[build], targets=None if args.only else f"{args.tasks / 1e6:g}M")
+    report(args.before_build, shapes, res[args.before_build], targets=False)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     quick = "--quick" in sys.argv or os.environ.get("ZQ_BENCH_QUICK") == "1"
@@ -242,7 +270,14 @@ def main():
     ap.add_argument("--before-build", default="",
                     help="then measure the same data with this build's zq-api (its schema "
                          "version set back, the 081 indexes dropped)")
+    ap.add_argument("--before-drop", default="081",
+                    help="the indexes --before-build runs without: 081 (the default), none, "
+                         "or TABLE.INDEX,...")
+    ap.add_argument("--interleave", action="store_true",
+                    help="alternate this build and --before-build run by run")
     args = ap.parse_args()
+    drops = (INDEXES_081 if args.before_drop == "081" else () if args.before_drop == "none"
+             else tuple(tuple(x.split(".", 1)) for x in args.before_drop.split(",")))
     if not benchlib.have_wrk("bench_tasks"):
         return 0
     with benchlib.api_stack("bench_tasks") as (s, build, tmp):
@@ -258,14 +293,20 @@ def main():
         token = s.token("viewer")
         cmd = (f"ZQ_BUILD_DIR={build} /usr/bin/python3 tests/bench/bench_tasks.py"
                + (" --quick" if quick else f" --tasks {args.tasks}")
-               + (f" --before-build {args.before_build}" if args.before_build else ""))
+               + (f" --before-build {args.before_build}" if args.before_build else "")
+               + (f" --before-drop {args.before_drop}" if args.before_build and
+                  args.before_drop != "081" else "")
+               + (" --interleave" if args.interleave else "")
+               + (f" --only '{args.only}'" if args.only else ""))
+        if args.interleave and args.before_build:
+            return interleaved(s, build, shapes, token, args, tmp, drops, cmd)
         res = measure(s, shapes, token, args, tmp, args.runs)
         # printed at once: the before build's figures take long to gather
         print(f"\nmedians over {args.runs} run(s), wrk {args.connections} connections, "
               f"{args.duration} s per shape\n(command: {cmd}):")
         report(build, shapes, res, targets=None if args.only else f"{args.tasks / 1e6:g}M")
         if args.before_build:
-            benchlib.api_on(s, args.before_build, INDEXES_081)
+            benchlib.api_on(s, args.before_build, drops)
             res = measure(s, shapes, token, args, tmp, args.before_runs)
             print(f"\nbefore: medians over {args.before_runs} run(s), same data and shapes:")
             report(args.before_build, shapes, res, targets=False)

@@ -9,6 +9,9 @@ zq-api ran for it is taken from the log and run again under ANALYZE
 FORMAT=JSON, which must show:
   * scheduled_tasks and task_run_state read through the index meant for that
     filter (db/store/task_list.c's drives), never a scan of the table (ALL);
+    status=running / success / failed, alone or with other filters, read
+    ix_runstate_status (migration 090) alone, one status's entries in id
+    order, in one statement with the count;
   * the index entries read bounded (a few thousand, for a count capped at
     1,000): the old plans counted every task (50,000) for each page;
   * whole rows read by primary key only for the page (skip + limit);
@@ -51,13 +54,15 @@ SHAPES = [
     ({"status": "disabled"}, ("t", "ix_tasks_enabled")),
     ({"status": "paused"}, ("t", "ix_tasks_paused")),
     ({"status": "pending"}, ("t", "ix_tasks_paused")),
-    ({"status": "running"}, ("s", "ix_runstate_active")),
-    ({"status": "failed"}, ("s", "ix_runstate_finished")),
-    ({"status": "success"}, ("s", "ix_runstate_finished")),
-    ({"status": "success", "skip": 2000}, ("s", "ix_runstate_finished")),
+    ({"status": "running"}, ("s", "ix_runstate_status")),
+    ({"status": "failed"}, ("s", "ix_runstate_status")),
+    ({"status": "failed", "skip": 300}, ("s", "ix_runstate_status")),
+    ({"status": "success"}, ("s", "ix_runstate_status")),
+    ({"status": "success", "skip": 2000}, ("s", "ix_runstate_status")),
     ({"task_type": "common_task", "enabled": "true", "status": "failed"},
-     ("s", "ix_runstate_finished")),
-    ({"status": "success", "name": "report"}, ("s", "ix_runstate_finished")),
+     ("s", "ix_runstate_status")),
+    ({"status": "success", "name": "report"}, ("s", "ix_runstate_status")),
+    ({"status": "running", "name": "backup"}, ("s", "ix_runstate_status")),
     ({"status": "pending", "name": "etl_lo"}, ("t", "ix_tasks_list")),
 ]
 RARE_NAME = "0004242"
@@ -148,6 +153,10 @@ def test_every_task_list_shape_reads_its_index_a_page_at_a_time(plans_stack):
                 key = a.get("key")
                 keys.add((t, key))
                 assert a["access_type"] != "ALL" and key, (params, q, a)
+                if key == "ix_runstate_status":
+                    # one status's entries, the index alone (never a state row)
+                    assert a["access_type"] == "ref" and a.get("using_index") is True, \
+                        (params, q, a)
                 n = rows_read(a)
                 if t == "t" and key == "PRIMARY":
                     # whole rows: the page and the entries before it (and
@@ -160,8 +169,10 @@ def test_every_task_list_shape_reads_its_index_a_page_at_a_time(plans_stack):
                     assert n <= BOUND, (params, q, a)
         assert (alias, drive) in keys, (params, keys, stmts)
         allowed = {("t", "PRIMARY"), ("t", "ix_tasks_list"), ("s", "PRIMARY"), (alias, drive)}
-        if drive in ("ix_runstate_active", "ix_runstate_finished"):
-            allowed.add(("t", "ix_tasks_list"))
+        if drive == "ix_runstate_status":
+            # one drive per status (090's run_status) in id order: the page
+            # with its count in one statement (081's state indexes unread)
+            assert len(stmts) == 1, (params, stmts)
         if drive == "PRIMARY":
             allowed.add(("t", "ix_tasks_type"))   # the count: the narrowest index
         assert keys <= allowed, (params, keys)
