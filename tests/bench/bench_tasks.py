@@ -30,9 +30,10 @@ schema version set back, the 081 indexes dropped): before / after in one load
 (--before-runs, default 1: its list requests take seconds each).
 --before-drop says which indexes the before build is run without (081: those
 five, the default; none; or TABLE.INDEX,...). --interleave alternates the two
-builds run by run (--runs of each; back on this build after `zq-db migrate`,
-which re-creates only what the before build's schema version lacks), so a
-shared machine's load falls on both alike; each run prints the load average.
+builds run by run, each in turn first (--runs of each; back on this build
+after `zq-db migrate`, which re-creates only what the before build's schema
+version lacks), so a shared machine's load falls on both alike; each run
+prints the load average.
 
 load() and cases() are also used by tests/integration/test_task_list_plans.py
 (over a small data set).
@@ -236,19 +237,21 @@ def report(label, shapes, res, targets):
 
 
 def interleaved(s, build, shapes, token, args, tmp, drops, cmd):
-    """--runs runs of each build, alternately (this build first)."""
-    res = {build: {name: [] for name, _, _ in shapes},
-           args.before_build: {name: [] for name, _, _ in shapes}}
+    """--runs runs of each build, alternately and in turn first (A B, B A,
+    A B...: the first run after the load is the cold one)."""
+    res = {b: {name: [] for name, _, _ in shapes} for b in (build, args.before_build)}
+    on = build
     for run in range(args.runs):
-        if run:
-            s.build = build
-            s.zq_db("migrate")
-            benchlib.api_on(s, build)
-        for name, r in measure(s, shapes, token, args, tmp, 1).items():
-            res[build][name] += r
-        benchlib.api_on(s, args.before_build, drops)
-        for name, r in measure(s, shapes, token, args, tmp, 1).items():
-            res[args.before_build][name] += r
+        for b in ((build, args.before_build) if run % 2 == 0 else (args.before_build, build)):
+            if b != on and b == build:
+                s.build = build
+                s.zq_db("migrate")
+                benchlib.api_on(s, build)
+            elif b != on:
+                benchlib.api_on(s, b, drops)
+            on = b
+            for name, r in measure(s, shapes, token, args, tmp, 1).items():
+                res[b][name] += r
     print(f"\nmedians over {args.runs} run(s) of each build, interleaved, wrk "
           f"{args.connections} connections, {args.duration} s per shape\n(command: {cmd}):")
     report(build, shapes, res[build], targets=None if args.only else f"{args.tasks / 1e6:g}M")
