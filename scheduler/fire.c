@@ -12,18 +12,7 @@
 #include "task.h"
 #include "timeutil.h"
 
-#define REASON_MAX 400
-
-/* Rows for one tick: at most FIRE_RUNS_MAX + 2 per task. */
-struct batch {
-	exec_fire_row *rows;
-	char (*reasons)[REASON_MAX];  /* at most 2 skipped rows per task */
-	int nrows, nreasons;
-	exec_advance *adv;
-	int nadv;
-};
-
-static void add_row(struct batch *b, int64_t task_id, int64_t ms, const char *reason)
+static void add_row(fire_batch *b, int64_t task_id, int64_t ms, const char *reason)
 {
 	exec_fire_row *r = &b->rows[b->nrows];
 
@@ -32,7 +21,7 @@ static void add_row(struct batch *b, int64_t task_id, int64_t ms, const char *re
 	r->skipped = reason != NULL;
 	r->reason = NULL;
 	if (reason) {
-		zq_strlcpy(b->reasons[b->nreasons], reason, REASON_MAX);
+		zq_strlcpy(b->reasons[b->nreasons], reason, FIRE_REASON_MAX);
 		r->reason = b->reasons[b->nreasons++];
 	}
 	b->nrows++;
@@ -52,9 +41,9 @@ static void describe(char *buf, size_t n, const fire_range *r)
 		snprintf(buf, n, "%lld fires from %s to %s", (long long)r->count, a, z);
 }
 
-static void add_skips(struct batch *b, const exec_due_task *t, const fire_plan *p)
+static void add_skips(fire_batch *b, const exec_due_task *t, const fire_plan *p)
 {
-	char what[160], reason[REASON_MAX];
+	char what[160], reason[FIRE_REASON_MAX];
 
 	if (p->missed.count) {
 		describe(what, sizeof(what), &p->missed);
@@ -78,11 +67,11 @@ static void add_skips(struct batch *b, const exec_due_task *t, const fire_plan *
 
 /* A row that must not fire (disabled, paused, manual) or whose schedule
  * no longer parses: clear next_run_at, and say why for a bad schedule. */
-static int refuse(struct batch *b, const exec_due_task *t, zq_buf *events)
+static int refuse(fire_batch *b, const exec_due_task *t, zq_buf *events)
 {
 	zq_schedule s;
 	zq_err err = ZQ_ERR_INIT;
-	char reason[REASON_MAX];
+	char reason[FIRE_REASON_MAX];
 	const char *why = !t->enabled ? "disabled" : t->paused ? "paused"
 			  : t->type == ZQ_TASK_MANUAL ? "a manual_task" : NULL;
 
@@ -101,7 +90,7 @@ static int refuse(struct batch *b, const exec_due_task *t, zq_buf *events)
 	return 1;
 }
 
-static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, int64_t jump_ms,
+static void plan_task(fire_batch *b, const exec_due_task *t, int64_t now_ms, int64_t jump_ms,
 		      zq_buf *events)
 {
 	zq_schedule s;
@@ -116,8 +105,11 @@ static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, i
 	in = (fire_input){&s, t->next_run_ms, now_ms, (int64_t)t->grace_s * 1000, t->coalesce,
 			  t->max_instances - t->active, jump_ms};
 	fire_plan_make(&in, &p);
-	for (int i = 0; i < p.nrun; i++)
+	for (int i = 0; i < p.nrun; i++) {
+		if (t->type != ZQ_TASK_WORKFLOW)  /* the workflow engine starts those */
+			b->start[b->nstart++] = b->nrows;
 		add_row(b, t->id, p.run_ms[i], NULL);
+	}
 	add_skips(b, t, &p);
 	b->adv[b->nadv++] = (exec_advance){t->id, p.next_ms, p.last_fire_ms};
 	zq_buf_printf(events,
@@ -129,10 +121,11 @@ static void plan_task(struct batch *b, const exec_due_task *t, int64_t now_ms, i
 		      p.next_ms == ZQ_TIME_NONE ? "none" : zq_time_format_iso(p.next_ms, next, sizeof(next)));
 }
 
-static void count_rows(const struct batch *b, tick_tx *tx, fire_result *res)
+static void count_rows(const fire_batch *b, tick_tx *tx, fire_result *res)
 {
 	for (int i = 0; i < b->nrows; i++) {
-		run_state_ids_add_unfinished(&tx->touched, b->rows[i].task_id);  /* pending or skipped */
+		/* pending, running or skipped: none finished */
+		run_state_ids_add_unfinished(&tx->touched, b->rows[i].task_id);
 		if (b->rows[i].skipped) {
 			res->skipped++;
 			stats_batch_add(&tx->stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, tx->now_ms, -1);
@@ -140,36 +133,139 @@ static void count_rows(const struct batch *b, tick_tx *tx, fire_result *res)
 			res->runs++;
 		}
 	}
+	res->pending = res->runs - res->nstarted;
+}
+
+struct start_key {
+	int64_t ms;
+	int row;
+};
+
+static int by_time(const void *a, const void *b)
+{
+	const struct start_key *x = a, *y = b;
+
+	if (x->ms != y->ms)
+		return x->ms < y->ms ? -1 : 1;
+	return x->row - y->row;
+}
+
+/* The rows that may start, by scheduled time, then row order. */
+static void sort_start(fire_batch *b)
+{
+	struct start_key *k = zq_calloc((size_t)b->nstart + 1, sizeof(*k));
+
+	for (int i = 0; i < b->nstart; i++)
+		k[i] = (struct start_key){b->rows[b->start[i]].scheduled_ms, b->start[i]};
+	qsort(k, (size_t)b->nstart, sizeof(*k), by_time);
+	for (int i = 0; i < b->nstart; i++)
+		b->start[i] = k[i].row;
+	free(k);
+}
+
+int fire_prepare(tick_tx *tx, int64_t jump_ms, int batch, fire_batch *b, zq_err *err)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->batch = batch;
+	b->due = zq_calloc((size_t)batch, sizeof(*b->due));
+	if ((rc = exec_store_due_tasks(tx->db, tx->now_ms, batch, b->due, &b->ndue, err)) < 0 ||
+	    b->ndue == 0)
+		return rc;
+	if ((rc = exec_store_count_active(tx->db, tx->now_ms, b->due, b->ndue, err)) < 0)
+		return rc;
+	b->rows = zq_calloc((size_t)b->ndue * (FIRE_RUNS_MAX + 2), sizeof(*b->rows));
+	b->start = zq_calloc((size_t)b->ndue * (FIRE_RUNS_MAX + 2), sizeof(*b->start));
+	b->reasons = zq_calloc((size_t)b->ndue * 2, sizeof(*b->reasons));
+	b->adv = zq_calloc((size_t)b->ndue, sizeof(*b->adv));
+	for (int i = 0; i < b->ndue; i++)
+		plan_task(b, &b->due[i], tx->now_ms, jump_ms, &tx->events);
+	sort_start(b);
+	return 0;
+}
+
+int64_t fire_start_ms(const fire_batch *b, int nth)
+{
+	return nth >= 0 && nth < b->nstart ? b->rows[b->start[nth]].scheduled_ms : ZQ_TIME_NONE;
+}
+
+/* Insert the rows: the first take that may start running on node_id (into
+ * res->started), the others as they are. The running ones go first, so a
+ * task's rows keep their order (its runs by slot, then its skipped rows).
+ * Should a slot already have its row (the running insert then refuses the
+ * whole batch and inserts nothing), every row goes in as before: pending,
+ * that slot left alone. */
+static int insert_rows(tick_tx *tx, const fire_batch *b, int take, int64_t node_id,
+		       fire_result *res, zq_err *err)
+{
+	exec_fire_row *rest = zq_calloc((size_t)b->nrows + 1, sizeof(*rest));
+	char *started = zq_calloc((size_t)b->nrows + 1, 1);
+	int nrest = 0, rc = 0;
+
+	take = take < b->nstart ? take : b->nstart;
+	res->started = zq_calloc((size_t)take + 1, sizeof(*res->started));
+	for (int i = 0; i < take; i++) {
+		started[b->start[i]] = 1;
+		res->started[res->nstarted++] = b->rows[b->start[i]];
+	}
+	if (res->nstarted) {
+		rc = exec_store_insert_running(tx->db, res->started, res->nstarted, node_id,
+					       tx->now_ms, err);
+		if (rc == ZQ_ECONFLICT) {
+			zq_err_clear(err);
+			memset(started, 0, (size_t)b->nrows);
+			res->nstarted = 0;
+			rc = 0;
+		}
+	}
+	for (int i = 0; i < b->nrows; i++)
+		if (!started[i])
+			rest[nrest++] = b->rows[i];
+	if (rc == 0 && nrest)
+		rc = exec_store_insert_fires(tx->db, rest, nrest, tx->now_ms, err);
+	free(rest);
+	free(started);
+	return rc;
+}
+
+int fire_insert(tick_tx *tx, fire_batch *b, int take, int64_t node_id, fire_result *res,
+		zq_err *err)
+{
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (b->ndue == 0)
+		return 0;
+	if ((b->nrows && (rc = insert_rows(tx, b, take, node_id, res, err)) < 0) ||
+	    (rc = exec_store_advance(tx->db, b->adv, b->nadv, err)) < 0)
+		return rc;
+	count_rows(b, tx, res);
+	res->tasks = b->ndue;
+	res->full = b->ndue == b->batch;
+	return 0;
+}
+
+void fire_batch_release(fire_batch *b)
+{
+	free(b->due);
+	free(b->rows);
+	free(b->start);
+	free(b->reasons);
+	free(b->adv);
+	memset(b, 0, sizeof(*b));
 }
 
 int fire_run(tick_tx *tx, int64_t jump_ms, int batch, fire_result *res, zq_err *err)
 {
-	zq_db *db = tx->db;
-	int64_t now_ms = tx->now_ms;
-	exec_due_task *due = zq_calloc((size_t)batch, sizeof(*due));
-	struct batch b = {0};
-	int n = 0, rc;
+	fire_batch b;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if ((rc = exec_store_due_tasks(db, now_ms, batch, due, &n, err)) < 0 || n == 0)
-		goto out;
-	if ((rc = exec_store_count_active(db, now_ms, due, n, err)) < 0)
-		goto out;
-	b.rows = zq_calloc((size_t)n * (FIRE_RUNS_MAX + 2), sizeof(*b.rows));
-	b.reasons = zq_calloc((size_t)n * 2, sizeof(*b.reasons));
-	b.adv = zq_calloc((size_t)n, sizeof(*b.adv));
-	for (int i = 0; i < n; i++)
-		plan_task(&b, &due[i], now_ms, jump_ms, &tx->events);
-	if ((b.nrows && (rc = exec_store_insert_fires(db, b.rows, b.nrows, now_ms, err)) < 0) ||
-	    (rc = exec_store_advance(db, b.adv, b.nadv, err)) < 0)
-		goto out;
-	count_rows(&b, tx, res);
-	res->tasks = n;
-	res->full = n == batch;
-out:
-	free(due);
-	free(b.rows);
-	free(b.reasons);
-	free(b.adv);
+	if ((rc = fire_prepare(tx, jump_ms, batch, &b, err)) == 0)
+		rc = fire_insert(tx, &b, 0, 0, res, err);
+	fire_batch_release(&b);
+	free(res->started);
+	res->started = NULL;
 	return rc;
 }

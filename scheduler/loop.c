@@ -12,7 +12,7 @@
  *
  * What each wake-up does:
  *   duties      whichever of heartbeat, reap, cancel is due (duties.c)
- *   tick        settle, reap*, cancel*, fire, claim, workflows, in one
+ *   tick        settle, reap*, cancel*, claim and fire, workflows, in one
  *               transaction (tick_tx.h) committed with run state and stats
  *   run state   a step of the start-up check, if not done (duties.c)
  *   retention   on a thread and connection of its own (retention.h); the
@@ -215,9 +215,9 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 		return rc;
 	nended = k->c.nended;
 	if (!L->draining) {
-		if ((rc = fire_run(&L->tx, L->jump_ms, L->t.batch, &k->fired, err)) < 0)
-			return rc;
-		if (k->claim_limit > 0 && (rc = claim_pending(&k->c, k->claim_limit, err)) < 0)
+		/* claim, then fire: the runs the room has left start at once (claim.h) */
+		if ((rc = claim_fire(&k->c, k->claim_limit, L->jump_ms, L->t.batch, &k->fired,
+				     err)) < 0)
 			return rc;
 	}
 	/* claimed but ended at once (cancelled, workflow) */

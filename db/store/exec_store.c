@@ -1,6 +1,6 @@
 /* exec_store.c - SQL for task_executions as the scheduler writes them (see
- * exec_store.h): fire, claim, run, finish, retry, reap, purge. Its steps
- * and output writes are output_store.c.
+ * exec_store.h): fire, claim, run, finish, retry, reap, purge. Its
+ * progress, steps and output writes are output_store.c.
  *
  * Batches are one JSON array bound as a single parameter and expanded by
  * JSON_TABLE (json_batch.h): the statement text is fixed, so it is
@@ -8,6 +8,7 @@
 #include "exec_store.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,14 +107,10 @@ out:
 	return rc;
 }
 
-int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t now_ms,
-			    zq_err *err)
+/* [{"k": task_id, "t": scheduled, "s": skipped, "r": reason}, ...] */
+static char *fires_json(const exec_fire_row *rows, int n)
 {
-	/* uk_exec_fire (task_id, fire_key): a slot that has its row stays as it is */
-	zq_stmt *st;
 	cJSON *arr = cJSON_CreateArray();
-	char *json;
-	int rc;
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -123,23 +120,56 @@ int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t
 		batch_put_str(o, "r", rows[i].reason);
 		cJSON_AddItemToArray(arr, o);
 	}
-	json = batch_render(arr);
-	if (!(st = zq_db_prepare(db,
-		"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, fire_key, "
-		"not_before, end_time, error_message) "
-		"SELECT j.k, 'schedule', IF(j.s = 1, 'skipped', 'pending'), j.t, j.t, j.t, "
-		"IF(j.s = 1, ?, NULL), j.r FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', "
-		"t DATETIME(3) PATH '$.t', s INT PATH '$.s', r TEXT PATH '$.r')) j "
-		"ON DUPLICATE KEY UPDATE id = id", err))) {
-		free(json);
+	return batch_render(arr);
+}
+
+#define FIRES_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', " \
+	"t DATETIME(3) PATH '$.t', s INT PATH '$.s', r TEXT PATH '$.r')) j"
+
+/* sql with (time, fires JSON) bound. */
+static int exec_fires(zq_db *db, const char *sql, int64_t ms, const exec_fire_row *rows, int n,
+		      zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	char *json;
+	int rc;
+
+	if (!st)
 		return err->code;
-	}
-	zq_stmt_bind_time(st, 0, now_ms);
+	json = fires_json(rows, n);
+	zq_stmt_bind_time(st, 0, ms);
 	zq_stmt_bind_str(st, 1, json);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	free(json);
 	return rc;
+}
+
+int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t now_ms,
+			    zq_err *err)
+{
+	/* uk_exec_fire (task_id, fire_key): a slot that has its row stays as it is */
+	return exec_fires(db,
+		"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, fire_key, "
+		"not_before, end_time, error_message) "
+		"SELECT j.k, 'schedule', IF(j.s = 1, 'skipped', 'pending'), j.t, j.t, j.t, "
+		"IF(j.s = 1, ?, NULL), j.r FROM " FIRES_TABLE " ON DUPLICATE KEY UPDATE id = id",
+		now_ms, rows, n, err);
+}
+
+int exec_store_insert_running(zq_db *db, const exec_fire_row *rows, int n, int64_t node_id,
+			      int64_t start_ms, zq_err *err)
+{
+	/* uk_exec_fire: a slot that has its row fails the statement (see .h).
+	 * The node id is a constant of the statement's text: one per daemon. */
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, "
+		 "fire_key, not_before, node_id, start_time, heartbeat_at) "
+		 "SELECT j.k, 'schedule', 'running', j.t, j.t, j.t, %lld, ?, UTC_TIMESTAMP(3) "
+		 "FROM " FIRES_TABLE, (long long)node_id);
+	return exec_fires(db, sql, start_ms, rows, n, err);
 }
 
 int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err)
@@ -169,12 +199,12 @@ int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err)
 
 /* ---- claim ------------------------------------------------------------ */
 
-int exec_store_claim_ids(zq_db *db, int64_t now_ms, int limit, int64_t *ids, int *cancel, int *n,
-			 zq_err *err)
+int exec_store_claim_ids(zq_db *db, int64_t upto_ms, int limit, int64_t *ids, int64_t *not_before,
+			 int *n, zq_err *err)
 {
 	/* ix_exec_claim (status, not_before): pending and due, oldest first */
 	zq_stmt *st = zq_db_prepare(db,
-		"SELECT id, cancel_requested FROM task_executions "
+		"SELECT id, not_before FROM task_executions "
 		"WHERE status = 'pending' AND not_before <= ? ORDER BY not_before LIMIT ? "
 		"FOR UPDATE SKIP LOCKED", err);
 	int rc;
@@ -182,13 +212,15 @@ int exec_store_claim_ids(zq_db *db, int64_t now_ms, int limit, int64_t *ids, int
 	*n = 0;
 	if (!st)
 		return err->code;
-	zq_stmt_bind_time(st, 0, now_ms);
+	zq_stmt_bind_time(st, 0, upto_ms);
 	zq_stmt_bind_i64(st, 1, limit);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
 	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0) {
 		ids[*n] = zq_stmt_i64(st, 0);
-		cancel[(*n)++] = (int)zq_stmt_i64(st, 1);
+		if (not_before)
+			not_before[*n] = zq_stmt_time(st, 1);
+		(*n)++;
 	}
 	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 out:
@@ -255,24 +287,22 @@ static void read_job(zq_stmt *st, exec_job *j)
 	j->params = zq_stmt_dup(st, 18);
 }
 
-int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
-			 zq_err *err)
+#define JOB_COLUMNS                                                                          \
+	"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "            \
+	"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "       \
+	"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, " \
+	"t.max_retries, t.retry_interval, e.params FROM "
+
+/* Run sql (JOB_COLUMNS ... with one JSON parameter) and read up to n jobs. */
+static int fetch_jobs(zq_db *db, const char *sql, const char *json, int n, exec_job *out,
+		      int *got, zq_err *err)
 {
-	/* PRIMARY of both tables */
-	zq_stmt *st = zq_db_prepare(db,
-		"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "
-		"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "
-		"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, "
-		"t.max_retries, t.retry_interval, e.params FROM " ZQ_DB_IDS_TABLE " "
-		"STRAIGHT_JOIN task_executions e ON e.id = j.id "
-		"STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", err);
-	char *json;
+	zq_stmt *st = zq_db_prepare(db, sql, err);
 	int rc;
 
 	*got = 0;
 	if (!st)
 		return err->code;
-	json = zq_db_ids_json(ids, n);
 	zq_stmt_bind_str(st, 0, json);
 	if ((rc = zq_stmt_exec(st, err)) < 0)
 		goto out;
@@ -281,34 +311,37 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
 out:
 	zq_stmt_done(st);
+	return rc;
+}
+
+int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
+			 zq_err *err)
+{
+	/* PRIMARY of both tables */
+	char *json = zq_db_ids_json(ids, n);
+	int rc = fetch_jobs(db, JOB_COLUMNS ZQ_DB_IDS_TABLE " "
+			    "STRAIGHT_JOIN task_executions e ON e.id = j.id "
+			    "STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", json, n, out, got, err);
+
+	free(json);
+	return rc;
+}
+
+int exec_store_load_fired(zq_db *db, const exec_fire_row *rows, int n, exec_job *out, int *got,
+			  zq_err *err)
+{
+	/* uk_exec_fire (task_id, fire_key), then PRIMARY of scheduled_tasks */
+	char *json = fires_json(rows, n);
+	int rc = fetch_jobs(db, JOB_COLUMNS FIRES_TABLE " "
+			    "STRAIGHT_JOIN task_executions e FORCE INDEX (uk_exec_fire) "
+			    "ON e.task_id = j.k AND e.fire_key = j.t "
+			    "STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", json, n, out, got, err);
+
 	free(json);
 	return rc;
 }
 
 /* ---- while running ---------------------------------------------------- */
-
-int exec_store_progress(zq_db *db, int64_t id, int percent, int current, int total,
-			const char *message, zq_err *err)
-{
-	/* PRIMARY */
-	zq_stmt *st = zq_db_prepare(db,
-		"UPDATE task_executions SET progress_percent = COALESCE(?, progress_percent), "
-		"current_step = COALESCE(?, current_step), total_steps = COALESCE(?, total_steps), "
-		"progress_message = COALESCE(?, progress_message) WHERE id = ? AND status = 'running'",
-		err);
-	int rc;
-
-	if (!st)
-		return err->code;
-	zq_stmt_bind_nonneg(st, 0, percent);
-	zq_stmt_bind_nonneg(st, 1, current);
-	zq_stmt_bind_nonneg(st, 2, total);
-	zq_stmt_bind_str(st, 3, message);
-	zq_stmt_bind_i64(st, 4, id);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	return rc;
-}
 
 int exec_store_heartbeat(zq_db *db, int64_t node_id, const int64_t *ids, int n, int *renewed,
 			 zq_err *err)

@@ -2,8 +2,8 @@
  * progress, steps, output, finish, retry, skipped rows, reap, retention.
  *
  * One statement per function, the index that serves it noted beside its SQL
- * in exec_store.c (the steps and output writes, execution_steps and
- * execution_output, in output_store.c; the API's reads of those tables are
+ * in exec_store.c (the progress, steps and output writes: its progress
+ * columns, execution_steps and execution_output, in output_store.c; the API's reads of those tables are
  * output_store.h, of task_executions exec_api.h). Batches travel as ONE bound JSON parameter read back
  * through JSON_TABLE, so a statement's text never depends on the batch size
  * (one cached prepared statement per connection) and a batch costs one round
@@ -58,6 +58,16 @@ typedef struct exec_fire_row {
 int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t now_ms,
 			    zq_err *err);
 
+/* Insert schedule fires that start at once: running on node_id, started at
+ * start_ms, heartbeat now (one write instead of a pending insert and its
+ * claim). No ON DUPLICATE KEY: a slot that already has a row fails the
+ * whole statement with ZQ_ECONFLICT and inserts nothing (InnoDB rolls back
+ * the statement, not the transaction); the caller then records those
+ * fires as pending ones (exec_store_insert_fires). rows[i].skipped and
+ * reason are ignored. */
+int exec_store_insert_running(zq_db *db, const exec_fire_row *rows, int n, int64_t node_id,
+			      int64_t start_ms, zq_err *err);
+
 typedef struct exec_advance {
 	int64_t task_id;
 	int64_t next_ms;            /* ZQ_TIME_NONE: no more fires */
@@ -69,10 +79,10 @@ int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err);
 
 /* ---- claim ------------------------------------------------------------ */
 
-/* Lock up to limit pending executions with not_before <= now_ms, earliest
- * first, skipping locked rows. cancel[i] is their cancel_requested. */
-int exec_store_claim_ids(zq_db *db, int64_t now_ms, int limit, int64_t *ids, int *cancel, int *n,
-			 zq_err *err);
+/* Lock up to limit pending executions with not_before <= upto_ms, earliest
+ * first, skipping locked rows. not_before (may be NULL) receives theirs. */
+int exec_store_claim_ids(zq_db *db, int64_t upto_ms, int limit, int64_t *ids, int64_t *not_before,
+			 int *n, zq_err *err);
 /* pending -> running on node_id, started at start_ms, heartbeat now. */
 int exec_store_mark_running(zq_db *db, const int64_t *ids, int n, int64_t node_id, int64_t start_ms,
 			    zq_err *err);
@@ -101,6 +111,12 @@ void exec_job_release(exec_job *j);
  * are left out). out must hold n entries; *got receives how many. */
 int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, int *got,
 			 zq_err *err);
+
+/* The same for the executions of schedule slots (task_id, fire_key =
+ * scheduled_ms of rows[i]), by uk_exec_fire: the ones
+ * exec_store_insert_running has just inserted. */
+int exec_store_load_fired(zq_db *db, const exec_fire_row *rows, int n, exec_job *out, int *got,
+			  zq_err *err);
 
 /* ---- while running ---------------------------------------------------- */
 

@@ -1,4 +1,5 @@
-/* output_store.c - SQL for execution_steps and execution_output: the
+/* output_store.c - SQL for what a running execution reports: its progress
+ * columns of task_executions, execution_steps and execution_output; the
  * scheduler's writes (exec_store.h) and the API's reads (output_store.h). */
 #include "output_store.h"
 
@@ -9,6 +10,29 @@
 #include "exec_store.h"
 #include "json_batch.h"
 #include "mem.h"
+
+int exec_store_progress(zq_db *db, int64_t id, int percent, int current, int total,
+			const char *message, zq_err *err)
+{
+	/* PRIMARY */
+	zq_stmt *st = zq_db_prepare(db,
+		"UPDATE task_executions SET progress_percent = COALESCE(?, progress_percent), "
+		"current_step = COALESCE(?, current_step), total_steps = COALESCE(?, total_steps), "
+		"progress_message = COALESCE(?, progress_message) WHERE id = ? AND status = 'running'",
+		err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	zq_stmt_bind_nonneg(st, 0, percent);
+	zq_stmt_bind_nonneg(st, 1, current);
+	zq_stmt_bind_nonneg(st, 2, total);
+	zq_stmt_bind_str(st, 3, message);
+	zq_stmt_bind_i64(st, 4, id);
+	rc = zq_stmt_exec(st, err);
+	zq_stmt_done(st);
+	return rc;
+}
 
 static const char *const step_status_names[] = {"running", "completed", "failed"};
 
