@@ -50,6 +50,8 @@ class Proc:
 
     def __init__(self, name, argv, log, env=None):
         self.name, self.argv, self.log_path = name, argv, log
+        # a log reused by a restart under the same name keeps what came before
+        self.log_start = os.path.getsize(log) if os.path.exists(log) else 0
         self.log = open(log, "ab")
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, env=env, start_new_session=True)
@@ -85,6 +87,12 @@ class Proc:
 
     def output(self):
         with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def output_since_start(self):
+        """What this process wrote (output() also has a reused log's past)."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self.log_start)
             return f.read().decode("utf-8", "replace")
 
 

@@ -165,7 +165,7 @@ def one_run(s, args, tmp, say):
     conf = os.path.join(s.tmp, "sched.conf")
     write_config(s, conf, 0, 8)
     p = s.start_scheduler(config=conf, name=f"sched-{len(s.schedulers)}")
-    wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=60, what="START")
+    wait_for(lambda: "START node=" in p.output_since_start() or not p.alive(), timeout=60, what="START")
     assert p.alive(), p.output()[-2000:]
     rnd = random.Random(1)
     paths = [f"/scheduler/tasks/{rnd.choice(ids)}/executions?limit=20" for _ in range(300)]
@@ -228,7 +228,7 @@ def curve(s, args, tmp, say):
                 s.schedulers.remove(p)
             write_config(s, conf, days, 8)
             p = s.start_scheduler(config=conf, name=f"sched-{len(s.schedulers)}")
-            wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=60, what="START")
+            wait_for(lambda: "START node=" in p.output_since_start() or not p.alive(), timeout=60, what="START")
             time.sleep(2)
             idle, stop = [], threading.Event()
             th = threading.Thread(target=api_load, args=(s, paths, token, args.connections, stop,

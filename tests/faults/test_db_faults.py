@@ -66,10 +66,10 @@ class Fault:
         cfg = self.stack.write_config(os.path.join(self.stack.tmp, name + ".conf"),
                                       scheduler__kill_grace_s=str(KILL_GRACE_S), **overrides)
         p = self.stack.start_scheduler(cfg, name)
-        wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=30,
+        wait_for(lambda: "START node=" in p.output_since_start() or not p.alive(), timeout=30,
                  what=f"{name} start")
         assert p.alive(), p.output()
-        p.node_id = int(re.search(r"START node=(\d+)", p.output()).group(1))
+        p.node_id = int(re.search(r"START node=(\d+)", p.output_since_start()).group(1))
         self.daemons[name] = p
         return p
 

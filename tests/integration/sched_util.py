@@ -104,7 +104,9 @@ class SchedEnv:
                  env=env)
         self.stack.schedulers.append(p)
         self.daemons.append(p)
-        wait_for(lambda: "START node=" in p.output() or not p.alive(), timeout=30,
+        # its own START line: a restart under the same name appends to the
+        # log, whose earlier START would pass for a daemon about to exit
+        wait_for(lambda: "START node=" in p.output_since_start() or not p.alive(), timeout=30,
                  what=f"{name} start")
         assert p.alive(), p.output()
         return p
