@@ -151,8 +151,8 @@ static const char *const drive_from[] = {
 	[DRIVE_LIST] = " FROM scheduled_tasks t FORCE INDEX (ix_tasks_list)",
 	/* the state rows take their task through ix_tasks_list, which holds
 	 * every column a filter tests, so never read its row */
-	[DRIVE_STATUS] = " FROM task_run_state s FORCE INDEX (ix_runstate_status) STRAIGHT_JOIN "
-			 "scheduled_tasks t FORCE INDEX (ix_tasks_list) ON t.id = s.task_id",
+	[DRIVE_STATUS] = (" FROM task_run_state s FORCE INDEX (ix_runstate_status) STRAIGHT_JOIN "
+			  "scheduled_tasks t FORCE INDEX (ix_tasks_list) ON t.id = s.task_id"),
 };
 
 /* task_store_schedule_status as conditions (enabled and paused hold 0 or
