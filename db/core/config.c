@@ -64,6 +64,14 @@ static const struct key keys[] = {
 	S("scheduler.run_as_allowed", sched_run_as_allowed),
 	{"scheduler.allow_root_commands", K_BOOL, offsetof(zq_config, sched_allow_root_commands), 0, 0,
 	 1},
+	{"alerts.enabled", K_BOOL, offsetof(zq_config, alerts_enabled), 0, 0, 1},
+	S("alerts.base_url", alerts_base_url),
+	{"alerts.deny_private", K_BOOL, offsetof(zq_config, alerts_deny_private), 0, 0, 1},
+	S("alerts.allow", alerts_allow),
+	I("alerts.timeout_s", alerts_timeout_s, 1, 300),
+	I("alerts.max_attempts", alerts_max_attempts, 1, 1000),
+	I("alerts.sweep_ms", alerts_sweep_ms, 100, 600000),
+	S("alerts.ca_file", alerts_ca_file),
 };
 
 #undef S
@@ -100,6 +108,11 @@ void zq_config_defaults(zq_config *c)
 	c->sched_history_days = 90;
 	c->sched_retention_duty = 25;
 	c->sched_progress_ms = 250;
+	c->alerts_enabled = 1;
+	c->alerts_deny_private = 1;
+	c->alerts_timeout_s = 10;
+	c->alerts_max_attempts = 10;
+	c->alerts_sweep_ms = 2000;
 }
 
 static const struct key *find_key(const char *name)

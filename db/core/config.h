@@ -63,6 +63,16 @@ typedef struct zq_config {
 	char sched_run_as[ZQ_CFG_STR];  /* USER[:GROUP] commands run as; "" = the daemon's user */
 	char sched_run_as_allowed[1024];/* comma list a task's run_as may name; "" = none */
 	int sched_allow_root_commands;  /* bool: a root daemon may run commands as root */
+
+	/* [alerts] (README "Alerts") */
+	int alerts_enabled;             /* bool: this process sweeps and sends alerts */
+	char alerts_base_url[ZQ_CFG_STR];/* the admin pages' URL, for links in messages */
+	int alerts_deny_private;        /* bool: refuse loopback/private/link-local targets */
+	char alerts_allow[1024];        /* comma list of IPs / CIDRs allowed though private */
+	int alerts_timeout_s;           /* per delivery attempt */
+	int alerts_max_attempts;        /* then the event is failed */
+	int alerts_sweep_ms;            /* period of the rule sweep and the outbox poll */
+	char alerts_ca_file[PATH_MAX];  /* "" = the system's CA store */
 } zq_config;
 
 /* Fill with defaults (no file needed). */
