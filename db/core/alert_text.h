@@ -29,10 +29,10 @@ typedef struct {
 	char *url;            /* where to POST (dingtalk: with &timestamp=&sign=); email: smtp_url */
 	char *body;           /* HTTP body, or the whole RFC 5322 email message */
 	size_t body_len;
-	char *headers[16];    /* "Name: value" lines (HTTP) */
+	char *headers[20];    /* "Name: value" lines (HTTP): zq's 4 + up to 16 of a webhook's own */
 	int nheaders;
-	char *mail_from;      /* email */
-	char *rcpt[32];
+	char *mail_from;      /* email: "<a@b>", as CURLOPT_MAIL_FROM takes it */
+	char *rcpt[32];       /* email: "<a@b>" each (CURLOPT_MAIL_RCPT) */
 	int nrcpt;
 	char *title;          /* the one-line summary (email Subject) */
 } alert_msg;
