@@ -176,7 +176,7 @@ typedef struct {
 } range4;
 
 static const range4 ranges4[] = {
-	{{0, 0, 0, 0}, 8, "an unspecified (0.0.0.0/8) address"},
+	{{0, 0, 0, 0}, 8, "an unspecified address"},
 	{{10, 0, 0, 0}, 8, "a private address"},
 	{{100, 64, 0, 0}, 10, "a shared (carrier-grade NAT) address"},
 	{{127, 0, 0, 0}, 8, "a loopback address"},
@@ -190,6 +190,18 @@ static const range4 ranges4[] = {
 	{{240, 0, 0, 0}, 4, "a reserved address"},
 };
 
+typedef struct {
+	unsigned char net[2];
+	int bits;
+	const char *why;
+} range6;
+
+static const range6 ranges6[] = {
+	{{0xfc, 0x00}, 7, "a private (unique local) address"},
+	{{0xfe, 0x80}, 10, "a link-local address"},
+	{{0xff, 0x00}, 8, "a multicast address"},
+};
+
 static const char *reason_v6(const unsigned char a[16])
 {
 	static const unsigned char zero[16];
@@ -198,12 +210,9 @@ static const char *reason_v6(const unsigned char a[16])
 		return "an unspecified address";
 	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
 		return "a loopback address";
-	if ((a[0] & 0xfe) == 0xfc)
-		return "a private (unique local) address";
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
-		return "a link-local address";
-	if (a[0] == 0xff)
-		return "a multicast address";
+	for (size_t i = 0; i < sizeof(ranges6) / sizeof(ranges6[0]); i++)
+		if (prefix_match(a, ranges6[i].net, ranges6[i].bits))
+			return ranges6[i].why;
 	return NULL;
 }
 
