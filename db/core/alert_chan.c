@@ -145,7 +145,7 @@ static int url_check(const char *field, const char *u, const char *s1, const cha
 	if (why)
 		return zq_errf(err, ZQ_EINVAL, "%s: %s", field, why);
 	if (strcmp(p.scheme, s1) != 0 && strcmp(p.scheme, s2) != 0)
-		return zq_errf(err, ZQ_EINVAL, "%s: must be a %s:// or %s:// URL", field, s1, s2);
+		return zq_errf(err, ZQ_EINVAL, "%s: must be an %s:// or %s:// URL", field, s1, s2);
 	if (need_https && strcmp(p.scheme, "https") != 0 && !literal_allowed(p.host, allow))
 		return zq_errf(err, ZQ_EINVAL,
 			       "%s: must be an https URL (http only to an IP in alerts.allow)", field);
