@@ -336,6 +336,7 @@ static void start_draining(loop *L)
 {
 	L->draining = 1;
 	retention_request_stop(L->ret);  /* after the batch under way; joined in loop_free */
+	alert_thread_request_stop(L->alerts);  /* after the delivery under way; joined in loop_free */
 	L->drain_deadline = zq_mono_ms() + L->t.shutdown_grace_ms;
 	L->next.heartbeat = 0;
 	zq_info("STOP requested: no more claims; %d running execution(s) may finish within %d s",
@@ -455,6 +456,18 @@ static int start_node(loop *L, zq_err *err)
 	return loop_register_node(L, err);
 }
 
+/* The alert thread (alerts.enabled), its sender named as the node. */
+static int start_alerts(loop *L, zq_err *err)
+{
+	char host[256] = "localhost", name[320];
+	const char *own = L->cfg->sched_node_name;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(name, sizeof(name), "%s:%d", host, (int)getpid());
+	L->alerts = alert_thread_start(L->cfg, own[0] ? own : name, err);
+	return L->alerts || !L->cfg->alerts_enabled ? 0 : err->code;
+}
+
 /* How commands are supervised (proc.h), said once at start-up. */
 static void log_supervision(void)
 {
@@ -496,6 +509,8 @@ loop *loop_new(const zq_config *cfg, const loop_signals *sig, zq_err *err)
 	log_supervision();
 	if (!(L->ret = retention_start(cfg, L->t.history_days, err)))
 		goto fail;
+	if (start_alerts(L, err) < 0)
+		goto fail;
 	if (!(L->pool = pool_new(L->threads, L->threads + AHEAD_MAX, &ops, L, WORKER_STACK, err)))
 		goto fail;
 	return L;
@@ -534,6 +549,7 @@ void loop_free(loop *L)
 	if (!L)
 		return;
 	retention_stop(L->ret);
+	alert_thread_stop(L->alerts);
 	pool_free(L->pool);  /* workers are idle by now (drained) */
 	settle_collect_done(L);
 	for (int i = 0; i < L->sq.n; i++)

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "alert_thread.h"
 #include "claim.h"
 #include "db.h"
 #include "fire.h"
@@ -92,6 +93,7 @@ struct loop {
 	struct reconcile rs;
 	int64_t prev_wall, prev_mono, jump_ms;
 	retention *ret;              /* history retention thread (retention.h) */
+	alert_thread *alerts;        /* the alert sweep and sender (alert_thread.h), NULL when off */
 	int reap_due, cancel_due, woken;
 	int draining, stop_sent;
 	int64_t drain_deadline;

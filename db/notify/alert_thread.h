@@ -22,4 +22,8 @@ void alert_thread_request_stop(alert_thread *T);
 /* Stop (the delivery under way completes), join and free. NULL is ok. */
 void alert_thread_stop(alert_thread *T);
 
+/* Seconds before the retry of an event whose attempt `attempts` (from 1)
+ * failed: min(2^attempts, 300). */
+int alert_backoff_s(int attempts);
+
 #endif

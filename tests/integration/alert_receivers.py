@@ -453,3 +453,100 @@ def _free_port(host="127.0.0.1"):
     with socket.socket(fam, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+# ---- stack helpers: channels and events straight into a test stack --------
+
+SECRET_KEYS = {"webhook": ("secret",), "dingtalk": ("url", "secret"), "wecom": ("url",),
+               "feishu": ("url", "secret"), "slack": ("url",), "email": ("password",)}
+
+
+def sql_str(v):
+    """A SQL string literal (for the tests' own values)."""
+    if v is None:
+        return "NULL"
+    return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def api_has_channels(stack):
+    import requests
+    try:
+        r = stack.session("admin").get(stack.api_url + "/alert-channels", timeout=10)
+    except requests.RequestException:
+        return False
+    return r.status_code == 200
+
+
+def make_channel(stack, name, kind, config, lang="en", enabled=True, via_api=None):
+    """Create a channel from the full config as the API takes it (secrets
+    inline): through POST /api/v1/alert-channels when the API has it (or
+    via_api=True), else straight into alert_channels with the secrets split
+    out as the API stores them. Returns its id."""
+    if via_api is None:
+        if not hasattr(stack, "_alert_api"):
+            stack._alert_api = api_has_channels(stack)
+        via_api = stack._alert_api
+    if via_api:
+        r = stack.session("admin").post(stack.api_url + "/alert-channels", timeout=10, json={
+            "name": name, "kind": kind, "config": config, "lang": lang, "enabled": enabled})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+    pub = {k: v for k, v in config.items() if k not in SECRET_KEYS[kind]}
+    sec = {k: v for k, v in config.items() if k in SECRET_KEYS[kind]}
+    stack.sql(f"INSERT INTO alert_channels (name, kind, enabled, lang, config, secrets) VALUES "
+              f"({sql_str(name)}, '{kind}', {1 if enabled else 0}, '{lang}', "
+              f"{sql_str(json.dumps(pub))}, {sql_str(json.dumps(sec))})")
+    return int(stack.sql_value(f"SELECT id FROM alert_channels WHERE name = {sql_str(name)}"))
+
+
+def sample_facts(event="failure", task_name="sync_daily_data", execution_id=991):
+    return {
+        "event": event, "alert_id": None, "rule_id": None, "rule_kind": "on_failure",
+        "repeat": False,
+        "task": {"id": 7, "name": task_name, "type": "common_task", "timezone": "Asia/Shanghai"},
+        "execution": {"id": execution_id, "status": "failed", "trigger_type": "schedule",
+                      "scheduled_time": "2026-12-01T10:00:00.000Z",
+                      "start_time": "2026-12-01T10:00:00.100Z",
+                      "end_time": "2026-12-01T10:00:01.334Z", "duration_ms": 1234,
+                      "retry_count": 2, "max_retries": 2, "error": "exit status 1"},
+        "slot": "2026-12-01T10:00:00.000Z", "detected_at": "2026-12-01T10:00:05.123Z",
+        "detail": "",
+    }
+
+
+def insert_events(stack, channel_id, n=1, event="failure", facts=None):
+    """n pending events for channel_id, due now; returns their ids."""
+    facts = json.dumps(facts or sample_facts(event))
+    top = int(stack.sql_value("SELECT COALESCE(MAX(id), 0) FROM alert_events"))
+    stack.sql("INSERT INTO alert_events (channel_id, event, facts) SELECT "
+              f"{channel_id}, '{event}', {sql_str(facts)} FROM seq_1_to_{n}")
+    rows = stack.sql(f"SELECT id FROM alert_events WHERE channel_id = {channel_id} AND id > {top} "
+                     "ORDER BY id")
+    return [int(r[0]) for r in rows]
+
+
+EVENT_COLS = ("id", "status", "attempts", "last_code", "last_error", "latency_ms", "sender",
+              "next_at", "sent_at", "lease_until", "created_at")
+
+
+def event_row(stack, eid):
+    rows = stack.sql(f"SELECT {', '.join(EVENT_COLS)} FROM alert_events WHERE id = {eid}")
+    return dict(zip(EVENT_COLS, rows[0])) if rows else None
+
+
+def wait_event(stack, eid, pred, timeout=30.0, what="event state"):
+    deadline = time.monotonic() + timeout
+    row = None
+    while time.monotonic() < deadline:
+        row = event_row(stack, eid)
+        if row and pred(row):
+            return row
+        time.sleep(0.1)
+    raise TimeoutError(f"event {eid}: timed out after {timeout}s waiting for {what}; last {row}")
+
+
+ALERT_CONFIG = """
+alerts.sweep_ms = "200"
+alerts.allow = "127.0.0.1/32"
+alerts.timeout_s = "3"
+"""
