@@ -22,7 +22,7 @@ const jsFiles = walk(path.join(www, 'js')).filter((f) => f.endsWith('.js') && !f
 const used = new Set();
 const dynamic = [];
 const markupSinks = [];
-const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param)\./;
+const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param|alerts)\./;
 for (const f of jsFiles) {
   const src = fs.readFileSync(f, 'utf8');
   for (const m of src.matchAll(/\bt(?:Or)?\(\s*'([^']+)'/g)) used.add(m[1]);
@@ -42,8 +42,8 @@ const expand = {
   'role.': ['admin', 'operator', 'viewer'],
   'action.': ['enable', 'disable', 'pause', 'resume', 'trigger'],
   'task.done.': ['enable', 'disable', 'pause', 'resume', 'delete'],
-  'nav.': ['tasks', 'stats', 'nodes', 'audit', 'users', 'tokens'],
-  'title.': ['login', 'tasks', 'stats', 'nodes', 'audit', 'users', 'tokens'],
+  'nav.': ['tasks', 'stats', 'nodes', 'alerts', 'audit', 'users', 'tokens'],
+  'title.': ['login', 'tasks', 'stats', 'nodes', 'alerts', 'audit', 'users', 'tokens'],
   'unit.short.': ['s', 'm', 'h', 'd'],
   'unit.long.': ['s', 'm', 'h', 'd'],
   'form.kind.': ['cron', 'interval', 'once', 'none'],
@@ -58,6 +58,20 @@ const expand = {
   'nodes.state.': ['running', 'stopping', 'stopped', 'lost'],
   'audit.action.': ['login', 'login_failed', 'logout', 'create', 'update', 'delete', 'enable', 'disable', 'pause',
     'resume', 'trigger', 'cancel'],
+  'alerts.tab.': ['open', 'history', 'channels', 'rules'],
+  'alerts.kind.': ['on_failure', 'on_timeout', 'on_recovery', 'on_skipped', 'deadline', 'not_started', 'duration', 'scheduler_down'],
+  'alerts.kind_hint.': ['on_failure', 'on_timeout', 'on_recovery', 'on_skipped', 'deadline', 'not_started', 'duration', 'scheduler_down'],
+  'alerts.chan.': ['webhook', 'dingtalk', 'wecom', 'feishu', 'slack', 'email'],
+  'alerts.event.': ['failure', 'timeout', 'recovery', 'skipped', 'deadline', 'not_started', 'duration', 'scheduler_down',
+    'scheduler_up', 'test'],
+  'alerts.estatus.': ['pending', 'sending', 'sent', 'failed', 'silenced'],
+  'alerts.state.': ['open', 'closed', 'all'],
+  'alerts.closed.': ['recovered', 'succeeded', 'started', 'finished', 'up', 'rule_deleted', 'other'],
+  'alerts.lang.': ['en', 'zh'],
+  'alerts.tls.': ['auto', 'starttls', 'tls', 'none'],
+  'alerts.cfg.': ['url', 'secret', 'headers', 'smtp_url', 'tls', 'username', 'password', 'from', 'to'],
+  'alerts.f.after_hint.': ['not_started', 'scheduler_down'],
+  'alerts.test_': ['sent', 'failed'],
 };
 for (const [prefix, vals] of Object.entries(expand)) vals.forEach((v) => used.add(prefix + v));
 

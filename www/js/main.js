@@ -16,6 +16,7 @@ import * as nodesPage from './pages/nodes.js';
 import * as auditPage from './pages/audit.js';
 import * as usersPage from './pages/users.js';
 import * as tokensPage from './pages/tokens.js';
+import * as alertsPage from './pages/alerts.js';
 
 const ROUTES = [
   { re: /^\/login$/, page: loginPage, anonymous: true },
@@ -27,6 +28,7 @@ const ROUTES = [
   { re: /^\/tasks\/(\d+)\/stats$/, page: statsPage, nav: 'tasks', keys: ['id'] },
   { re: /^\/stats$/, page: statsPage, nav: 'stats' },
   { re: /^\/nodes$/, page: nodesPage, nav: 'nodes' },
+  { re: /^\/alerts$/, page: alertsPage, nav: 'alerts' },
   { re: /^\/audit$/, page: auditPage, nav: 'audit' },
   { re: /^\/users$/, page: usersPage, nav: 'users', role: 'admin' },
   { re: /^\/tokens$/, page: tokensPage, nav: 'tokens', role: 'admin' },
@@ -36,6 +38,7 @@ const NAV = [
   { key: 'tasks', href: '#/tasks' },
   { key: 'stats', href: '#/stats' },
   { key: 'nodes', href: '#/nodes' },
+  { key: 'alerts', href: '#/alerts' },
   { key: 'audit', href: '#/audit' },
   { key: 'users', href: '#/users', role: 'admin' },
   { key: 'tokens', href: '#/tokens', role: 'admin' },

@@ -25,9 +25,10 @@ import * as config from './task-form/config.js';
 import * as workflow from './task-form/workflow.js';
 import * as params from './task-form/params.js';
 import * as limits from './task-form/limits.js';
+import * as alerts from './task-form/alerts.js';
 
 // Created, filled and read in this order: local errors are listed in it.
-export const SECTIONS = { basics, schedule, config, workflow, params, limits };
+export const SECTIONS = { basics, schedule, config, workflow, params, limits, alerts };
 
 export function render(main, ctx) {
   const editing = ctx.params.id ? Number(ctx.params.id) : null;
@@ -72,6 +73,7 @@ export function render(main, ctx) {
     s.schedule.el,
     h('fieldset', {}, h('legend', {}, t('form.config')), s.workflow.el, s.params.el, s.config.el),
     s.limits.el,
+    s.alerts.el,
     h('div', { class: 'form-actions' },
       submitBtn, h('a', { class: 'btn', href: '#/tasks' }, t('action.cancel'))));
 
