@@ -28,8 +28,17 @@ void zq_api_init(zq_api *api, const zq_config *cfg)
 	sem_init(&api->hash_slots, 0, (unsigned)cfg->api_hash_concurrency);
 }
 
+int zq_api_alerts_init(zq_api *api, zq_err *err)
+{
+	netaddr_list_free(api->alerts_allow);
+	api->alerts_allow = netaddr_list_parse(api->cfg->alerts_allow, err);
+	return api->alerts_allow ? 0 : ZQ_EINVAL;
+}
+
 void zq_api_release(zq_api *api)
 {
+	netaddr_list_free(api->alerts_allow);
+	api->alerts_allow = NULL;
 	zq_metrics_free(api->metrics);
 	sem_destroy(&api->hash_slots);
 }

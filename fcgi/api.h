@@ -23,6 +23,7 @@
 #include "http.h"
 #include "jsonw.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "router.h"
 #include "task_store.h"
 
@@ -34,6 +35,7 @@ typedef struct zq_api {
 	sem_t hash_slots;        /* api.hash_concurrency argon2id computations at once */
 	const char *openapi;     /* the contract, served at /openapi.json */
 	size_t openapi_len;
+	netaddr_list *alerts_allow; /* alerts.allow, parsed once (zq_api_alerts_init); NULL = empty */
 } zq_api;
 
 /* Who is calling (filled by authentication). */
@@ -69,6 +71,9 @@ typedef struct zq_ctx {
 /* Set up api (routes from routes.c, metrics, hash limiter). */
 void zq_api_init(zq_api *api, const zq_config *cfg);
 void zq_api_release(zq_api *api);
+/* Parse alerts.allow for the alert channel checks (start-up; ZQ_EINVAL +
+ * err "alerts.allow: 'x' is not an IP or CIDR"). */
+int zq_api_alerts_init(zq_api *api, zq_err *err);
 
 /* Handle one request; resp is filled (status, headers, body). */
 void zq_api_handle(zq_api *api, zq_db *db, zq_http_req *req, zq_http_resp *resp);

@@ -48,4 +48,26 @@ int h_cron_preview(zq_ctx *c);
 int h_nodes(zq_ctx *c);
 int h_audit(zq_ctx *c);
 
+/* h_alert_channels.c */
+int h_alert_channels_list(zq_ctx *c);
+int h_alert_channel_create(zq_ctx *c);
+int h_alert_channel_get(zq_ctx *c);
+int h_alert_channel_update(zq_ctx *c);
+int h_alert_channel_delete(zq_ctx *c);
+int h_alert_channel_test(zq_ctx *c);
+
+/* h_alert_rules.c */
+int h_alert_rules_list(zq_ctx *c);
+int h_alert_rule_create(zq_ctx *c);
+int h_alert_rule_get(zq_ctx *c);
+int h_alert_rule_update(zq_ctx *c);
+int h_alert_rule_delete(zq_ctx *c);
+
+/* h_alerts.c */
+int h_alerts_list(zq_ctx *c);
+int h_alert_ack(zq_ctx *c);
+int h_alert_silence(zq_ctx *c);
+int h_alert_events_list(zq_ctx *c);
+int h_alert_event_get(zq_ctx *c);
+
 #endif

@@ -14,7 +14,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "alert_thread.h"
 #include "api.h"
 #include "config.h"
 #include "db.h"
@@ -80,8 +82,21 @@ static void wait_for_stop(const sigset_t *set)
 	zq_info("stopping on signal %d: finishing requests in flight", sig);
 }
 
+/* The alert thread (alerts.enabled), its sender named "zq-api host:pid";
+ * started with the stop signals blocked, as the workers. */
+static int start_alerts(const zq_config *cfg, alert_thread **T, zq_err *err)
+{
+	char host[256] = "localhost", who[320];
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(who, sizeof(who), "zq-api %s:%d", host, (int)getpid());
+	*T = alert_thread_start(cfg, who, err);
+	return *T || !cfg->alerts_enabled ? 0 : err->code;
+}
+
 static int serve(const zq_config *cfg)
 {
+	alert_thread *alerts = NULL;
 	zq_err err = ZQ_ERR_INIT;
 	zq_server server;
 	sigset_t set;
@@ -97,6 +112,11 @@ static int serve(const zq_config *cfg)
 		zq_api_release(&api);
 		return 1;
 	}
+	if (zq_api_alerts_init(&api, &err) < 0) {
+		fprintf(stderr, "zq-api: %s\n", err.msg);
+		zq_api_release(&api);
+		return 1;
+	}
 	if ((rc = zq_server_listen(&server, cfg, &api, &err)) < 0) {
 		fprintf(stderr, "zq-api: %s\n", err.msg);
 		zq_api_release(&api);
@@ -104,10 +124,13 @@ static int serve(const zq_config *cfg)
 	}
 	block_signals(&set);
 	zq_info("listening on %s with %d threads", cfg->api_listen, cfg->api_threads);
-	if ((rc = zq_server_start(&server)) == 0)
+	if ((rc = zq_server_start(&server)) == 0 && (rc = start_alerts(cfg, &alerts, &err)) < 0)
+		zq_error("alerts: %s", err.msg);
+	else if (rc == 0)
 		wait_for_stop(&set);
 	zq_server_stop(&server);
 	zq_server_join(&server);
+	alert_thread_stop(alerts);  /* after the requests: the delivery under way completes */
 	zq_server_close(&server);
 	zq_api_release(&api);
 	zq_info("stopped");

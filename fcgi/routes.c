@@ -1,7 +1,9 @@
 /* routes.c - the route table: every endpoint of zq-api, who may call it,
  * and whether it takes a body. Roles (README "Authentication and roles"): viewer reads; operator
  * also triggers, cancels, enables, disables, pauses, resumes; admin also
- * creates, updates, deletes tasks and manages users and tokens.
+ * creates, updates, deletes tasks and manages users and tokens. Alerts:
+ * channels are admin only (they hold secrets), rules admin writes and
+ * viewer reads, alerts and events viewer reads, ack / silence operator.
  * fcgi/openapi.json must list exactly these (a test checks it). */
 #include "api.h"
 #include "handlers.h"
@@ -60,6 +62,27 @@ static const zq_route routes[] = {
 	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview, "next fire times of a cron"},
 	{"GET", "/scheduler/nodes", VIEW, 0, h_nodes, "scheduler daemons and their load"},
 	{"GET", "/scheduler/audit", VIEW, 0, h_audit, "audit log"},
+
+	/* alerts (README "Alerts"): channels hold secrets, admins only */
+	{"GET", "/alert-channels", ADMIN, 0, h_alert_channels_list, "alert channels (secrets masked)"},
+	{"POST", "/alert-channels", ADMIN, BODY, h_alert_channel_create, "create an alert channel"},
+	{"GET", "/alert-channels/{id}", ADMIN, 0, h_alert_channel_get, "one alert channel"},
+	{"PUT", "/alert-channels/{id}", ADMIN, BODY, h_alert_channel_update,
+	 "update an alert channel (partial; \"***\" keeps a secret)"},
+	{"DELETE", "/alert-channels/{id}", ADMIN, 0, h_alert_channel_delete,
+	 "delete an alert channel (409 when rules use it, unless force=true)"},
+	{"POST", "/alert-channels/{id}/test", ADMIN, 0, h_alert_channel_test,
+	 "queue a test message to a channel"},
+	{"GET", "/alert-rules", VIEW, 0, h_alert_rules_list, "alert rules (a task's, global, or all)"},
+	{"POST", "/alert-rules", ADMIN, BODY, h_alert_rule_create, "create an alert rule"},
+	{"GET", "/alert-rules/{id}", VIEW, 0, h_alert_rule_get, "one alert rule"},
+	{"PUT", "/alert-rules/{id}", ADMIN, BODY, h_alert_rule_update, "update an alert rule (partial)"},
+	{"DELETE", "/alert-rules/{id}", ADMIN, 0, h_alert_rule_delete, "delete an alert rule"},
+	{"GET", "/alerts", VIEW, 0, h_alerts_list, "alerts, newest first"},
+	{"POST", "/alerts/{id}/ack", OPER, 0, h_alert_ack, "acknowledge an alert (no more repeats)"},
+	{"POST", "/alerts/{id}/silence", OPER, BODY, h_alert_silence, "silence an alert until a time"},
+	{"GET", "/alert-events", VIEW, 0, h_alert_events_list, "alert events (the outbox), newest first"},
+	{"GET", "/alert-events/{id}", VIEW, 0, h_alert_event_get, "one alert event with its facts"},
 };
 
 const zq_route *zq_api_routes(int *n)
