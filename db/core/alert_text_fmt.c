@@ -22,7 +22,7 @@ char *at_plain(const at_doc *d)
 	if (d->intro)
 		zq_buf_printf(&b, "%s\n\n", d->intro);
 	for (int i = 0; i < d->n; i++) {
-		zq_buf_printf(&b, "%s: ", d->lines[i].label);
+		zq_buf_printf(&b, "%s%s", d->lines[i].label, d->zh ? "：" : ": ");
 		for (const char *p = d->lines[i].value; *p; p++)
 			if (*p == '\n')
 				zq_buf_puts(&b, "\n  ");
@@ -31,7 +31,7 @@ char *at_plain(const at_doc *d)
 		zq_buf_putc(&b, '\n');
 	}
 	if (d->url)
-		zq_buf_printf(&b, "\n%s: %s\n", d->link_label, d->url);
+		zq_buf_printf(&b, "\n%s%s%s\n", d->link_label, d->zh ? "：" : ": ", d->url);
 	return zq_buf_detach(&b, NULL);
 }
 
@@ -98,7 +98,8 @@ char *at_markdown(const at_doc *d, at_md md)
 		zq_buf_printf(&b, "%s%s", nl, md == AT_MD_DINGTALK ? "" : "\n");
 	}
 	for (int i = 0; i < d->n; i++) {
-		zq_buf_printf(&b, "%s%s:%s ", bold, d->lines[i].label, bold);
+		zq_buf_printf(&b, "%s%s%s%s%s", bold, d->lines[i].label, d->zh ? "：" : ":", bold,
+			      d->zh ? "" : " ");
 		md_text(&b, d->lines[i].value, md);
 		zq_buf_puts(&b, nl);
 	}
