@@ -270,6 +270,8 @@ static void doc_build(at_doc *d, const alert_chan_view *ch, const cJSON *facts,
 	}
 	if (cJSON_IsObject(ex))
 		add_run(d, ex, tz);
+	else if (strcmp(d->event, "not_started") == 0)   /* no run yet: the slot is the due time */
+		add(d, L_SCHED, fmt_time(at_str(facts, "slot"), tz), 0);
 	if (at_str(facts, "detail") && *at_str(facts, "detail"))
 		add(d, L_DETAIL, cut_error(at_str(facts, "detail")), 1);
 	if (!at_str(ex, "end_time"))

@@ -287,6 +287,12 @@ static void titles_en_zh(void **state)
 	assert_string_equal(f.m.title, "[zq] SCHEDULER DOWN");
 	assert_non_null(strstr(f.m.body, "no node alive for 60 s"));
 	done(&f);
+	build(&f, AC_SLACK, "en", "{}", "{\"url\":\"https://h.example/\"}",
+	      "{\"event\":\"not_started\",\"slot\":\"2026-12-01T10:00:00.000Z\",\"task\":"
+	      "{\"id\":1,\"name\":\"t\",\"timezone\":\"Asia/Shanghai\"}}", NULL);
+	assert_string_equal(f.m.title, "[zq] NOT STARTED t");
+	assert_non_null(strstr(f.m.body, "*Scheduled:* 2026-12-01 18:00:00 +08:00 (Asia/Shanghai)"));
+	done(&f);
 }
 
 static void error_cut_at_a_character(void **state)
