@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_detect.h"
 #include "exec_store.h"
 #include "fire_decide.h"
 #include "mem.h"
@@ -238,6 +239,7 @@ int fire_insert(tick_tx *tx, fire_batch *b, int take, int64_t node_id, fire_resu
 	if (b->ndue == 0)
 		return 0;
 	if ((b->nrows && (rc = insert_rows(tx, b, take, node_id, res, err)) < 0) ||
+	    (rc = alert_detect_skipped(tx->db, b->rows, b->nrows, err)) < 0 ||
 	    (rc = exec_store_advance(tx->db, b->adv, b->nadv, err)) < 0)
 		return rc;
 	count_rows(b, tx, res);

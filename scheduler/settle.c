@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert_detect.h"
 #include "log.h"
 #include "loop_priv.h"
 #include "mem.h"
@@ -120,6 +121,25 @@ static void log_event(zq_buf *ev, const run *r, int retried)
 						 ts, sizeof(ts)));
 }
 
+/* What the alert rules need of the settled runs (alert_detect.h). */
+static int detect_alerts(zq_db *db, run **runs, int n, const int *lost, zq_err *err)
+{
+	alert_settled *a = zq_calloc((size_t)n + 1, sizeof(*a));
+	int k = 0, rc;
+
+	for (int i = 0; i < n; i++) {
+		const run *r = runs[i];
+		if (lost[i])
+			continue;
+		a[k++] = (alert_settled){r->job.id, r->job.task_id, r->status, !settle_should_retry(r),
+					 r->status == ZQ_EXEC_FAILED && r->error &&
+						 strncmp(r->error, "timed out after", 15) == 0};
+	}
+	rc = alert_detect_settle(db, a, k, err);
+	free(a);
+	return rc;
+}
+
 static int count_steps(run **runs, int n, const int *lost)
 {
 	int k = 0;
@@ -186,7 +206,8 @@ int settle_runs(tick_tx *tx, int64_t node_id, run **runs, int n, int *lost, zq_e
 	if ((nfinal && (rc = exec_store_finish(db, finals, nfinal, err)) < 0) ||
 	    (nsteps && (rc = exec_store_put_steps(db, steps, nsteps, err)) < 0) ||
 	    (rc = put_outputs(db, runs, n, lost, err)) < 0 ||
-	    (nretry && (rc = exec_store_insert_retries(db, retries, nretry, err)) < 0))
+	    (nretry && (rc = exec_store_insert_retries(db, retries, nretry, err)) < 0) ||
+	    (rc = detect_alerts(db, runs, n, lost, err)) < 0)
 		goto out;
 	rc = 0;
 out:

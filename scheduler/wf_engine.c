@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_detect.h"
 #include "exec_store.h"
 #include "mem.h"
 #include "task.h"
@@ -318,8 +319,11 @@ static int end_run(zq_db *db, struct adv *a, int64_t now_ms, zq_buf *events, zq_
 	exec_final f = {a->run.id, a->d.final_status, now_ms, duration, result, a->d.error,
 			percent_of(&a->d), a->d.finished, a->d.total, a->d.message};
 	int rc, queued = 0;
+	alert_settled al = {a->run.id, a->run.task_id, a->d.final_status, 1,
+			    a->d.error && strncmp(a->d.error, "timed out after", 15) == 0};
 
 	if ((rc = exec_store_finish(db, &f, 1, err)) < 0 ||
+	    (rc = alert_detect_settle(db, &al, 1, err)) < 0 ||
 	    (rc = wf_store_set_check(db, a->run.id, ZQ_TIME_NONE, err)) < 0 ||
 	    (a->run.parent_id &&
 	     (rc = wf_store_queue(db, &a->run.parent_id, 1, now_ms, &queued, err)) < 0))
