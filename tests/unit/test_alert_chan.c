@@ -348,6 +348,39 @@ static void email(void **state)
 	refused(AC_EMAIL, json, "config.to: at most 32 addresses");
 }
 
+/* Whatever the kind, the masked view carries no secret, and marks each set one. */
+static void masked_never_shows_a_secret(void **state)
+{
+	(void)state;
+	const char *cfg[AC_KIND_COUNT] = {
+		"{\"url\":\"https://h.example/in\",\"secret\":\"SEKRET-1\"}",
+		"{\"url\":\"https://oapi.dingtalk.com/robot/send?access_token=SEKRET-2\",\"secret\":\"SEKRET-3\"}",
+		"{\"url\":\"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SEKRET-4\"}",
+		"{\"url\":\"https://open.feishu.cn/open-apis/bot/v2/hook/SEKRET-5\",\"secret\":\"SEKRET-6\"}",
+		"{\"url\":\"https://hooks.slack.com/services/SEKRET-7\"}",
+		"{\"smtp_url\":\"smtp://m.example\",\"username\":\"u\",\"password\":\"SEKRET-8\","
+		"\"from\":\"zq@example.com\",\"to\":[\"o@example.com\"]}",
+	};
+	for (int k = 0; k < AC_KIND_COUNT; k++) {
+		cJSON *pub, *sec;
+		zq_err err = ZQ_ERR_INIT;
+		if (check(k, cfg[k], NULL, &pub, &sec, &err) != 0)
+			fail_msg("%s: %s", cfg[k], err.msg);
+		char *p = cJSON_PrintUnformatted(pub);
+		assert_null(strstr(p, "SEKRET"));
+		free(p);
+		cJSON *m = alert_chan_masked(k, pub, sec);
+		char *txt = cJSON_PrintUnformatted(m);
+		assert_null(strstr(txt, "SEKRET"));
+		assert_non_null(strstr(txt, "\"***\""));
+		assert_true((str(m, "url_host") != NULL) == (k != AC_WEBHOOK && k != AC_EMAIL));
+		free(txt);
+		cJSON_Delete(m);
+		cJSON_Delete(pub);
+		cJSON_Delete(sec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +392,7 @@ int main(void)
 		cmocka_unit_test(stars_without_stored_value),
 		cmocka_unit_test(webhook_headers),
 		cmocka_unit_test(email),
+		cmocka_unit_test(masked_never_shows_a_secret),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
