@@ -253,6 +253,22 @@ struct del {
 	int nrules;
 };
 
+/* "alert channel 3 is used by 2 rules (4, 9); ..." */
+static int used_error(zq_ctx *c, const struct del *d)
+{
+	char ids[USED_MAX * 21];
+	size_t len = 0;
+
+	ids[0] = '\0';
+	for (int i = 0; i < d->nrules && len + 22 < sizeof(ids); i++)
+		len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%lld", i ? ", " : "",
+					(long long)d->rules[i]);
+	return zq_errf(&c->err, ZQ_ECONFLICT, "alert channel %lld is used by %s%d rule%s (%s); "
+		       "remove it from them first, or delete with ?force=true", (long long)d->id,
+		       d->nrules == USED_MAX ? "at least " : "", d->nrules,
+		       d->nrules == 1 ? "" : "s", ids);
+}
+
 static int delete_tx(zq_ctx *c, void *arg)
 {
 	struct del *d = arg;
@@ -265,10 +281,7 @@ static int delete_tx(zq_ctx *c, void *arg)
 					    &c->err)) < 0)
 		goto out;
 	if (d->nrules && !d->force) {
-		rc = zq_errf(&c->err, ZQ_ECONFLICT, "alert channel %lld is used by %s%d rule%s; "
-			     "remove it from them first, or delete with ?force=true",
-			     (long long)d->id, d->nrules == USED_MAX ? "at least " : "",
-			     d->nrules, d->nrules == 1 ? "" : "s");
+		rc = used_error(c, d);
 		goto out;
 	}
 	if ((rc = alert_store_channel_delete(c->db, d->id, &c->err)) < 0)

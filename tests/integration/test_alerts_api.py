@@ -344,7 +344,8 @@ def test_deleting_a_used_channel_is_409_unless_forced(astack, adm):
     r2 = new_rule(adm, astack, [ch["id"]], kind="on_timeout")
     r = adm.delete(astack.api_url + f"{CH}/{ch['id']}", timeout=10)
     assert r.status_code == 409, r.text
-    assert r.json()["rules"] == [r1["id"], r2["id"]] and "2 rules" in r.json()["detail"]
+    assert r.json()["rules"] == [r1["id"], r2["id"]]
+    assert f"used by 2 rules ({r1['id']}, {r2['id']})" in r.json()["detail"]
     assert adm.get(astack.api_url + f"{CH}/{ch['id']}", timeout=10).status_code == 200
     r = adm.delete(astack.api_url + f"{CH}/{ch['id']}?force=true", timeout=10)
     assert r.status_code == 204, r.text
