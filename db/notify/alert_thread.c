@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,7 @@ struct alert_thread {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;           /* CLOCK_MONOTONIC */
 	int stop;                    /* under mu */
+	char last_err[ZQ_ERR_MSG_MAX];/* the thread's: said at warn once, then at debug */
 };
 
 static int stopping(alert_thread *T)
@@ -64,6 +66,17 @@ static int stopping(alert_thread *T)
 int alert_backoff_s(int attempts)
 {
 	return attempts >= 9 ? ALERT_BACKOFF_MAX_S : 1 << (attempts < 0 ? 0 : attempts);
+}
+
+/* A round's error: a new one at warn, the same again at debug. */
+static void round_error(alert_thread *T, const char *what, const zq_err *err)
+{
+	if (strcmp(T->last_err, err->msg) != 0) {
+		zq_warn("alert: %s: %s (again every round until it clears)", what, err->msg);
+		snprintf(T->last_err, sizeof(T->last_err), "%s", err->msg);
+	} else {
+		zq_debug("alert: %s: %s", what, err->msg);
+	}
 }
 
 /* What one event is about, for its log line: "12 (failure, dingtalk 'ops')". */
@@ -186,7 +199,7 @@ static int send_batch(alert_thread *T)
 	if (rc == ZQ_EBUSY)
 		return 0;
 	if (rc < 0) {
-		zq_debug("alert: claim: %s", err.msg);
+		round_error(T, "claim", &err);
 		return -1;
 	}
 	for (i = 0; i < n && !stopping(T); i++)
@@ -201,12 +214,15 @@ static int send_batch(alert_thread *T)
 static int one_round(alert_thread *T)
 {
 	zq_err err = ZQ_ERR_INIT;
-	int n;
+	int n, swept = alert_sweep_run(T->db, T->cfg, &err);
 
-	(void)err;  /* SWEEP: alert_sweep_run lands with alert_sweep.c */
+	if (swept < 0)
+		round_error(T, "sweep", &err);
 	while ((n = send_batch(T)) == ALERT_BATCH && !stopping(T))
 		;
-	return n < 0 ? -1 : 0;
+	if (swept == 0 && n >= 0)
+		T->last_err[0] = '\0';
+	return swept < 0 || n < 0 ? -1 : 0;
 }
 
 static void *alert_main(void *arg)

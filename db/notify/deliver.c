@@ -335,14 +335,17 @@ int deliver_send(const alert_chan_view *ch, const alert_msg *m, const deliver_op
 	memset(r, 0, sizeof(*r));
 	r->latency_ms = -1;
 	deliver_global_init();
-	if (!m->url)
-		return zq_errf(err, ZQ_EINVAL, "no URL");
-	if ((rc = parse_url(m->url, protos, r, port, scheme, sizeof(scheme), err)) < 0 ||
-	    (rc = resolve_checked(r->host, port, o, &pin, r, err)) < 0)
-		return rc;
+	if (!m->url) {
+		zq_errf(err, ZQ_EINVAL, "no URL");
+		return -1;
+	}
+	if (parse_url(m->url, protos, r, port, scheme, sizeof(scheme), err) < 0 ||
+	    resolve_checked(r->host, port, o, &pin, r, err) < 0)
+		return -1;
 	if (!(c = curl_easy_init())) {
 		free(pin);
-		return zq_errf(err, ZQ_EINTERNAL, "curl_easy_init failed");
+		zq_errf(err, ZQ_EINTERNAL, "curl_easy_init failed");
+		return -1;
 	}
 	if (pin)
 		resolve = curl_slist_append(NULL, pin);

@@ -41,6 +41,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import socket
 import threading
 import time
@@ -214,8 +215,9 @@ class HttpReceiver:
     """A threaded HTTP server on 127.0.0.1 (a free port, kept over
     stop/start) that records every request."""
 
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, tls=None):
         self.host, self.port = host, port
+        self.tls = tls       # (certfile, keyfile): HTTPS
         self.lock = threading.Lock()
         self.cv = threading.Condition(self.lock)
         self.requests = []
@@ -234,6 +236,12 @@ class HttpReceiver:
         self.httpd = cls((self.host, self.port), _Handler)
         self.httpd.rx = self
         self.port = self.httpd.server_address[1]
+        if self.tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
         self.thread.start()
@@ -255,7 +263,7 @@ class HttpReceiver:
     @property
     def base(self):
         h = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{h}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{h}:{self.port}"
 
     def url(self, path="/hook"):
         return self.base + path
@@ -379,10 +387,11 @@ class SmtpSink:
     refuses mail from clients that did not log in; fail=(code, text) answers
     every DATA with that reply instead (e.g. (554, "5.7.1 rejected"))."""
 
-    def __init__(self, host="127.0.0.1", port=0, auth=None):
+    def __init__(self, host="127.0.0.1", port=0, auth=None, starttls=None):
         self.host = host
         self.port = port or _free_port(host)
         self.auth = auth
+        self.starttls = starttls   # (certfile, keyfile): offer and require STARTTLS
         self.fail = None
         self.messages = []
         self.auth_failures = 0
@@ -418,6 +427,11 @@ class SmtpSink:
         if self.auth:
             kw = {"authenticator": self._authenticator, "auth_required": True,
                   "auth_require_tls": False}
+        if self.starttls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.starttls)
+            kw.update(tls_context=ctx, require_starttls=True)
         self.controller = Controller(self, hostname=self.host, port=self.port, **kw)
         self.controller.start()
         return self
@@ -446,6 +460,18 @@ class SmtpSink:
                     raise TimeoutError(f"{len(self.messages)} of {n} messages in {timeout}s")
                 self.cv.wait(min(left, 0.2))
             return list(self.messages)
+
+
+def self_signed(directory, name="rx", ip="127.0.0.1"):
+    """A self-signed certificate for ip (openssl): (certfile, keyfile)."""
+    import subprocess
+    cert, key = os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", f"/CN={ip}",
+                    "-addext", f"subjectAltName=IP:{ip}"], check=True, capture_output=True)
+    os.chmod(key, 0o644)
+    os.chmod(cert, 0o644)
+    return cert, key
 
 
 def _free_port(host="127.0.0.1"):

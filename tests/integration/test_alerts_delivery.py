@@ -7,7 +7,9 @@ Events are written straight into alert_events, as the settle transaction
 and the sweep write them."""
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from datetime import datetime
 
@@ -16,7 +18,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from alert_receivers import (ALERT_CONFIG, HttpReceiver, SmtpSink, event_row,  # noqa: E402
-                             insert_events, make_channel, wait_event)
+                             insert_events, make_channel, self_signed, wait_event)
 from zqstack import Stack  # noqa: E402
 
 MAX_ATTEMPTS = 3
@@ -24,8 +26,16 @@ CONFIG = ALERT_CONFIG + f'alerts.max_attempts = "{MAX_ATTEMPTS}"\n'
 
 
 @pytest.fixture(scope="module")
-def stack():
-    s = Stack(extra_config=CONFIG).start()
+def certs():
+    d = tempfile.mkdtemp(prefix="zq-alert-certs-")
+    os.chmod(d, 0o755)
+    yield {"good": self_signed(d, "good"), "rogue": self_signed(d, "rogue")}
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stack(certs):
+    s = Stack(extra_config=CONFIG + f'alerts.ca_file = "{certs["good"][0]}"\n').start()
     s.killed = set()
     yield s
     statuses = s.stop()
@@ -159,6 +169,32 @@ def test_disabled_channel_fails_its_events(stack, rx):
     row = wait_event(stack, eid, lambda r: r["status"] == "failed", what="failed")
     assert row["last_error"] == "channel disabled", row
     assert rx.received("/off") == []
+
+
+def test_tls_is_verified_against_alerts_ca_file(stack, certs):
+    good = HttpReceiver(tls=certs["good"]).start()
+    rogue = HttpReceiver(tls=certs["rogue"]).start()
+    smtp = SmtpSink(starttls=certs["good"]).start()
+    try:
+        good.expect("/tls", "webhook")
+        rogue.expect("/tls", "webhook")
+        ok = insert_events(stack, make_channel(stack, "tls-good", "webhook",
+                                               {"url": good.url("/tls")}))[0]
+        bad = insert_events(stack, make_channel(stack, "tls-rogue", "webhook",
+                                                {"url": rogue.url("/tls")}))[0]
+        mail = insert_events(stack, make_channel(stack, "tls-mail", "email", {
+            "smtp_url": smtp.url, "from": "zq@example.com", "to": ["ops@example.com"]}))[0]
+        wait_event(stack, ok, sent, what="https sent")
+        row = wait_event(stack, bad, lambda r: r["attempts"] == "1" and r["status"] == "pending",
+                         what="rogue certificate refused")
+        assert "certificate" in row["last_error"].lower(), row
+        assert rogue.received() == []
+        wait_event(stack, mail, sent, what="STARTTLS mail sent")
+        assert smtp.wait_for(1)[0].rcpt_tos == ["ops@example.com"]
+    finally:
+        good.stop()
+        rogue.stop()
+        smtp.stop()
 
 
 def test_three_senders_deliver_each_event_exactly_once(stack, rx):
