@@ -256,3 +256,29 @@ def test_kill9_mid_delivery_is_delivered_again_after_the_lease(stack, rx):
     assert len(got) >= 2, "at least once: the same event id again"
     assert row["attempts"] == "2", row
 
+
+
+def test_a_huge_reply_is_cut_at_64_kib_and_still_judged(stack, rx):
+    rx.expect("/huge", "webhook")
+    rx.fail("/huge", (200, "text/plain", b"x" * (1 << 20)))
+    cid = make_channel(stack, "huge-hook", "webhook", {"url": rx.url("/huge")})
+    eid = insert_events(stack, cid)[0]
+    row = wait_event(stack, eid, lambda r: r["status"] in ("sent", "failed"), what="judged")
+    assert row["status"] == "sent" and row["last_code"] == "200", row
+
+
+def test_the_claim_reads_the_due_index_only(stack):
+    # many finished rows: the claim must not scan them (ix_alert_events_due ranges)
+    cid = int(stack.sql_value("SELECT MIN(id) FROM alert_channels"))
+    stack.sql("INSERT INTO alert_events (channel_id, event, facts, status, attempts, sent_at) "
+              f"SELECT {cid}, 'failure', '{{}}', ELT(1 + seq MOD 2, 'sent', 'failed'), 1, "
+              "NOW(3) FROM seq_1_to_5000; ANALYZE TABLE alert_events")
+    rows = stack.sql(
+        "EXPLAIN SELECT id, channel_id, event, attempts, facts FROM alert_events "
+        "WHERE (status = 'pending' AND next_at <= NOW(3)) OR "
+        "(status = 'sending' AND lease_until < NOW(3)) LIMIT 20 FOR UPDATE SKIP LOCKED")
+    cols = stack.sql("SELECT 'id','select_type','table','type','possible_keys','key','key_len',"
+                     "'ref','rows','Extra'")[0]
+    plan = dict(zip(cols, rows[0]))
+    assert plan["key"] == "ix_alert_events_due" and plan["type"] == "range", plan
+    assert int(plan["rows"]) < 100, plan
