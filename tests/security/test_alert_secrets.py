@@ -177,6 +177,21 @@ def test_email_password_errors_echo_no_secret(sstack, world):
         assert leaks(world, r.content) == [], r.text[:300]
 
 
+def test_malformed_bodies_echo_no_secret(sstack, world):
+    adm = sstack.session("admin")
+    t = world["secret"]["dt_token"]
+    url = f"https://oapi.dingtalk.com/robot/send?access_token={t}"
+    for raw in ('{"name": "x", "kind": "dingtalk", "config": {"url": "%s"' % url,
+                '{"name": "x", "kind": "dingtalk", "config": {"url": "%s", "url": "%s"}}' % (url, url),
+                '{"name": "x", "kind": "dingtalk", "config": {"url": "%s\\u0000"}}' % url,
+                '{"name": "x", "kind": "dingtalk", "config": {"url": "%s"}} trailing' % url,
+                '{"name": "%s", "kind": "dingtalk", "config": {"url": 1}}' % ("n" * 200 + t)):
+        r = adm.post(sstack.api_url + "/alert-channels", data=raw.encode(),
+                     headers={"Content-Type": "application/json"}, timeout=10)
+        assert r.status_code == 400, r.text[:200]
+        assert leaks(world, r.content) == [], r.text[:300]
+
+
 def wait_done(sstack, eid, timeout=60.0):
     deadline = time.monotonic() + timeout
     status = None
@@ -226,3 +241,4 @@ def test_logs_carry_no_secret(sstack, world):
             found[name] = hits
     assert "zq-api.log" in os.listdir(sstack.log_dir)
     assert found == {}, found
+
