@@ -316,6 +316,8 @@ int alert_msg_build(const alert_chan_view *ch, const cJSON *facts, long long eve
 		return zq_errf(err, ZQ_EINVAL, "channel: unknown kind");
 	if (!cJSON_IsObject(facts))
 		return zq_errf(err, ZQ_EINVAL, "facts: must be an object");
+	if (!ev_find(at_str(facts, "event") ? at_str(facts, "event") : ""))
+		return zq_errf(err, ZQ_EINVAL, "facts.event: not an alert event");
 	doc_build(&d, ch, facts, event_id, base_url);
 	if (ch->kind == AC_WEBHOOK)
 		rc = at_build_webhook(ch, facts, event_id, &d, now_ms, m, err);
