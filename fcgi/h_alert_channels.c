@@ -20,7 +20,8 @@
 #define USED_MAX 50
 
 static const char *const chan_fields[] = {"name", "kind", "enabled", "lang", "config", NULL};
-static const char *const chan_readonly[] = {"id", "created_at", "updated_at", NULL};
+static const char *const chan_readonly[] = {"id", "created_by", "created_at", "updated_at",
+					    NULL};
 
 static void view_channel(zq_jw *w, const alert_channel_row *r)
 {
