@@ -248,7 +248,27 @@ static const char *hdr_name_why(const char *k)
 	return NULL;
 }
 
-static int headers_check(const cJSON *h, cJSON *pub, zq_err *err)
+/* A webhook's own headers: names are public, values are secrets (an
+ * Authorization header is where a receiver's token goes), kept in
+ * secrets.headers; "***" for a value keeps the stored value of that name. */
+static int header_value(const cJSON *a, const char *field, const cJSON *stored, const char **s,
+			zq_err *err)
+{
+	/* jin_string refuses every control character: CR/LF injection too */
+	if (jin_string(a, field, 0, 1024, 0, s, err) < 0)
+		return ZQ_EINVAL;
+	if (strcmp(*s, "***") == 0) {
+		const cJSON *sv = cJSON_IsObject(stored) ? jin_get(stored, a->string) : NULL;
+		if (!cJSON_IsString(sv))
+			return zq_errf(err, ZQ_EINVAL,
+				       "%s: \"***\" keeps the stored value, and there is none: send the value",
+				       field);
+		*s = sv->valuestring;
+	}
+	return 0;
+}
+
+static int headers_check(const cJSON *h, const cJSON *stored, cJSON *sec, zq_err *err)
 {
 	char field[128];
 	const char *s, *why;
@@ -258,7 +278,7 @@ static int headers_check(const cJSON *h, cJSON *pub, zq_err *err)
 		return 0;
 	if (!cJSON_IsObject(h))
 		return zq_errf(err, ZQ_EINVAL, "config.headers: must be an object of strings");
-	cJSON *out = cJSON_AddObjectToObject(pub, "headers");
+	cJSON *out = cJSON_AddObjectToObject(sec, "headers");
 	for (const cJSON *a = h->child; a; a = a->next) {
 		const char *k = a->string ? a->string : "";
 		if (++n > HDR_MAX)
@@ -270,8 +290,7 @@ static int headers_check(const cJSON *h, cJSON *pub, zq_err *err)
 		for (const cJSON *b = h->child; b != a; b = b->next)
 			if (strcasecmp(b->string, k) == 0)
 				return zq_errf(err, ZQ_EINVAL, "%s: given twice", field);
-		/* jin_string refuses every control character: CR/LF injection too */
-		if (jin_string(a, field, 0, 1024, 0, &s, err) < 0)
+		if (header_value(a, field, stored ? jin_get(stored, "headers") : NULL, &s, err) < 0)
 			return ZQ_EINVAL;
 		cJSON_AddStringToObject(out, k, s);
 	}
@@ -421,7 +440,7 @@ static int kind_check(alert_chan_kind k, chk *c, zq_err *err)
 	    secret_field(c, "secret", err) < 0)
 		return ZQ_EINVAL;
 	if (k == AC_WEBHOOK)
-		return headers_check(jin_get(c->config, "headers"), c->pub, err);
+		return headers_check(jin_get(c->config, "headers"), c->stored, c->sec, err);
 	return 0;
 }
 
@@ -466,6 +485,12 @@ cJSON *alert_chan_masked(alert_chan_kind k, const cJSON *pub, const cJSON *secre
 		url_parts p;
 		if (i == 0 && is_robot(k) && !url_split(v->valuestring, &p))
 			cJSON_AddStringToObject(m, "url_host", p.host);
+	}
+	const cJSON *h = cJSON_IsObject(secrets) ? jin_get(secrets, "headers") : NULL;
+	if (cJSON_IsObject(h) && h->child) {   /* the names, each value "***" */
+		cJSON *o = cJSON_AddObjectToObject(m, "headers");
+		for (const cJSON *a = h->child; a; a = a->next)
+			cJSON_AddStringToObject(o, a->string, "***");
 	}
 	return m;
 }

@@ -3,9 +3,11 @@
  * A channel's config comes from the API body; alert_chan_check() checks it
  * for its kind (allowed keys, URLs, addresses, headers) and splits it into
  * the public part (alert_channels.config) and the secrets
- * (alert_channels.secrets: `secret`, `password`, and `url` for the robots,
- * whose URL carries the token). Secrets are write-only: responses show
- * alert_chan_masked(), where each set secret is "***". Pure. */
+ * (alert_channels.secrets: `secret`, `password`, `url` for the robots,
+ * whose URL carries the token, and a webhook's `headers`, whose values carry
+ * receivers' tokens: {"headers": {"Authorization": "Bearer ..."}}). Secrets
+ * are write-only: responses show alert_chan_masked(), where each set secret,
+ * and each header value, is "***". Pure. */
 #ifndef ZQ_ALERT_CHAN_H
 #define ZQ_ALERT_CHAN_H
 

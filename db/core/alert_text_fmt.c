@@ -201,7 +201,7 @@ int at_build_webhook(const alert_chan_view *ch, const cJSON *facts, long long ev
 		at_header(m, "X-Zq-Signature", sig);
 		free(sig);
 	}
-	custom_headers(m, jin_get(ch->pub, "headers"));
+	custom_headers(m, ch->secrets ? jin_get(ch->secrets, "headers") : NULL);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * channel's config JSON, then (after the first 0xff byte, if any) the
  * event's facts JSON. Besides crashes and sanitizer reports it checks what
  * an attacker who controls a channel body or an error message must never
- * get: a secret in the masked view, a "***" that does not keep the stored
+ * get: a secret (or a webhook header's value) in the
+ * masked view, a "***" that does not keep the stored
  * value, a header line an HTTP or mail header value could smuggle in (CR or
  * LF in a header, a Bcc: in the mail's header block), or an HTTP body that
  * is not JSON. */
@@ -46,9 +47,13 @@ static void check_masked(alert_chan_kind k, const cJSON *pub, const cJSON *sec)
 	if (!m || !mtext || !ptext)
 		abort();
 	cJSON_ArrayForEach(s, sec) {
-		if (cJSON_IsString(s) && strlen(s->valuestring) >= 8 &&
-		    !strstr(ptext, s->valuestring) && strstr(mtext, s->valuestring))
-			abort();
+		const cJSON *v = s;
+		if (cJSON_IsObject(s))   /* a webhook's headers: each value */
+			v = s->child;
+		for (; v; v = cJSON_IsObject(s) ? v->next : NULL)
+			if (cJSON_IsString(v) && strlen(v->valuestring) >= 8 &&
+			    !strstr(ptext, v->valuestring) && strstr(mtext, v->valuestring))
+				abort();
 	}
 	cJSON_free(mtext);
 	cJSON_free(ptext);
@@ -64,9 +69,15 @@ static void check_round_trip(alert_chan_kind k, const cJSON *config, const cJSON
 
 	if (!body)
 		abort();
-	cJSON_ArrayForEach(s, sec)
-		if (cJSON_GetObjectItemCaseSensitive(body, s->string))
+	cJSON_ArrayForEach(s, sec) {
+		cJSON *b = cJSON_GetObjectItemCaseSensitive(body, s->string), *h;
+		if (b && cJSON_IsObject(s)) {   /* a webhook's headers: each value */
+			cJSON_ArrayForEach(h, b)
+				cJSON_SetValuestring(h, "***");
+		} else if (b) {
 			cJSON_ReplaceItemInObjectCaseSensitive(body, s->string, cJSON_CreateString("***"));
+		}
+	}
 	if (alert_chan_check(k, body, sec, allow, 1, &pub2, &sec2, NULL) != 0 ||
 	    !cJSON_Compare(sec, sec2, 1))
 		abort();

@@ -89,7 +89,7 @@ def test_channel_crud_of_each_kind_masks_its_secrets(astack, adm, kind):
         assert ch["config"]["secret"] == "***"
     if kind == "webhook":
         assert ch["config"]["url"] == config["url"]
-        assert ch["config"]["headers"] == {"X-Team": "ops"}
+        assert ch["config"]["headers"] == {"X-Team": "***"}   # header values are secrets
     if kind == "email":
         assert ch["config"]["password"] == "***"
         assert ch["config"]["tls"] == "tls" and ch["config"]["to"] == ["ops@example.com"]

@@ -239,9 +239,33 @@ static void webhook_headers(void **state)
 	assert_int_equal(check(AC_WEBHOOK,
 			       "{\"url\":\"https://h.example/\",\"headers\":{\"Authorization\":"
 			       "\"Bearer abc\",\"X-Team\":\"ops\"}}", NULL, &pub, &sec, &err), 0);
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(pub, "headers");
+	/* the values are secrets: none in the public part, "***" in the view */
+	assert_null(cJSON_GetObjectItemCaseSensitive(pub, "headers"));
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(sec, "headers");
 	assert_string_equal(str(h, "Authorization"), "Bearer abc");
 	assert_string_equal(str(h, "X-Team"), "ops");
+	cJSON *m = alert_chan_masked(AC_WEBHOOK, pub, sec);
+	char *mt = cJSON_PrintUnformatted(m);
+	assert_null(strstr(mt, "Bearer abc"));
+	assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(m, "headers"), "Authorization"), "***");
+	/* "***" keeps each stored value; a new name with "***" has none to keep */
+	cJSON *pub2, *sec2;
+	char *st = cJSON_PrintUnformatted(sec);
+	assert_int_equal(check(AC_WEBHOOK,
+			       "{\"url\":\"https://h.example/\",\"headers\":{\"Authorization\":"
+			       "\"***\",\"X-Team\":\"dev\"}}", st, &pub2, &sec2, &err), 0);
+	h = cJSON_GetObjectItemCaseSensitive(sec2, "headers");
+	assert_string_equal(str(h, "Authorization"), "Bearer abc");
+	assert_string_equal(str(h, "X-Team"), "dev");
+	cJSON_Delete(pub2);
+	cJSON_Delete(sec2);
+	assert_int_not_equal(check(AC_WEBHOOK,
+				   "{\"url\":\"https://h.example/\",\"headers\":{\"X-New\":\"***\"}}",
+				   st, &pub2, &sec2, &err), 0);
+	assert_non_null(strstr(err.msg, "config.headers.X-New: \"***\" keeps the stored value"));
+	cJSON_free(st);
+	cJSON_free(mt);
+	cJSON_Delete(m);
 	cJSON_Delete(pub);
 	cJSON_Delete(sec);
 

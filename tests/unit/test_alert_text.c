@@ -94,8 +94,9 @@ static void webhook_payload_v1_signed(void **state)
 {
 	(void)state;
 	fixture f;
-	build(&f, AC_WEBHOOK, "en", "{\"url\":\"https://hooks.example/in\",\"headers\":{\"X-Team\":\"ops\"}}",
-	      "{\"secret\":\"s3cr3t\"}", facts_failure, "https://zq.example/");
+	build(&f, AC_WEBHOOK, "en", "{\"url\":\"https://hooks.example/in\"}",
+	      "{\"secret\":\"s3cr3t\",\"headers\":{\"X-Team\":\"ops\"}}", facts_failure,
+	      "https://zq.example/");
 	assert_string_equal(f.m.url, "https://hooks.example/in");
 	assert_string_equal(f.m.title, "[zq] FAILED sync_daily_data (attempt 3/3)");
 	cJSON *b = cJSON_Parse(f.m.body);
