@@ -18,6 +18,9 @@ from ui_helpers import CHROMIUM, HERE, NODE  # noqa: E402
 from zqstack import session_stack  # noqa: E402
 
 
+ALERTS_CONFIG = 'alerts.allow = "127.0.0.1/32"\nalerts.sweep_ms = "200"\n'
+
+
 def _check_tools():
     missing = []
     if not os.path.exists(NODE):
@@ -34,7 +37,9 @@ def stack():
     missing = _check_tools()
     if missing:
         pytest.fail("browser tests need: " + ", ".join(missing), pytrace=False)
-    yield from session_stack()
+    # alerts.allow: the alert tests' receivers listen on 127.0.0.1 (the private
+    # range guard refuses it otherwise); sweep_ms: test messages go out at once.
+    yield from session_stack(extra_config=ALERTS_CONFIG)
 
 
 @pytest.fixture(scope="session")

@@ -150,7 +150,9 @@ export function openRuleDialog(o) {
     err.textContent = message;
     err.hidden = false;
     const names = [...body.querySelectorAll('[data-field]')].map((f) => f.dataset.field);
-    const hit = names.filter((n) => message.startsWith(n) || message.includes(`${n}:`)).sort((a, b) => b.length - a.length)[0];
+    const named = message.replace(/^body\./, '');   // the API names body fields "body.params.time: ..."
+    const hit = names.filter((n) => named.startsWith(`${n}:`) || named.startsWith(`${n}[`) || named.startsWith(`${n} `))
+      .sort((a, b) => b.length - a.length)[0];
     if (hit) body.querySelector(`[data-field="${hit}"]`).classList.add('has-error');
     return false;
   }

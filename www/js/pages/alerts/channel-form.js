@@ -114,8 +114,9 @@ export function openChannelDialog(o) {
     body.querySelectorAll('.field.has-error').forEach((f) => f.classList.remove('has-error'));
     err.textContent = message;
     err.hidden = false;
+    const named = message.replace(/^body\./, '');   // the API names body fields "body.config.url: ..."
     const hit = [...body.querySelectorAll('[data-field]')].map((f) => f.dataset.field)
-      .filter((n) => message.startsWith(`${n}:`) || message.startsWith(`${n} `)).sort((a, b) => b.length - a.length)[0];
+      .filter((n) => named.startsWith(`${n}:`) || named.startsWith(`${n} `)).sort((a, b) => b.length - a.length)[0];
     if (hit) body.querySelector(`[data-field="${hit}"]`).classList.add('has-error');
     return false;
   }
