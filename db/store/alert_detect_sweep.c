@@ -161,7 +161,7 @@ int alert_detect_deadline(zq_db *db, int64_t now_ms, int *opened, zq_err *err)
 		"r BIGINT PATH '$.r', t BIGINT PATH '$.t', s VARCHAR(16) PATH '$.s', "
 		"a DATETIME(3) PATH '$.a', d VARCHAR(255) PATH '$.d')) j "
 		"WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule_id = j.r AND x.task_key = j.t "
-		"AND x.slot = j.s) AND NOT EXISTS (SELECT 1 FROM task_executions e WHERE "
+		"AND x.slot = CAST(j.s AS BINARY)) AND NOT EXISTS (SELECT 1 FROM task_executions e WHERE "
 		"e.task_id = j.t AND e.status = 'success' AND e.start_time >= j.a - INTERVAL 7 DAY "
 		"AND e.end_time >= j.a)",
 		json, "deadline", opened, err);
@@ -183,7 +183,7 @@ int alert_detect_not_started(zq_db *db, int *opened, zq_err *err)
 	return open_json(db,
 		"INSERT IGNORE INTO alerts (rule_id, task_id, slot, kind, execution_id, summary) "
 		"SELECT r.id, c.tid, " AD_ISO("c.at") ", 'not_started', c.eid, CONCAT('due at ', "
-		AD_ISO("c.at") ", not started " NS_AFTER " s later') "
+		AD_ISO("c.at") ", ', not started ', " NS_AFTER ", ' s later') "
 		"FROM (SELECT t.id tid, t.next_run_at at, NULL eid FROM scheduled_tasks t "
 		"WHERE t.next_run_at < NOW(3) AND t.enabled = 1 AND t.paused = 0 UNION ALL "
 		"SELECT e.task_id, " NS_AT("e") ", e.id FROM task_executions e "
