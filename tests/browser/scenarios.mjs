@@ -570,6 +570,9 @@ export async function tour(page, p) {
   await visit('audit', '#/audit', '#audit-table, .empty');
   await visit('users', '#/users', '#users-table');
   await visit('tokens', '#/tokens', '#tokens-table, .empty');
+  for (const tab of ['open', 'history', 'channels', 'rules']) {
+    await visit(`alerts-${tab}`, `#/alerts?tab=${tab}`, `#alerts-tab-${tab}[aria-selected=true]`);
+  }
   await page.goto(`${p.base}/#/stats`);
   await page.waitForSelector('#stats svg.chart');
   out.charts = await page.$$eval('#stats svg.chart', (s) => s.map((x) => ({
@@ -1121,6 +1124,7 @@ export async function alerts_task_rule(page, p) {
   await page.click(dlg('.dialog-actions .btn-danger'));
   await until(async () => (await page.$$('#task-rules tr[data-kind=deadline]')).length === 0 || null, { what: 'rule removed' });
   out.after = await page.$$eval('#task-rules tbody tr', (r) => r.map((x) => x.dataset.kind));
+  out.global_applies = await page.$$eval('#task-global-rules li', (li) => li.map((x) => ({ id: Number(x.dataset.ruleId), applies: x.dataset.applies, text: x.textContent.trim() })));
   // The Rules tab lists it with the task.
   await alertsTab(page, p, 'rules');
   await page.waitForSelector('#task-rules-table');

@@ -78,7 +78,18 @@ def test_channel_send_test_and_history(ui, admin, stack, rx):
 def test_task_rules_from_the_task_form(ui, admin, stack, rx):
     ch = api_channel(admin, stack, rx)
     t = task(admin, stack, unique("ui-alerted"))
-    r = ui("alerts_task_rule", task_id=t["id"], channel_id=ch["id"])
+    glob = [admin.post(stack.api_url + "/alert-rules", json={"task_id": None, "kind": kind, "channels": [ch["id"]]})
+            for kind in ("on_failure", "on_skipped")]
+    assert all(g.status_code == 201 for g in glob), [g.text for g in glob]
+    try:
+        r = ui("alerts_task_rule", task_id=t["id"], channel_id=ch["id"])
+    finally:   # global rules would alert on every other test's runs
+        for g in glob:
+            admin.delete(f"{stack.api_url}/alert-rules/{g.json()['id']}")
+    # the global rules shown with the section: on_failure replaced by the task's own, on_skipped applies
+    shown = {x["id"]: x for x in r["global_applies"]}
+    assert shown[glob[0].json()["id"]]["applies"] == "0" and "replaced" in shown[glob[0].json()["id"]]["text"], shown
+    assert shown[glob[1].json()["id"]]["applies"] == "1" and "applies" in shown[glob[1].json()["id"]]["text"], shown
     assert "Save the task first" in r["new_task_text"] and r["new_task_add"] is False
     assert "No rules of its own" in r["before"]
     assert "params.days" in r["bad_days_error"] and r["bad_days_field"] == ["params.days"], r
@@ -88,6 +99,7 @@ def test_task_rules_from_the_task_form(ui, admin, stack, rx):
     assert [(x["kind"], x["channels"], x["repeat_every"], x["task_id"]) for x in rules] == \
         [("on_failure", [ch["id"]], 600, t["id"])], rules
     assert any(x["id"] == rules[0]["id"] and t["name"] in x["text"] for x in r["rules_tab"]), r["rules_tab"]
+    assert admin.get(stack.api_url + "/alert-rules", params={"global": "true"}).json()["items"] == []
 
 
 def open_alert(admin, stack, rx):

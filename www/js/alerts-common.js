@@ -138,9 +138,9 @@ export function rulesTable(rules, opts) {
       h('td', { class: 'params-cell' }, paramsText(r.kind, r.params)),
       h('td', {}, h('span', { class: 'chips' }, channelNames(r.channels, opts.channels || []))),
       h('td', {}, r.repeat_every ? fmtInterval(r.repeat_every) : t('alerts.repeat_never')),
-      h('td', { class: 'state' },
+      h('td', {}, h('div', { class: 'state' },
         h('span', { class: ['badge', r.enabled ? 'badge-ok' : 'badge-off'] }, t(r.enabled ? 'state.enabled' : 'state.disabled')),
-        silencedNote(r.silenced_until)),
+        silencedNote(r.silenced_until))),
       write ? h('td', { class: 'actions' }, h('div', { class: 'btn-row' },
         opts.onEdit ? h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'edit-rule' }, onclick: () => opts.onEdit(r) }, t('action.edit')) : null,
         opts.onDelete ? h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'delete-rule' }, onclick: () => opts.onDelete(r) }, t('action.remove')) : null)) : null))));

@@ -650,4 +650,6 @@ export default {
   'alerts.all_rules': 'All rules',
   'alerts.task_no_rules': 'No rules of its own: the global rules apply.',
   'alerts.save_first': 'Save the task first, then add its alert rules here.',
+  'alerts.applies': 'applies',
+  'alerts.replaced': 'replaced by its own rule',
 };

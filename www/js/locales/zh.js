@@ -649,4 +649,6 @@ export default {
   'alerts.all_rules': '全部规则',
   'alerts.task_no_rules': '没有自有规则：按全局规则处理。',
   'alerts.save_first': '请先保存任务，再在这里添加告警规则。',
+  'alerts.applies': '生效',
+  'alerts.replaced': '已被自有规则替换',
 };

@@ -28,7 +28,7 @@ function row(e) {
     h('td', {}, e.task_id ? taskLink(e.task_id, task && task.name) : h('span', { class: 'muted' }, '—'),
       e.execution_id ? [' ', execLink(e.task_id, e.execution_id)] : null),
     h('td', {}, e.channel_name || `#${e.channel_id}`, ' ', h('span', { class: 'muted small' }, t(`alerts.chan.${e.channel_kind}`))),
-    h('td', { class: 'state' }, eventBadge(e.status), next),
+    h('td', {}, h('div', { class: 'state' }, eventBadge(e.status), next)),
     h('td', { class: 'num' }, String(e.attempts ?? 0)),
     h('td', { class: 'num', dataset: { col: 'code' } }, e.last_code === null || e.last_code === undefined ? '—' : String(e.last_code)),
     h('td', { class: 'error-cell' }, e.last_error ? h('span', { class: 'err-text', title: e.last_error }, e.last_error) : ''),

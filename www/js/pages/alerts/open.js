@@ -18,7 +18,7 @@ function stateCell(a) {
   const sil = silencedNote(a.silenced_until);
   if (sil) out.push(sil);
   if (a.closed_at) out.push(h('span', { class: 'state-line' }, t(`alerts.closed.${a.closed_reason || 'other'}`), ' ', timeEl(a.closed_at)));
-  return h('td', { class: 'state' }, out);
+  return h('td', {}, h('div', { class: 'state' }, out));
 }
 
 export function render(panel, ctx) {

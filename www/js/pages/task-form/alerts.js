@@ -6,7 +6,7 @@ import { h, replace } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { get, del } from '../../api.js';
 import { errorBox, toast, toastError, confirmDialog } from '../../ui.js';
-import { itemsOf, rulesTable, loadChannels } from '../../alerts-common.js';
+import { itemsOf, rulesTable, loadChannels, paramsText } from '../../alerts-common.js';
 import { openRuleDialog } from '../../alert-rule-form.js';
 
 export function create(form) {
@@ -32,17 +32,25 @@ export function create(form) {
     if (!task || disposed) return;
     let rules;
     try {
-      const [res, chans] = await Promise.all([get('/alert-rules', { task_id: task.id }), loadChannels(true)]);
-      rules = itemsOf(res).filter((r) => r.task_id === task.id);
+      // applies_to: the task's own rules and the global ones, each with whether it applies
+      const [res, chans] = await Promise.all([get('/alert-rules', { applies_to: task.id }), loadChannels(true)]);
+      rules = itemsOf(res);
       channels = chans;
     } catch (e) {
       if (!disposed) replace(box, errorBox(e));
       return;
     }
     if (disposed) return;
-    replace(box, rules.length ? rulesTable(rules, {
+    const own = rules.filter((r) => r.task_id === task.id);
+    const global = rules.filter((r) => r.task_id === null || r.task_id === undefined);
+    replace(box, own.length ? rulesTable(own, {
       channels, id: 'task-rules', onEdit: (rule) => openRuleDialog({ rule, channels, onSaved: load }), onDelete: remove,
-    }) : h('p', { class: 'muted', id: 'task-rules-none' }, t('alerts.task_no_rules')));
+    }) : h('p', { class: 'muted', id: 'task-rules-none' }, t('alerts.task_no_rules')),
+    global.length ? h('div', { class: 'global-applies' }, h('h3', {}, t('alerts.global_rules')),
+      h('ul', { id: 'task-global-rules' }, global.map((r) => h('li', { dataset: { ruleId: r.id, applies: r.applies ? '1' : '0' } },
+        t(`alerts.kind.${r.kind}`), ' ', h('span', { class: 'muted small' }, paramsText(r.kind, r.params)), ' ',
+        h('span', { class: ['badge', r.applies ? 'badge-ok' : 'badge-off'] },
+          t(r.applies ? 'alerts.applies' : r.enabled ? 'alerts.replaced' : 'state.disabled')))))) : null);
     addBtn.hidden = false;
   }
 
