@@ -1198,3 +1198,73 @@ export async function alerts_zh(page, p) {
   await shot(page, 'alerts-zh-rule-form');
   return out;
 }
+
+// ---- alerts: a test that fails, and paging the history with before_id ------------------------
+export async function alerts_fail_and_pages(page, p) {
+  const out = {};
+  await loginAs(page, p);
+  await alertsTab(page, p, 'channels');
+  await page.locator(`#alert-channels-table tr[data-channel-id="${p.disabled_id}"] [data-action=test]`).click();
+  const res = page.locator(`[data-test-result="${p.disabled_id}"]`);
+  out.test_status = await until(async () => {
+    const s = await res.getAttribute('data-status');
+    return ['sent', 'failed', 'silenced'].includes(s) ? s : null;
+  }, { timeout: 60000, interval: 300, what: 'test judged' });
+  out.test_text = (await res.textContent()).trim();
+  out.toast = await waitToast(page, /failed/);
+  await page.goto(`${p.base}/#/alerts?tab=history&channel_id=${p.many_id}`);
+  await page.waitForSelector('#alert-events-table');
+  const ids = () => page.$$eval('#alert-events-table tbody tr', (r) => r.map((x) => Number(x.dataset.eventId)));
+  out.page1 = await ids();
+  out.range1 = (await page.textContent('.pager-range')).trim();
+  await page.click('.pager [data-action=older]');
+  await until(async () => ((await ids())[0] !== out.page1[0]) || null, { what: 'older page' });
+  out.page2 = await ids();
+  out.range2 = (await page.textContent('.pager-range')).trim();
+  out.older_disabled = await page.$eval('.pager [data-action=older]', (b) => b.disabled);
+  await page.click('.pager [data-focus-key=pager-newer]');
+  await until(async () => ((await ids())[0] === out.page1[0]) || null, { what: 'newer page' });
+  out.back = await ids();
+  out.badges = await page.$$eval('#alert-events-table .badge', (b) => [...new Set(b.map((x) => x.className))]);
+  return out;
+}
+
+// ---- alerts: the per-kind channel forms (email, DingTalk) ---------------------------------------
+export async function alerts_channel_kinds(page, p) {
+  const out = {};
+  await loginAs(page, p);
+  await alertsTab(page, p, 'channels');
+  const add = async (name, kind, fields) => {
+    await page.click('#add-channel');
+    await page.waitForSelector(dlg('#channel-form'));
+    await page.fill(dlg('input[name=name]'), name);
+    await page.selectOption(dlg('select[name=kind]'), kind);
+    const labels = await texts(page, 'dialog[open] .channel-config label');
+    for (const [sel, v] of fields) {
+      if (sel.startsWith('select')) await page.selectOption(dlg(sel), v);
+      else await page.fill(dlg(sel), v);
+    }
+    await page.click(dlg('.dialog-actions .btn-primary'));
+    const row = page.locator(`#alert-channels-table tr[data-channel-name="${name}"]`);
+    await row.waitFor();
+    return { labels, id: Number(await row.getAttribute('data-channel-id')), row: (await row.textContent()).trim() };
+  };
+  out.email = await add(p.email_name, 'email', [['input[name="config.smtp_url"]', p.smtp_url], ['select[name="config.tls"]', 'none'],
+    ['input[name="config.username"]', 'zq'], ['input[name="config.password"]', 'pw-secret'],
+    ['input[name="config.from"]', 'zq@example.com'], ['input[name="config.to"]', 'a@example.com, b@example.com']]);
+  out.ding = await add(p.ding_name, 'dingtalk', [['input[name="config.url"]', p.ding_url], ['input[name="config.secret"]', 'SECding']]);
+  await page.locator(`#alert-channels-table tr[data-channel-id="${out.ding.id}"] [data-action=edit]`).click();
+  await page.waitForSelector(dlg('#channel-form'));
+  out.ding_edit = {
+    url: await page.inputValue(dlg('input[name="config.url"]')),
+    secret: await page.inputValue(dlg('input[name="config.secret"]')),
+    hints: await texts(page, 'dialog[open] .channel-config .hint'),
+    kind_disabled: await page.$eval(dlg('select[name=kind]'), (s) => s.disabled),
+  };
+  // Empty the optional secret: saved without it.
+  await page.fill(dlg('input[name="config.secret"]'), '');
+  await page.click(dlg('.dialog-actions .btn-primary'));
+  await waitToast(page, new RegExp(`${p.ding_name} saved`));
+  await shot(page, 'alerts-channel-kinds');
+  return out;
+}

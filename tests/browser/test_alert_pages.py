@@ -151,3 +151,41 @@ def test_alerts_page_in_chinese(ui, admin, stack, rx):
               for x in r[tab][k]] + r["tabs"] + r["rule_form"]
     leftover = [x for x in chrome if re.search(r"[A-Za-z]{3,}", x) and not re.search(r"Webhook|Slack|SMTP|STARTTLS|TLS|URL|HH:MM|cron", x)]
     assert not leftover, leftover
+
+
+def test_failed_test_message_and_history_pages(ui, admin, stack, rx):
+    off = api_channel(admin, stack, rx)
+    r = admin.put(f"{stack.api_url}/alert-channels/{off['id']}", json={"enabled": False})
+    assert r.status_code == 200, r.text
+    many = api_channel(admin, stack, rx)
+    stack.sql("INSERT INTO alert_events (channel_id, event, facts, status, attempts, last_code, last_error) "
+              f"SELECT {many['id']}, 'test', '{{}}', 'failed', 3, 500, 'HTTP 500' FROM seq_1_to_60")
+    r = ui("alerts_fail_and_pages", disabled_id=off["id"], many_id=many["id"])
+    assert r["test_status"] == "failed" and "disabled" in r["test_text"], r
+    assert off["name"] in r["toast"]
+    # 60 events: 50 newest first, then the other 10, then back
+    assert len(r["page1"]) == 50 and r["page1"] == sorted(r["page1"], reverse=True)
+    assert len(r["page2"]) == 10 and max(r["page2"]) < min(r["page1"])
+    assert r["range1"] == "page 1" and r["range2"] == "page 2" and r["older_disabled"] is True
+    assert r["back"] == r["page1"]
+    assert r["badges"] == ["badge badge-bad"]
+
+
+def test_channel_forms_per_kind(ui, admin, stack, rx):
+    email, ding = unique("ui-mail"), unique("ui-ding")
+    r = ui("alerts_channel_kinds", email_name=email, ding_name=ding, smtp_url="smtp://127.0.0.1:2525",
+           ding_url=rx.url("/ding?access_token=tok123"))
+    assert r["email"]["labels"][:2] == ["SMTP server *", "Encryption"], r["email"]["labels"]
+    assert "smtp://127.0.0.1:2525 → a@example.com, b@example.com" in r["email"]["row"]
+    e = admin.get(f"{stack.api_url}/alert-channels/{r['email']['id']}").json()
+    assert e["config"]["to"] == ["a@example.com", "b@example.com"] and e["config"]["tls"] == "none"
+    assert e["config"]["password"] == "***" and e["config"]["username"] == "zq"
+    # the robot URL carries its token: never shown, the host is
+    assert "tok123" not in r["ding"]["row"] and "127.0.0.1" in r["ding"]["row"]
+    assert r["ding_edit"]["url"] == "***" and r["ding_edit"]["secret"] == "***"
+    assert any("127.0.0.1" in x for x in r["ding_edit"]["hints"]) and r["ding_edit"]["kind_disabled"] is True
+    d = admin.get(f"{stack.api_url}/alert-channels/{r['ding']['id']}").json()
+    assert d["config"]["url"] == "***" and "secret" not in d["config"], d   # emptied: removed
+    assert "tok123" not in str(d)
+    stored = stack.sql_value(f"SELECT secrets FROM alert_channels WHERE id = {r['ding']['id']}")
+    assert "tok123" in stored and "SECding" not in stored, "*** kept the URL; the emptied secret is gone"
