@@ -344,8 +344,9 @@ int alert_detect_duration(zq_db *db, int *opened, zq_err *err)
 /* a node's last sign of life: its heartbeat, or its clean stop */
 #define SD_LAST(n) "GREATEST(" n ".heartbeat_at, COALESCE(" n ".stopped_at, " n ".heartbeat_at))"
 
-/* Ids of the open alerts of kind whose condition holds (cond may use a and
- * r), locked. */
+/* The ids sql selects (at most SWEEP_ROWS_MAX). Not locked: sweepers take
+ * turns under the session lock, and a settle that closes one of these
+ * alerts meanwhile costs at most one last event. */
 static int pick_ids(zq_db *db, const char *sql, int64_t **ids, int *n, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db, sql, err);
@@ -370,7 +371,7 @@ static int scheduler_up(zq_db *db, zq_err *err)
 		"SELECT a.id FROM alerts a JOIN alert_rules r ON r.id = a.rule_id "
 		"WHERE a.state = 'open' AND a.kind = 'scheduler_down' AND EXISTS (SELECT 1 FROM "
 		"scheduler_nodes n WHERE n.state = 'running' AND n.heartbeat_at > NOW(3) - INTERVAL "
-		SD_AFTER " SECOND) LIMIT 5000 FOR UPDATE", &ids, &n, err);
+		SD_AFTER " SECOND) LIMIT 5000", &ids, &n, err);
 
 	if (rc < 0 || n == 0) {
 		free(ids);
@@ -428,7 +429,7 @@ int alert_detect_repeats(zq_db *db, int *written, zq_err *err)
 		"SELECT a.id FROM alerts a JOIN alert_rules r ON r.id = a.rule_id "
 		"WHERE a.state = 'open' AND a.acked_at IS NULL AND a.last_sent_at IS NOT NULL "
 		"AND r.enabled = 1 AND r.repeat_every > 0 "
-		"AND a.last_sent_at <= NOW(3) - INTERVAL r.repeat_every SECOND LIMIT 5000 FOR UPDATE",
+		"AND a.last_sent_at <= NOW(3) - INTERVAL r.repeat_every SECOND LIMIT 5000",
 		&ids, &n, err);
 
 	if (written)
@@ -449,7 +450,7 @@ int alert_detect_repeats(zq_db *db, int *written, zq_err *err)
 		"'$.repeat', JSON_EXTRACT('true', '$'), '$.detected_at', " AD_ISO("NOW(3)") "), "
 		AD_FACTS(AD_EVENT("a.kind"), "a.id", "r", "true", "a.slot", "a.summary") "), "
 		AD_STATUS_RA("r", "a") " "
-		"FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN alerts a ON a.id = j.id "
+		"FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN alerts a ON a.id = j.id AND a.state = 'open' "
 		"JOIN alert_rules r ON r.id = a.rule_id JOIN alert_rule_channels c ON c.rule_id = r.id "
 		"LEFT JOIN scheduled_tasks tk ON tk.id = a.task_id "
 		"LEFT JOIN task_executions e ON e.id = a.execution_id", json, &w, err);
@@ -480,9 +481,9 @@ int alert_detect_close_cleared(zq_db *db, zq_err *err)
 	/* duration: the execution is no longer running (or gone) */
 	if (rc == 0)
 		rc = zq_db_exec(db,
-			"UPDATE alerts a LEFT JOIN task_executions e ON e.id = a.execution_id "
+			"UPDATE alerts a "
 			"SET a.state = 'closed', a.closed_at = NOW(3), a.closed_reason = 'finished' "
-			"WHERE a.state = 'open' AND a.kind = 'duration' "
-			"AND (e.id IS NULL OR e.status <> 'running')", err);
+			"WHERE a.state = 'open' AND a.kind = 'duration' AND NOT EXISTS (SELECT 1 FROM "
+			"task_executions e WHERE e.id = a.execution_id AND e.status = 'running')", err);
 	return rc;
 }

@@ -353,3 +353,27 @@ def test_a_failure_reaches_the_receiver(stack, adm, chans, rx):
         assert body["execution"]["id"] == eid
     row = stack.sql(f"SELECT id FROM alert_events WHERE rule_id = {r}")
     assert len(row) == 1 and got.headers["x-zq-event-id"] == row[0][0]
+
+
+# ---- repeats, ack, silence ------------------------------------------------------------------
+
+def test_repeats_until_acked_and_a_silenced_rule(stack, adm, chans):
+    t = task(stack, adm, "exit 1")
+    r = rule(stack, adm, "on_failure", chans[:1], task_id=t, repeat_every=1)
+    q = task(stack, adm, "exit 1")
+    rq = rule(stack, adm, "on_failure", chans[:1], task_id=q,
+              silenced_until="2099-01-01T00:00:00.000Z")
+    trigger(stack, adm, t)
+    trigger(stack, adm, q)
+    wait_for(lambda: count(stack, f"rule_id = {r} AND is_repeat = 1") >= 2, timeout=20,
+             interval=0.2, what="two repeats")
+    f = facts(stack, f"rule_id = {r} AND is_repeat = 1")[0]
+    assert f["repeat"] is True and f["event"] == "failure"
+    aid = alerts_of(stack, f"rule_id = {r}")[0]["id"]
+    assert adm.post(stack.api_url + f"/alerts/{aid}/ack", timeout=10).status_code < 300
+    time.sleep(0.5)
+    n = count(stack, f"rule_id = {r}")
+    time.sleep(2.5)
+    assert count(stack, f"rule_id = {r}") == n
+    settle(stack, f"rule_id = {rq}", 1)
+    assert stack.sql_value(f"SELECT status FROM alert_events WHERE rule_id = {rq}") == "silenced"
