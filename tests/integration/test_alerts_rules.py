@@ -248,6 +248,20 @@ def test_duration_max_seconds_opens_then_closes_when_finished(stack, adm, chans)
     assert alerts_of(stack, f"rule_id = {r}")[0]["closed_reason"] == "finished"
 
 
+def test_duration_factor_of_the_median(stack, adm, chans):
+    t = task(stack, adm, "sleep 3")
+    stack.sql(f"INSERT INTO task_executions (task_id, trigger_type, status, not_before, "
+              f"start_time, end_time, duration_ms) SELECT {t}, 'manual', 'success', NOW(3), "
+              f"NOW(3), NOW(3), 400 FROM seq_1_to_3")
+    few = rule(stack, adm, "duration", chans[:1], task_id=t,
+               params={"factor": 2.0, "min_runs": 3})
+    trigger(stack, adm, t)
+    settle(stack, f"rule_id = {few} AND event = 'duration'", 1, timeout=20)
+    a = alerts_of(stack, f"rule_id = {few}")
+    assert "median 0.4 s of the last 3 successes" in a[0]["summary"], a
+    ended(stack, t, 4, "success")
+
+
 def _backdate(stack, rid, tid):
     stack.sql(f"UPDATE alert_rules SET created_at = NOW(3) - INTERVAL 1 HOUR WHERE id = {rid}; "
               f"UPDATE scheduled_tasks SET created_at = NOW(3) - INTERVAL 1 HOUR WHERE id = {tid}")
