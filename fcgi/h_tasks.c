@@ -44,7 +44,7 @@ static int respond_task(zq_ctx *c, int64_t id, int status)
  * that already fired is not due again. */
 static int compute_next(zq_task *t, zq_err *err)
 {
-	int rc = zq_task_first_run(t, zq_wall_ms(), &t->next_run_at_ms, err);
+	int rc = zq_task_first_run(t, zq_wall_ms(), NULL, &t->next_run_at_ms, err);
 
 	if (rc == 0 && t->run_at_ms != ZQ_TIME_NONE && t->last_fire_at_ms != ZQ_TIME_NONE &&
 	    t->last_fire_at_ms >= t->run_at_ms)

@@ -138,7 +138,7 @@ static int create_one(zq_db *db, const struct seed_task *s, const char *config, 
 	zq_strlcpy(t.created_by, "zq-db seed", sizeof(t.created_by));
 	zq_task_set_description(&t, s->description);
 	zq_task_set_config(&t, config ? config : s->config);
-	rc = zq_task_first_run(&t, zq_wall_ms(), &t.next_run_at_ms, err);
+	rc = zq_task_first_run(&t, zq_wall_ms(), NULL, &t.next_run_at_ms, err);
 	if (rc == 0)
 		rc = task_store_insert(db, &t, err);
 	*id = t.id;

@@ -117,3 +117,40 @@ int64_t zq_schedule_first(const zq_schedule *s, int64_t now_ms)
 		return zq_schedule_next(s, now_ms);
 	}
 }
+
+int zq_schedule_init_cal(zq_schedule *s, const char *cron_expr, int64_t interval_seconds, int64_t start_ms,
+			 int64_t run_at_ms, const char *tz_name, const zq_calendar *cal, int rule, zq_err *err)
+{
+	int rc = zq_schedule_init(s, cron_expr, interval_seconds, start_ms, run_at_ms, tz_name, err);
+
+	if (rc < 0)
+		return rc;
+	if (!cal && rule != ZQ_CAL_RULE_NONE)
+		return zq_errf(err, ZQ_EINVAL, "calendar_rule: needs a calendar");
+	if (cal && (s->kind == ZQ_SCHED_ONCE || s->kind == ZQ_SCHED_NONE))
+		return zq_errf(err, ZQ_EINVAL, "calendar: only a cron or interval schedule can follow a calendar");
+	s->cal = cal;
+	s->cal_rule = cal ? (rule == ZQ_CAL_RULE_NONE ? ZQ_CAL_RULE_ONLY : rule) : ZQ_CAL_RULE_NONE;
+	return 0;
+}
+
+int64_t zq_schedule_slot(const zq_schedule *s, int64_t fire_ms)
+{
+	(void)s;
+	return fire_ms;
+}
+
+int32_t zq_schedule_local_day(const zq_schedule *s, int64_t ms)
+{
+	int64_t sec = ms / 1000 - (ms % 1000 < 0);
+
+	if (s->tz)
+		sec += zq_tz_offset_at(s->tz, ms);
+	return (int32_t)(sec / 86400 - (sec % 86400 < 0));
+}
+
+const char *zq_schedule_stop_reason(const zq_schedule *s, int64_t after_ms, char *buf, size_t n)
+{
+	(void)s, (void)after_ms, (void)buf, (void)n;
+	return NULL;
+}

@@ -8,8 +8,10 @@
 #ifndef ZQ_SCHEDULE_H
 #define ZQ_SCHEDULE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h"
 #include "cron.h"
 #include "err.h"
 #include "tz.h"
@@ -32,6 +34,8 @@ typedef struct zq_schedule {
 	int64_t anchor_ms;   /* ZQ_SCHED_INTERVAL: fires are anchor + k * interval, k >= 0;
 			      * ZQ_TIME_NONE: each fire is the previous one + interval */
 	int64_t run_at_ms;   /* ZQ_SCHED_ONCE */
+	const zq_calendar *cal; /* NULL = none; not owned (the caller keeps it alive) */
+	int cal_rule;        /* ZQ_CAL_RULE_*: NONE without a calendar */
 } zq_schedule;
 
 /* Build a schedule from a task's fields. At most one of cron_expr (NULL or
@@ -59,5 +63,19 @@ int64_t zq_schedule_next(const zq_schedule *s, int64_t after_ms);
  * anchor + k * interval >= now; a one-off's run_at if it is >= now;
  * otherwise (manual, one-off already past) ZQ_TIME_NONE. */
 int64_t zq_schedule_first(const zq_schedule *s, int64_t now_ms);
+
+/* Like zq_schedule_init, with a calendar (NULL = none) and rule (NONE = only when cal is set).
+ * Refuses B-tokens without a calendar, a rule without a calendar, a calendar on run_at/manual
+ * schedules. With a calendar, zq_schedule_next / zq_schedule_first return the next (moved) fire
+ * instant, strictly after, in increasing order; ZQ_TIME_NONE past the calendar's coverage. */
+int zq_schedule_init_cal(zq_schedule *s, const char *cron_expr, int64_t interval_seconds, int64_t start_ms,
+			 int64_t run_at_ms, const char *tz_name, const zq_calendar *cal, int rule, zq_err *err);
+/* The fire key of a fire: the original slot (a fire moved by the rule keeps its slot). */
+int64_t zq_schedule_slot(const zq_schedule *s, int64_t fire_ms);
+/* Date (days since 1970-01-01) of ms in the schedule's zone (UTC without one). */
+int32_t zq_schedule_local_day(const zq_schedule *s, int64_t ms);
+/* Why next() gave NONE with a calendar: "calendar SSE has no data after 2027-12-31"; NULL if not
+ * the calendar (no calendar, a fire exists, or the schedule itself ended). */
+const char *zq_schedule_stop_reason(const zq_schedule *s, int64_t after_ms, char *buf, size_t n);
 
 #endif

@@ -96,14 +96,16 @@ void zq_task_set_description(zq_task *t, const char *s)
 	t->description = s ? zq_strdup(s) : NULL;
 }
 
-int zq_task_first_run(const zq_task *t, int64_t now_ms, int64_t *next_ms, zq_err *err)
+int zq_task_first_run(const zq_task *t, int64_t now_ms, const zq_calendar *cal, int64_t *next_ms,
+		      zq_err *err)
 {
 	zq_schedule s;
 	int rc;
 
 	*next_ms = ZQ_TIME_NONE;
-	rc = zq_schedule_init(&s, t->cron_expression[0] ? t->cron_expression : NULL,
-			      t->interval_seconds, t->start_at_ms, t->run_at_ms, t->timezone, err);
+	rc = zq_schedule_init_cal(&s, t->cron_expression[0] ? t->cron_expression : NULL,
+				  t->interval_seconds, t->start_at_ms, t->run_at_ms, t->timezone, cal,
+				  cal ? t->calendar_rule : ZQ_CAL_RULE_NONE, err);
 	if (rc < 0)
 		return rc;
 	if (!t->enabled || t->paused || t->type == ZQ_TASK_MANUAL)

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "calendar.h"
 #include "err.h"
 
 enum zq_task_type {
@@ -72,6 +73,9 @@ typedef struct zq_task {
 	int version;
 	char created_by[65];
 	int64_t created_at_ms, updated_at_ms;
+	int64_t calendar_id;           /* 0 = none */
+	char calendar[65];             /* its name, "" = none */
+	int calendar_rule;             /* ZQ_CAL_RULE_*: NONE without a calendar */
 } zq_task;
 
 /* Defaults for a new task (enabled, UTC, max_instances 1, ...). */
@@ -84,8 +88,11 @@ void zq_task_set_description(zq_task *t, const char *s);
 
 /* The first fire time for a task that is (re-)enabled or created at now_ms:
  * ZQ_TIME_NONE when the task is not due to fire at all (disabled, paused,
- * manual, one-off already past). Fails (naming the field) on a bad cron
- * expression, time zone or interval. */
-int zq_task_first_run(const zq_task *t, int64_t now_ms, int64_t *next_ms, zq_err *err);
+ * manual, one-off already past, past the calendar's coverage). Fails
+ * (naming the field) on a bad cron expression, time zone or interval, or a
+ * calendar / calendar_rule that does not fit. cal is the task's calendar
+ * (t->calendar_id), NULL = none; t->calendar_rule is its rule. */
+int zq_task_first_run(const zq_task *t, int64_t now_ms, const zq_calendar *cal, int64_t *next_ms,
+		      zq_err *err);
 
 #endif
