@@ -1153,6 +1153,9 @@ export async function alerts_roles(page, p) {
     await until(async () => (await page.$$(`#alerts-table tr[data-alert-id="${p.alert_id}"] .silenced-note`)).length === 1 || null, { what: 'silenced' });
     out.after = (await page.locator(`#alerts-table tr[data-alert-id="${p.alert_id}"]`).textContent()).trim();
     out.after_actions = await page.locator(`#alerts-table tr[data-alert-id="${p.alert_id}"] [data-action]`).evaluateAll((b) => b.map((x) => x.dataset.action));
+    await page.locator(`#alerts-table tr[data-alert-id="${p.alert_id}"] [data-action=unsilence]`).click();
+    await until(async () => (await page.$$(`#alerts-table tr[data-alert-id="${p.alert_id}"] .silenced-note`)).length === 0 || null, { what: 'unsilenced' });
+    out.silence_ended = await waitToast(page, /silence ended/);
   }
   await page.click('#alerts-tab-rules');
   await page.waitForSelector('#global-rules-table, #task-rules-table');

@@ -127,10 +127,11 @@ def test_viewer_reads_operator_acks_and_silences(ui, admin, stack, rx):
     assert r["tabs"] == ["open", "history", "rules"]
     assert r["actions"] == ["ack", "silence"], r["actions"]
     assert "acknowledged by ui-operator" in r["after"] and "silenced until" in r["after"]
-    assert r["after_actions"] == ["silence"]
+    assert r["after_actions"] == ["silence", "unsilence"]
+    assert str(aid) in r["silence_ended"]
     assert r["rule_buttons"] == 0
     a = [x for x in admin.get(stack.api_url + "/alerts", params={"state": "open"}).json()["items"] if x["id"] == aid][0]
-    assert a["acked_by"] == "ui-operator" and a["acked_at"] and a["silenced_until"]
+    assert a["acked_by"] == "ui-operator" and a["acked_at"] and a["silenced_until"] is None
 
 
 def test_alerts_page_in_chinese(ui, admin, stack, rx):

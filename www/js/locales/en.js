@@ -652,4 +652,6 @@ export default {
   'alerts.save_first': 'Save the task first, then add its alert rules here.',
   'alerts.applies': 'applies',
   'alerts.replaced': 'replaced by its own rule',
+  'alerts.unsilence': 'End silence',
+  'alerts.unsilenced': 'Alert #{id}: silence ended.',
 };

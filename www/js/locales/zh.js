@@ -651,4 +651,6 @@ export default {
   'alerts.save_first': '请先保存任务，再在这里添加告警规则。',
   'alerts.applies': '生效',
   'alerts.replaced': '已被自有规则替换',
+  'alerts.unsilence': '结束静默',
+  'alerts.unsilenced': '告警 #{id} 已结束静默。',
 };

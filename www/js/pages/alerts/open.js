@@ -61,6 +61,10 @@ export function render(panel, ctx) {
           onclick: () => silenceDialog(t('alerts.silence_title', { id: a.id }),
             (until) => act(a, 'silence', { until }, t('alerts.silenced', { id: a.id }))),
         }, t('alerts.silence')) : null,
+        canAct && open && silencedNote(a.silenced_until) ? h('button', {
+          type: 'button', class: 'btn btn-small', dataset: { action: 'unsilence' }, 'data-focus-key': `${a.id}-unsilence`,
+          onclick: () => act(a, 'silence', { until: null }, t('alerts.unsilenced', { id: a.id })),
+        }, t('alerts.unsilence')) : null,
         h('a', { class: 'btn btn-small btn-link', href: `#/alerts?tab=history&alert_id=${a.id}` }, t('alerts.events')))));
   }
 
