@@ -75,10 +75,12 @@ static int tolerate(int rc, zq_err *err)
 	"SELECT a.id, c.channel_id, r.id, a.task_id, a.execution_id, " AD_EVENT("a.kind") ", " \
 	AD_FACTS(AD_EVENT("a.kind"), "a.id", "r", "false", "a.slot", "NULL") ", " \
 	AD_STATUS_RA("r", "a") " " from \
-	" JOIN alerts a ON a.task_id = e.task_id AND a.state = 'open' AND a.slot = CAST(e.id AS CHAR) " \
+	" STRAIGHT_JOIN alerts a FORCE INDEX (ix_alerts_task) ON a.task_id = e.task_id AND a.state = 'open' " \
+	"AND a.slot = CAST(e.id AS CHAR) " \
 	"AND a.execution_id = e.id AND a.kind IN ('on_failure', 'on_timeout', 'on_skipped') " \
-	"JOIN alert_rules r ON r.id = a.rule_id JOIN alert_rule_channels c ON c.rule_id = r.id " \
-	"JOIN scheduled_tasks tk ON tk.id = a.task_id " \
+	"STRAIGHT_JOIN alert_rules r ON r.id = a.rule_id " \
+	"STRAIGHT_JOIN alert_rule_channels c ON c.rule_id = r.id " \
+	"STRAIGHT_JOIN scheduled_tasks tk ON tk.id = a.task_id " \
 	"WHERE NOT EXISTS (SELECT 1 FROM alert_events x WHERE x.alert_id = a.id)"
 
 /* A failed attempt is a timeout for rules when it timed out and an on_timeout
@@ -96,7 +98,7 @@ static int open_failures(zq_db *db, const char *json, zq_err *err)
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT PATH '$.e', t BIGINT PATH '$.t', "
 		"f INT PATH '$.f', o INT PATH '$.o')) j "
 		"STRAIGHT_JOIN task_executions e ON e.id = j.e "
-		"JOIN alert_rules r ON r.kind = IF(j.o = 1 AND EXISTS (SELECT 1 FROM alert_rules x "
+		"STRAIGHT_JOIN alert_rules r ON r.kind = IF(j.o = 1 AND EXISTS (SELECT 1 FROM alert_rules x "
 		"WHERE x.kind = 'on_timeout' AND x.enabled = 1 AND " AD_APPLIES("x", "j.t") "), "
 		"'on_timeout', 'on_failure') AND r.enabled = 1 AND " AD_APPLIES("r", "j.t") " "
 		"WHERE j.f = 1 OR (r.kind = 'on_failure' AND "
@@ -122,14 +124,16 @@ static int write_recoveries(zq_db *db, const char *json, zq_err *err)
 		"SELECT j.a, c.channel_id, r.id, j.t, e.id, 'recovery', "
 		AD_FACTS("'recovery'", "j.a", "r", "false", "CAST(e.id AS CHAR)", "NULL") ", "
 		AD_STATUS_R("r") " "
-		"FROM (SELECT g.t, MIN(g.e) e, (SELECT MAX(a.id) FROM alerts a WHERE a.task_id = g.t "
+		"FROM (SELECT g.t, MIN(g.e) e, (SELECT MAX(a.id) FROM alerts a FORCE INDEX "
+		"(ix_alerts_task) WHERE a.task_id = g.t "
 		"AND a.state = 'open' AND a.kind IN ('on_failure', 'on_timeout')) a "
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT PATH '$.e', t BIGINT PATH '$.t', "
 		"s INT PATH '$.s')) g WHERE g.s = 1 GROUP BY g.t) j "
-		"STRAIGHT_JOIN task_executions e ON e.id = j.e JOIN scheduled_tasks tk ON tk.id = j.t "
-		"JOIN alert_rules r ON r.kind = 'on_recovery' AND r.enabled = 1 AND "
+		"STRAIGHT_JOIN task_executions e ON e.id = j.e "
+		"STRAIGHT_JOIN scheduled_tasks tk ON tk.id = j.t "
+		"STRAIGHT_JOIN alert_rules r ON r.kind = 'on_recovery' AND r.enabled = 1 AND "
 		AD_APPLIES("r", "j.t") " "
-		"JOIN alert_rule_channels c ON c.rule_id = r.id WHERE j.a IS NOT NULL",
+		"STRAIGHT_JOIN alert_rule_channels c ON c.rule_id = r.id WHERE j.a IS NOT NULL",
 		json, NULL, err);
 }
 
@@ -140,7 +144,8 @@ static int close_ended(zq_db *db, const char *json, zq_err *err)
 {
 	return zq_db_exec_json(db,
 		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (e BIGINT PATH '$.e', t BIGINT PATH '$.t', "
-		"s INT PATH '$.s')) j STRAIGHT_JOIN alerts a ON a.task_id = j.t AND a.state = 'open' "
+		"s INT PATH '$.s')) j STRAIGHT_JOIN alerts a FORCE INDEX (ix_alerts_task) "
+		"ON a.task_id = j.t AND a.state = 'open' "
 		"SET a.state = 'closed', a.closed_at = NOW(3), a.closed_reason = CASE a.kind "
 		"WHEN 'deadline' THEN 'succeeded' WHEN 'duration' THEN 'finished' ELSE 'recovered' END "
 		"WHERE (j.s = 1 AND a.kind IN ('on_failure', 'on_timeout', 'on_skipped', 'deadline')) "
@@ -153,10 +158,12 @@ static int settle_ended(zq_db *db, const char *json, int nsuccess, zq_err *err)
 	int64_t open = 0;
 	int rc;
 
-	/* the one statement of a batch whose tasks have nothing open */
+	/* the one statement of a batch whose tasks have nothing open: each task
+	 * probes ix_alerts_task (forced: a semi-join would scan the index) */
 	rc = ad_json_i64(db,
-		"SELECT COUNT(*) FROM JSON_TABLE(?, '$[*]' COLUMNS (t BIGINT PATH '$.t')) j "
-		"WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.task_id = j.t AND a.state = 'open')",
+		"SELECT EXISTS (SELECT 1 FROM JSON_TABLE(?, '$[*]' COLUMNS (t BIGINT PATH '$.t')) j "
+		"STRAIGHT_JOIN alerts a FORCE INDEX (ix_alerts_task) ON a.task_id = j.t "
+		"AND a.state = 'open')",
 		json, &open, err);
 	if (rc < 0 || open == 0)
 		return rc;
@@ -234,7 +241,7 @@ int alert_detect_skipped(zq_db *db, const exec_fire_row *rows, int n, zq_err *er
 		"INSERT IGNORE INTO alerts (rule_id, task_id, slot, kind, execution_id, summary, "
 		"last_sent_at) SELECT r.id, e.task_id, CAST(e.id AS CHAR), 'on_skipped', e.id, "
 		"LEFT(CONCAT('skipped: ', COALESCE(e.error_message, '')), 1024), NOW(3) "
-		SKIPPED_ROWS " JOIN alert_rules r ON r.kind = 'on_skipped' AND r.enabled = 1 AND "
+		SKIPPED_ROWS " STRAIGHT_JOIN alert_rules r ON r.kind = 'on_skipped' AND r.enabled = 1 AND "
 		AD_APPLIES("r", "j.t"), json, &opened, err);
 	if (rc == 0 && opened)
 		rc = zq_db_exec_json(db, EVENTS_OF_OPENED(SKIPPED_ROWS), json, NULL, err);

@@ -475,8 +475,9 @@ int alert_detect_close_cleared(zq_db *db, zq_err *err)
 		"WHERE a.state = 'open' AND a.kind = 'not_started' "
 		"AND NOT EXISTS (SELECT 1 FROM scheduled_tasks t WHERE t.id = a.task_id AND t.enabled = 1 "
 		"AND t.paused = 0 AND t.next_run_at = " SLOT_TIME ") "
-		"AND NOT EXISTS (SELECT 1 FROM task_executions e WHERE e.task_id = a.task_id AND "
-		"e.status = 'pending' AND " NS_AT("e") " = " SLOT_TIME ")", err);
+		"AND NOT EXISTS (SELECT 1 FROM task_executions e FORCE INDEX (ix_exec_task_status) "
+		"WHERE e.task_id = a.task_id AND e.status = 'pending' AND " NS_AT("e") " = " SLOT_TIME
+		")", err);
 
 	/* duration: the execution is no longer running (or gone) */
 	if (rc == 0)
@@ -484,6 +485,7 @@ int alert_detect_close_cleared(zq_db *db, zq_err *err)
 			"UPDATE alerts a "
 			"SET a.state = 'closed', a.closed_at = NOW(3), a.closed_reason = 'finished' "
 			"WHERE a.state = 'open' AND a.kind = 'duration' AND NOT EXISTS (SELECT 1 FROM "
-			"task_executions e WHERE e.id = a.execution_id AND e.status = 'running')", err);
+			"task_executions e FORCE INDEX (PRIMARY) WHERE e.id = a.execution_id "
+			"AND e.status = 'running')", err);
 	return rc;
 }
