@@ -391,3 +391,24 @@ def test_repeats_until_acked_and_a_silenced_rule(stack, adm, chans):
     assert count(stack, f"rule_id = {r}") == n
     settle(stack, f"rule_id = {rq}", 1)
     assert stack.sql_value(f"SELECT status FROM alert_events WHERE rule_id = {rq}") == "silenced"
+
+
+# ---- workflows ---------------------------------------------------------------------------------
+
+def test_a_failed_workflow_run_alerts_by_its_own_rules(stack, adm, chans):
+    ok = task(stack, adm, "true")
+    bad = task(stack, adm, "exit 4")
+    wf = create(adm, stack, {
+        "name": unique("wf"), "task_type": "workflow", "cron_expression": "0 0 1 1 *",
+        "config": {"workflow_type": "serial", "on_failure": "stop",
+                   "tasks": [{"task_id": ok, "dependencies": []},
+                             {"task_id": bad, "dependencies": [ok]}]}})["id"]
+    rw = rule(stack, adm, "on_failure", chans[:1], task_id=wf)
+    rb = rule(stack, adm, "on_failure", chans[:1], task_id=bad)
+    eid = trigger(stack, adm, wf)
+    ended(stack, wf, 1, "failed")
+    settle(stack, f"rule_id = {rw} AND event = 'failure'", 1)
+    assert facts(stack, f"rule_id = {rw}")[0]["execution"]["id"] == eid
+    assert facts(stack, f"rule_id = {rw}")[0]["task"]["type"] == "workflow"
+    settle(stack, f"rule_id = {rb} AND event = 'failure'", 1)
+    assert count(stack, f"task_id = {ok}") == 0
