@@ -6,6 +6,7 @@
 
 #include "alert_detect.h"
 #include "log.h"
+#include "timeutil.h"
 
 typedef enum { CK_DOWN, CK_NOT_STARTED, CK_DURATION, CK_DEADLINE, CK_CLEARED, CK_REPEATS,
 	       CK_COUNT } sweep_check;
@@ -39,17 +40,30 @@ static int run_check(zq_db *db, sweep_check c, zq_err *err)
 	}
 }
 
+#define WARN_EVERY_MS 60000   /* a check that keeps failing is said once a minute */
+
 /* One check in its own transaction. */
 static int one_check(zq_db *db, sweep_check c, zq_err *err)
 {
+	static int64_t warned_at[CK_COUNT];   /* the alert thread's: one per process */
+	static int suppressed[CK_COUNT];
+	int64_t now = zq_mono_ms();
 	int rc;
 
 	if ((rc = zq_db_begin(db, err)) == 0 && (rc = run_check(db, c, err)) == 0)
 		rc = zq_db_commit(db, err);
 	if (rc < 0) {
 		zq_db_rollback(db);
-		if (rc != ZQ_EDBDOWN)
-			zq_warn("alerts: sweep check %s: %s", check_names[c], err->msg);
+		if (rc == ZQ_EDBDOWN || rc == ZQ_EBUSY) {
+			/* the next round tries again */
+		} else if (!warned_at[c] || now - warned_at[c] >= WARN_EVERY_MS) {
+			zq_warn("alerts: sweep check %s: %s (%d more since the last report)",
+				check_names[c], err->msg, suppressed[c]);
+			warned_at[c] = now;
+			suppressed[c] = 0;
+		} else {
+			suppressed[c]++;
+		}
 	}
 	return rc;
 }
