@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar_store.h"
 #include "handlers.h"
 #include "jsonin.h"
 #include "log.h"
@@ -41,10 +42,10 @@ static int respond_task(zq_ctx *c, int64_t id, int status)
 }
 
 /* next_run_at for the task's current state (NULL when not due). A one-off
- * that already fired is not due again. */
-static int compute_next(zq_task *t, zq_err *err)
+ * that already fired is not due again. cal: the task's calendar or NULL. */
+static int compute_next(zq_task *t, const zq_calendar *cal, zq_err *err)
 {
-	int rc = zq_task_first_run(t, zq_wall_ms(), NULL, &t->next_run_at_ms, err);
+	int rc = zq_task_first_run(t, zq_wall_ms(), cal, &t->next_run_at_ms, err);
 
 	if (rc == 0 && t->run_at_ms != ZQ_TIME_NONE && t->last_fire_at_ms != ZQ_TIME_NONE &&
 	    t->last_fire_at_ms >= t->run_at_ms)
@@ -52,13 +53,51 @@ static int compute_next(zq_task *t, zq_err *err)
 	return rc;
 }
 
+/* The task's calendar into cal (initialised here): the one its body named
+ * (calendar_id -1) or the stored one; t gets its id and name. A name that
+ * is no calendar is a bad field. */
+static int load_calendar(zq_ctx *c, zq_task *t, zq_calendar *cal)
+{
+	int rc;
+
+	zq_cal_init(cal);
+	if (!t->calendar_id)
+		return 0;
+	rc = calendar_store_load(c->db, t->calendar_id > 0 ? t->calendar_id : 0,
+				 t->calendar_id > 0 ? NULL : t->calendar, cal, &c->err);
+	if (rc == ZQ_ENOTFOUND)
+		return zq_errf(&c->err, ZQ_EINVAL, "calendar: no calendar named '%.64s'",
+			       t->calendar);
+	if (rc < 0)
+		return rc;
+	t->calendar_id = cal->id;
+	zq_strlcpy(t->calendar, cal->name, sizeof(t->calendar));
+	return 0;
+}
+
+/* Inside the transaction that writes the task: its calendar stays (a
+ * delete of the calendar waits for this transaction, then sees the task). */
+static int lock_calendar(zq_ctx *c, const zq_task *t)
+{
+	int rc;
+
+	if (t->calendar_id <= 0)
+		return 0;
+	rc = calendar_store_lock_shared(c->db, t->calendar_id, &c->err);
+	if (rc == ZQ_ENOTFOUND)
+		return zq_errf(&c->err, ZQ_EINVAL, "calendar: no calendar named '%.64s'",
+			       t->calendar);
+	return rc;
+}
+
 /* Validate the whole task, including the database half for workflows. */
-static int check_task(zq_ctx *c, const zq_task *t, zq_workflow *wf)
+static int check_task(zq_ctx *c, const zq_task *t, const zq_calendar *cal, zq_workflow *wf)
 {
 	zq_wf_errors errs;
 	int rc;
 
-	if ((rc = task_input_check(t, wf, &c->err)) < 0 || t->type != ZQ_TASK_WORKFLOW)
+	if ((rc = task_input_check_cal(t, t->calendar_id ? cal : NULL, wf, &c->err)) < 0 ||
+	    t->type != ZQ_TASK_WORKFLOW)
 		return rc;
 	zq_wf_errors_init(&errs);
 	if ((rc = wf_check_db(c->db, t->id, wf, "config", &errs, &c->err)) == 0 && errs.n)
@@ -172,6 +211,7 @@ int h_task_get(zq_ctx *c)
 struct create {
 	zq_task t;
 	zq_workflow wf;
+	zq_calendar cal;
 };
 
 static int create_tx(zq_ctx *c, void *arg)
@@ -179,7 +219,8 @@ static int create_tx(zq_ctx *c, void *arg)
 	struct create *cr = arg;
 	int rc;
 
-	if ((rc = task_store_insert(c->db, &cr->t, &c->err)) < 0)
+	if ((rc = lock_calendar(c, &cr->t)) < 0 ||
+	    (rc = task_store_insert(c->db, &cr->t, &c->err)) < 0)
 		return rc;
 	if (cr->t.type == ZQ_TASK_WORKFLOW && (rc = sync_nodes(c, &cr->t, &cr->wf)) < 0)
 		return rc;
@@ -202,9 +243,10 @@ static int create_prepare(zq_ctx *c, struct create *cr)
 		zq_task_set_config(&cr->t, "{}");
 	if ((rc = unmask_config(c, &cr->t, NULL)) < 0)
 		return rc;
-	if ((rc = check_task(c, &cr->t, &cr->wf)) < 0)
+	if ((rc = load_calendar(c, &cr->t, &cr->cal)) < 0 ||
+	    (rc = check_task(c, &cr->t, &cr->cal, &cr->wf)) < 0)
 		return rc;
-	return compute_next(&cr->t, &c->err);
+	return compute_next(&cr->t, cr->t.calendar_id ? &cr->cal : NULL, &c->err);
 }
 
 int h_task_create(zq_ctx *c)
@@ -213,6 +255,7 @@ int h_task_create(zq_ctx *c)
 	int rc;
 
 	zq_workflow_init(&cr.wf);
+	zq_cal_init(&cr.cal);
 	if ((rc = create_prepare(c, &cr)) == 0 && (rc = api_tx(c, create_tx, &cr)) == 0) {
 		zq_info("TASK CREATE id=%lld type=%s by=%s", (long long)cr.t.id,
 			zq_task_type_name(cr.t.type), c->who.actor);
@@ -220,18 +263,20 @@ int h_task_create(zq_ctx *c)
 		rc = respond_task(c, cr.t.id, 201);
 	}
 	zq_workflow_release(&cr.wf);
+	zq_cal_release(&cr.cal);
 	zq_task_release(&cr.t);
 	return rc;
 }
 
 /* ---- update ----------------------------------------------------------------------- */
 
-#define SCHEDULE_BITS (TI_TYPE | TI_SCHEDULE | TI_TIMEZONE | TI_ENABLED | TI_PAUSED)
+#define SCHEDULE_BITS (TI_TYPE | TI_SCHEDULE | TI_TIMEZONE | TI_ENABLED | TI_PAUSED | TI_CALENDAR)
 
 static int update_tx(zq_ctx *c, void *arg)
 {
 	int64_t id = *(int64_t *)arg;
 	zq_workflow wf;
+	zq_calendar cal;
 	unsigned mask;
 	char fields[256], *stored = NULL;
 	zq_task t;
@@ -239,15 +284,18 @@ static int update_tx(zq_ctx *c, void *arg)
 
 	zq_task_init(&t);
 	zq_workflow_init(&wf);
+	zq_cal_init(&cal);
 	if ((rc = task_store_get_for_update(c->db, id, &t, &c->err)) < 0)
 		goto out;
 	was_workflow = t.type == ZQ_TASK_WORKFLOW;
 	stored = t.config ? zq_strdup(t.config) : NULL;
 	if ((rc = task_input_apply(&t, c->body, 0, &mask, &c->err)) < 0 ||
 	    ((mask & TI_CONFIG) && (rc = unmask_config(c, &t, stored)) < 0) ||
-	    (rc = check_task(c, &t, &wf)) < 0)
+	    (rc = load_calendar(c, &t, &cal)) < 0 || (rc = lock_calendar(c, &t)) < 0 ||
+	    (rc = check_task(c, &t, &cal, &wf)) < 0)
 		goto out;
-	if ((mask & SCHEDULE_BITS) && (rc = compute_next(&t, &c->err)) < 0)
+	if ((mask & SCHEDULE_BITS) &&
+	    (rc = compute_next(&t, t.calendar_id ? &cal : NULL, &c->err)) < 0)
 		goto out;
 	if ((rc = task_store_update(c->db, &t, &c->err)) < 0)
 		goto out;
@@ -259,6 +307,7 @@ static int update_tx(zq_ctx *c, void *arg)
 out:
 	free(stored);
 	zq_workflow_release(&wf);
+	zq_cal_release(&cal);
 	zq_task_release(&t);
 	return rc;
 }
@@ -365,10 +414,12 @@ struct act {
 static int action_tx(zq_ctx *c, void *arg)
 {
 	struct act *a = arg;
+	zq_calendar cal;
 	zq_task t;
 	int rc, *field, want;
 
 	zq_task_init(&t);
+	zq_cal_init(&cal);
 	if ((rc = task_store_get_for_update(c->db, a->id, &t, &c->err)) < 0)
 		goto out;
 	field = a->what == ACT_ENABLE || a->what == ACT_DISABLE ? &t.enabled : &t.paused;
@@ -377,10 +428,13 @@ static int action_tx(zq_ctx *c, void *arg)
 		goto out; /* already so: nothing changes, nothing to audit */
 	*field = want;
 	a->changed = 1;
-	if ((rc = compute_next(&t, &c->err)) < 0 || (rc = task_store_update(c->db, &t, &c->err)) < 0)
+	if ((rc = load_calendar(c, &t, &cal)) < 0 ||
+	    (rc = compute_next(&t, t.calendar_id ? &cal : NULL, &c->err)) < 0 ||
+	    (rc = task_store_update(c->db, &t, &c->err)) < 0)
 		goto out;
 	rc = api_audit(c, act_names[a->what], "task", a->id, a->id, NULL);
 out:
+	zq_cal_release(&cal);
 	zq_task_release(&t);
 	return rc;
 }

@@ -48,6 +48,21 @@ int h_cron_preview(zq_ctx *c);
 int h_nodes(zq_ctx *c);
 int h_audit(zq_ctx *c);
 
+/* h_calendars.c */
+int h_calendars_list(zq_ctx *c);
+int h_calendar_create(zq_ctx *c);
+int h_calendar_get(zq_ctx *c);
+int h_calendar_update(zq_ctx *c);
+int h_calendar_delete(zq_ctx *c);
+
+/* h_preview.c: the cron preview, with a calendar (replaces h_misc.c's) */
+int h_cron_preview_cal(zq_ctx *c);
+
+/* h_calendar_days.c */
+int h_calendar_days_patch(zq_ctx *c);
+int h_calendar_days(zq_ctx *c);
+int h_calendar_import(zq_ctx *c);
+
 /* h_alert_channels.c */
 int h_alert_channels_list(zq_ctx *c);
 int h_alert_channel_create(zq_ctx *c);

@@ -55,9 +55,33 @@ static int parse_id(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
+/* A name where a ZQ_ROUTE_NAME route's first parameter may be one: 1-64 of
+ * letters, digits and . _ - (not all digits: that is an id). */
+static int is_name(const char *s, size_t len)
+{
+	if (len == 0 || len > 64)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
+			return 0;
+	return 1;
+}
+
+static int match_param(const char *s, size_t len, int by_name, int64_t *out)
+{
+	if (parse_id(s, len, out) == 0)
+		return 0;
+	if (by_name && is_name(s, len)) {
+		*out = 0;
+		return 0;
+	}
+	return -1;
+}
+
 /* Does the path's segment list match pattern? Fills params. */
-static int match_pattern(const char *pattern, const char **seg, const size_t *seglen, int nseg,
-			 int64_t *params, int *nparams)
+static int match_pattern(const char *pattern, int flags, const char **seg, const size_t *seglen,
+			 int nseg, int64_t *params, int *nparams)
 {
 	const char *p = pattern;
 	int i = 0;
@@ -73,7 +97,8 @@ static int match_pattern(const char *pattern, const char **seg, const size_t *se
 			return 0;
 		if (is_param(start, len)) {
 			if (*nparams == ZQ_ROUTE_MAX_PARAMS ||
-			    parse_id(seg[i], seglen[i], &params[*nparams]) < 0)
+			    match_param(seg[i], seglen[i], (flags & ZQ_ROUTE_NAME) && *nparams == 0,
+					&params[*nparams]) < 0)
 				return 0;
 			(*nparams)++;
 		} else if (len != seglen[i] || memcmp(start, seg[i], len) != 0) {
@@ -108,7 +133,7 @@ int zq_router_match(const zq_route *routes, int n, const char *method, const cha
 	for (int i = 0; i < n; i++) {
 		int64_t params[ZQ_ROUTE_MAX_PARAMS];
 		int np;
-		if (!match_pattern(routes[i].pattern, seg, seglen, nseg, params, &np))
+		if (!match_pattern(routes[i].pattern, routes[i].flags, seg, seglen, nseg, params, &np))
 			continue;
 		path_seen = 1;
 		allow_add(m->allow, sizeof(m->allow), routes[i].method);

@@ -28,6 +28,10 @@ enum zq_route_access {
 /* The {id} task is read in the same statement as the token (one round trip
  * for the hottest read); the handler uses it only after the usual checks. */
 #define ZQ_ROUTE_TASK_WITH_TOKEN 0x04
+/* The first parameter may also be a name (1-64 of letters, digits, . _ -,
+ * not all digits): it is then 0 and the handler reads the name from the
+ * path (calendars: /scheduler/calendars/SSE). */
+#define ZQ_ROUTE_NAME 0x08
 
 struct zq_ctx;
 typedef int (*zq_handler)(struct zq_ctx *c);

@@ -14,6 +14,7 @@
 #define ADMIN ZQ_ACCESS_ADMIN
 #define BODY ZQ_ROUTE_BODY
 #define FORM (ZQ_ROUTE_BODY | ZQ_ROUTE_FORM)
+#define NAME ZQ_ROUTE_NAME
 
 static const zq_route routes[] = {
 	{"GET", "/health", PUB, 0, h_health, "liveness and database reachability"},
@@ -59,9 +60,26 @@ static const zq_route routes[] = {
 	 "check a workflow config without saving it"},
 
 	{"GET", "/scheduler/stats", VIEW, 0, h_stats, "execution statistics, totals and per day"},
-	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview, "next fire times of a cron"},
+	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview_cal,
+	 "next fire times of a cron (with a calendar: and the skipped slots)"},
 	{"GET", "/scheduler/nodes", VIEW, 0, h_nodes, "scheduler daemons and their load"},
 	{"GET", "/scheduler/audit", VIEW, 0, h_audit, "audit log"},
+
+	/* business calendars (README "Calendars and business dates"): {id} may be the name */
+	{"GET", "/scheduler/calendars", VIEW, 0, h_calendars_list, "business calendars (no days)"},
+	{"POST", "/scheduler/calendars", ADMIN, BODY, h_calendar_create, "create a calendar"},
+	{"GET", "/scheduler/calendars/{id}", VIEW, NAME, h_calendar_get,
+	 "one calendar with its holidays and workdays (by id or name)"},
+	{"PUT", "/scheduler/calendars/{id}", ADMIN, BODY | NAME, h_calendar_update,
+	 "update a calendar (partial; a day list given replaces that list)"},
+	{"DELETE", "/scheduler/calendars/{id}", ADMIN, NAME, h_calendar_delete,
+	 "delete a calendar (409 naming the tasks that use it)"},
+	{"PATCH", "/scheduler/calendars/{id}/days", ADMIN, BODY | NAME, h_calendar_days_patch,
+	 "add or remove days of a calendar"},
+	{"GET", "/scheduler/calendars/{id}/days", VIEW, NAME, h_calendar_days,
+	 "business days, holidays and workdays of a date range"},
+	{"POST", "/scheduler/calendars/{id}/import", ADMIN, NAME, h_calendar_import,
+	 "import date,kind lines (text/csv or {\"csv\"}; replace=true replaces all days)"},
 
 	/* alerts (README "Alerts"): channels hold secrets, admins only */
 	{"GET", "/alert-channels", ADMIN, 0, h_alert_channels_list, "alert channels (secrets masked)"},

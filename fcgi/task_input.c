@@ -10,6 +10,7 @@
 
 #include "jsonin.h"
 #include "mem.h"
+#include "calendar.h"
 #include "schedule.h"
 #include "taskcfg.h"
 #include "timeutil.h"
@@ -191,6 +192,34 @@ static int set_misfire(zq_task *t, const cJSON *v, const char *f, zq_err *err)
 	return set_int_field(&t->misfire_grace_seconds, v, f, 0, 604800, err);
 }
 
+/* A calendar by name: resolved to its id by the caller (calendar_id -1
+ * until then); null or "" clears it and its rule. */
+static int set_calendar(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	const char *s;
+	int rc;
+
+	t->calendar[0] = '\0';
+	t->calendar_id = 0;
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring))
+		return 0;
+	if ((rc = jin_string(v, f, 1, 64, 0, &s, err)) < 0)
+		return rc;
+	zq_strlcpy(t->calendar, s, sizeof(t->calendar));
+	t->calendar_id = -1;
+	return 0;
+}
+
+static int set_calendar_rule(zq_task *t, const cJSON *v, const char *f, zq_err *err)
+{
+	int rule = ZQ_CAL_RULE_NONE;
+
+	if (!cJSON_IsNull(v) && (!cJSON_IsString(v) || (rule = zq_cal_rule_parse(v->valuestring)) <= 0))
+		return zq_errf(err, ZQ_EINVAL, "%s: must be only, next or previous (or null)", f);
+	t->calendar_rule = rule;
+	return 0;
+}
+
 static const struct field fields[] = {
 	{"name", set_name, TI_NAME, 0},
 	{"job_id", set_job_id, TI_JOB_ID, 1},
@@ -210,6 +239,8 @@ static const struct field fields[] = {
 	{"max_instances", set_max_instances, TI_LIMITS, 0},
 	{"misfire_grace_seconds", set_misfire, TI_LIMITS, 0},
 	{"coalesce", set_coalesce, TI_LIMITS, 0},
+	{"calendar", set_calendar, TI_CALENDAR, 0},
+	{"calendar_rule", set_calendar_rule, TI_CALENDAR, 0},
 };
 #define NFIELDS ((int)(sizeof(fields) / sizeof(fields[0])))
 
@@ -232,6 +263,18 @@ static int names_schedule(const cJSON *body)
 {
 	return jin_get(body, "cron_expression") || jin_get(body, "interval_seconds") ||
 	       jin_get(body, "run_at");
+}
+
+/* The rule follows the calendar: only by default, none without one. */
+static int apply_calendar_rule(zq_task *t, const cJSON *body)
+{
+	const cJSON *rule = jin_get(body, "calendar_rule");
+
+	if (t->calendar_id == 0 && (!rule || cJSON_IsNull(rule)))
+		t->calendar_rule = ZQ_CAL_RULE_NONE;
+	else if (t->calendar_id != 0 && t->calendar_rule == ZQ_CAL_RULE_NONE)
+		t->calendar_rule = ZQ_CAL_RULE_ONLY;
+	return 0;
 }
 
 int task_input_apply(zq_task *t, const cJSON *body, int is_create, unsigned *mask, zq_err *err)
@@ -267,10 +310,23 @@ int task_input_apply(zq_task *t, const cJSON *body, int is_create, unsigned *mas
 			return rc;
 		*mask |= f->mask;
 	}
-	return 0;
+	return apply_calendar_rule(t, body);
 }
 
-static int check_schedule(const zq_task *t, zq_err *err)
+/* A stand-in for a calendar a pure check does not have: no exceptions,
+ * covering every day. */
+static void any_calendar(zq_calendar *cal, const char *name)
+{
+	zq_err e;
+
+	zq_cal_init(cal);
+	zq_strlcpy(cal->name, name, sizeof(cal->name));
+	cal->covered_from = 0;
+	cal->covered_until = (int32_t)zq_days_from_civil(9999, 12, 31);
+	zq_cal_finish(cal, &e);
+}
+
+static int check_schedule(const zq_task *t, const zq_calendar *cal, zq_err *err)
 {
 	int n = (t->cron_expression[0] != 0) + (t->interval_seconds > 0) +
 		(t->run_at_ms != ZQ_TIME_NONE);
@@ -289,8 +345,12 @@ static int check_schedule(const zq_task *t, zq_err *err)
 			       "interval_seconds and run_at");
 	if (t->start_at_ms != ZQ_TIME_NONE && t->interval_seconds <= 0)
 		return zq_errf(err, ZQ_EINVAL, "start_at: only applies to interval_seconds");
-	if (zq_schedule_init(&s, t->cron_expression[0] ? t->cron_expression : NULL,
-			     t->interval_seconds, t->start_at_ms, t->run_at_ms, t->timezone, err) < 0) {
+	if (t->calendar_id == 0 && t->calendar_rule != ZQ_CAL_RULE_NONE)
+		return zq_errf(err, ZQ_EINVAL, "calendar_rule: needs a calendar");
+	if (zq_schedule_init_cal(&s, t->cron_expression[0] ? t->cron_expression : NULL,
+				 t->interval_seconds, t->start_at_ms, t->run_at_ms, t->timezone,
+				 t->calendar_id ? cal : NULL,
+				 t->calendar_id ? t->calendar_rule : ZQ_CAL_RULE_NONE, err) < 0) {
 		err->code = ZQ_EINVAL; /* an unknown zone is a bad field, not a 404 */
 		return ZQ_EINVAL;
 	}
@@ -348,6 +408,12 @@ static int check_fire_params(int type, const cJSON *config, zq_err *err)
 
 int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err)
 {
+	return task_input_check_cal(t, NULL, wf, err);
+}
+
+int task_input_check_cal(const zq_task *t, const zq_calendar *cal, zq_workflow *wf, zq_err *err)
+{
+	zq_calendar any;
 	cJSON *config;
 	int rc;
 
@@ -356,7 +422,14 @@ int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err)
 	if (t->type < 0 || t->type >= ZQ_TASK_TYPE_COUNT)
 		return zq_errf(err, ZQ_EINVAL, "task_type: required (manual_task, common_task, "
 			       "workflow or example_task)");
-	if ((rc = check_schedule(t, err)) < 0)
+	if (t->calendar_id && !cal) {
+		any_calendar(&any, t->calendar);
+		rc = check_schedule(t, &any, err);
+		zq_cal_release(&any);
+	} else {
+		rc = check_schedule(t, cal, err);
+	}
+	if (rc < 0)
 		return rc;
 	if (!t->config || !(config = cJSON_Parse(t->config)))
 		return zq_errf(err, ZQ_EINVAL, "config: required for %s", zq_task_type_name(t->type));
@@ -370,7 +443,7 @@ void task_input_mask_names(unsigned mask, char *out, size_t outsz)
 {
 	static const char *const names[] = {"name", "job_id", "task_type", "schedule",
 					    "timezone", "enabled", "paused", "description",
-					    "config", "retries", "limits"};
+					    "config", "retries", "limits", "calendar"};
 	size_t used = 0;
 
 	out[0] = '\0';

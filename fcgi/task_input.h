@@ -3,7 +3,10 @@
  * Writable fields: name, job_id (create only), task_type, cron_expression,
  * interval_seconds, start_at, run_at, timezone, enabled, paused,
  * description, config, max_retries, retry_interval, timeout_seconds,
- * max_instances, misfire_grace_seconds, coalesce. Anything else is a 400:
+ * max_instances, misfire_grace_seconds, coalesce, calendar (a calendar's
+ * name, or null: calendar_id is -1 until the caller resolves it),
+ * calendar_rule (only | next | previous; only by default with a calendar,
+ * a 400 without one). Anything else is a 400:
  * read-only fields (id, next_run_time, created_at, ...) say so, unknown
  * ones too - nothing is silently dropped or stored.
  *
@@ -20,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "calendar.h"
 #include "err.h"
 #include "task.h"
 #include "wf_graph.h"
@@ -37,6 +41,7 @@ enum {
 	TI_CONFIG = 1u << 8,
 	TI_RETRY = 1u << 9,      /* max_retries / retry_interval */
 	TI_LIMITS = 1u << 10,    /* timeout, max_instances, misfire grace, coalesce */
+	TI_CALENDAR = 1u << 11,  /* calendar / calendar_rule */
 };
 
 /* Apply the members of body (a JSON object) to t. For a create, t comes
@@ -49,6 +54,9 @@ int task_input_apply(zq_task *t, const cJSON *body, int is_create, unsigned *mas
  * and the config for the type. For a workflow, wf (may be NULL) receives
  * the parsed workflow. */
 int task_input_check(const zq_task *t, zq_workflow *wf, zq_err *err);
+/* The same with the task's calendar (loaded by the caller; NULL with a
+ * calendar set checks against a calendar without exceptions). */
+int task_input_check_cal(const zq_task *t, const zq_calendar *cal, zq_workflow *wf, zq_err *err);
 
 /* Check a config object for a task type (prefix "config" in messages). */
 int task_config_check(int type, const cJSON *config, zq_workflow *wf, zq_err *err);

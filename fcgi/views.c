@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "task.h"
 #include "taskcfg.h"
 #include "timeutil.h"
@@ -67,6 +68,8 @@ static void view_task_fields(zq_jw *w, const zq_task *t, int reveal)
 	jw_kint(w, "max_instances", t->max_instances);
 	jw_kint(w, "misfire_grace_seconds", t->misfire_grace_seconds);
 	jw_kbool(w, "coalesce", t->coalesce);
+	kstr_or_null(w, "calendar", t->calendar_id ? t->calendar : NULL);
+	kstr_or_null(w, "calendar_rule", t->calendar_id ? zq_cal_rule_name(t->calendar_rule) : NULL);
 	jw_ktime(w, "next_run_time", t->next_run_at_ms);
 	jw_ktime(w, "last_fire_at", t->last_fire_at_ms);
 	jw_kint(w, "version", t->version);

@@ -4,10 +4,12 @@
 #include "task_store.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "calendar_store.h"
 #include "mem.h"
 #include "timeutil.h"
 
@@ -32,13 +34,17 @@
 #define STATE_JOIN " LEFT JOIN task_run_state s FORCE INDEX (PRIMARY) ON s.task_id = t.id"
 #define STATE_COLUMNS \
 	"s.latest_execution_id, s.latest_status, s.latest_time, s.active, s.last_finished_status"
-#define ROW_COLUMNS TASK_STORE_COLUMNS_T ", " STATE_COLUMNS
-#define ROW_NCOLS (TASK_STORE_NCOLS + 5)
-#define ONE_SELECT "SELECT " ROW_COLUMNS " FROM scheduled_tasks t" STATE_JOIN " WHERE t.id = ?"
+/* The calendar's name and stored coverage (PRIMARY KEY of calendars). */
+#define CAL_JOIN " LEFT JOIN calendars cal ON cal.id = t.calendar_id"
+#define CAL_COLUMNS "cal.name, DATEDIFF(cal.covered_until, '1970-01-01')"
+#define ROW_JOIN STATE_JOIN CAL_JOIN
+#define ROW_COLUMNS TASK_STORE_COLUMNS_T ", " STATE_COLUMNS ", " CAL_COLUMNS
+#define ROW_NCOLS (TASK_STORE_NCOLS + 7)
+#define ONE_SELECT "SELECT " ROW_COLUMNS " FROM scheduled_tasks t" ROW_JOIN " WHERE t.id = ?"
 /* The same, read with the request's token (uk_tokens_hash): one round trip. */
 #define ONE_WITH_TOKEN                                                                   \
 	"SELECT " TOKEN_STORE_COLUMNS ", " ROW_COLUMNS " FROM " TOKEN_STORE_FROM " LEFT JOIN " \
-	"scheduled_tasks t ON t.id = ?" STATE_JOIN " WHERE k.token_hash = ?"
+	"scheduled_tasks t ON t.id = ?" ROW_JOIN " WHERE k.token_hash = ?"
 static const char *const status_names[] = {"disabled", "paused", "running", "failed", "success",
 					   "pending", NULL};
 
@@ -48,6 +54,8 @@ const char *task_store_schedule_status(const task_store_row *r)
 		return "disabled";
 	if (r->t.paused)
 		return "paused";
+	if (r->cal_status[0])
+		return r->cal_status;
 	if (r->active)
 		return "running";
 	if (r->finished_status == ZQ_EXEC_SUCCESS)
@@ -113,6 +121,40 @@ static void row_read(zq_stmt *st, int c0, task_store_row *r)
 	r->latest_time_ms = zq_stmt_time(st, c + 2);
 	r->active = zq_stmt_i64(st, c + 3) > 0;
 	r->finished_status = zq_exec_status_parse(zq_stmt_str(st, c + 4));
+	zq_stmt_copy(st, c + 5, r->t.calendar, sizeof(r->t.calendar));
+	r->cal_until = zq_stmt_isnull(st, c + 6) ? ZQ_CAL_NO_DAY : (int32_t)zq_stmt_i64(st, c + 6);
+}
+
+/* A task whose calendar ran out: enabled, fires by itself, no next run. */
+static int cal_stopped(const zq_task *t)
+{
+	return t->calendar_id > 0 && t->calendar[0] && t->enabled && !t->paused &&
+	       t->next_run_at_ms == ZQ_TIME_NONE &&
+	       (t->cron_expression[0] || t->interval_seconds > 0);
+}
+
+/* schedule_status of the rows whose calendar ran out (rare: a statement
+ * each, for the coverage a calendar without a stored one takes from its
+ * days). */
+static int fill_cal_status(zq_db *db, task_store_row *rows, int n, zq_err *err)
+{
+	char day[11];
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		task_store_row *r = &rows[i];
+		if (!cal_stopped(&r->t))
+			continue;
+		if (r->cal_until == ZQ_CAL_NO_DAY &&
+		    (rc = calendar_store_until(db, r->t.calendar_id, &r->cal_until, err)) < 0)
+			return rc;
+		if (r->cal_until == ZQ_CAL_NO_DAY)
+			continue;
+		zq_day_format(r->cal_until, day);
+		snprintf(r->cal_status, sizeof(r->cal_status), "calendar %s has no data after %s",
+			 r->t.calendar, day);
+	}
+	return 0;
 }
 
 /* How a page of tasks is found at a million tasks (README "REST API"):
@@ -305,7 +347,7 @@ static int page_in_order(zq_db *db, const task_store_filter *f, enum drive d, in
 	ids_sql(&sql, f, d);
 	zq_buf_puts(&sql, drive_has_state(d) ? " ORDER BY s.task_id" : " ORDER BY t.id");
 	zq_buf_puts(&sql, " LIMIT ? OFFSET ?) p STRAIGHT_JOIN scheduled_tasks t FORCE INDEX "
-		    "(PRIMARY) ON t.id = p.id" STATE_JOIN " ORDER BY p.id");
+		    "(PRIMARY) ON t.id = p.id" ROW_JOIN " ORDER BY p.id");
 	st = zq_db_prepare(db, sql.data, err);
 	zq_buf_release(&sql);
 	if (!st)
@@ -388,7 +430,7 @@ static int page_by_ids(zq_db *db, const task_store_filter *f, enum drive d, cons
 	json = zq_db_ids_json(ids + f->skip, i);
 	free(ids);
 	st = zq_db_prepare(db, "SELECT " ROW_COLUMNS " FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN "
-			   "scheduled_tasks t FORCE INDEX (PRIMARY) ON t.id = j.id" STATE_JOIN
+			   "scheduled_tasks t FORCE INDEX (PRIMARY) ON t.id = j.id" ROW_JOIN
 			   " ORDER BY j.id", err);
 	if (!st) {
 		free(json);
@@ -424,6 +466,8 @@ int task_store_list(zq_db *db, const task_store_filter *f, task_store_row **rows
 		*total = limit;
 	}
 	free(like);
+	if (rc == 0)
+		rc = fill_cal_status(db, *rows, *n, err);
 	return rc;
 }
 
@@ -448,6 +492,8 @@ int task_store_get_row(zq_db *db, int64_t id, task_store_row *row, zq_err *err)
 	rc = 0;
 out:
 	zq_stmt_done(st);
+	if (rc == 0)
+		rc = fill_cal_status(db, row, 1, err);
 	return rc;
 }
 
@@ -480,5 +526,7 @@ int task_store_get_row_with_token(zq_db *db, const unsigned char *token_hash, si
 	rc = 0;
 out:
 	zq_stmt_done(st);
+	if (rc == 0 && *found)
+		rc = fill_cal_status(db, row, 1, err);
 	return rc;
 }

@@ -40,6 +40,25 @@ void task_store_read(zq_stmt *st, int c, zq_task *t)
 	zq_stmt_copy(st, c + 22, t->created_by, sizeof(t->created_by));
 	t->created_at_ms = zq_stmt_time(st, c + 23);
 	t->updated_at_ms = zq_stmt_time(st, c + 24);
+	t->calendar_id = zq_stmt_i64(st, c + 25);
+	s = zq_stmt_str(st, c + 26);
+	t->calendar_rule = s ? zq_cal_rule_parse(s) : -1;
+	if (!t->calendar_id)
+		t->calendar_rule = ZQ_CAL_RULE_NONE;
+	else if (t->calendar_rule <= 0)
+		t->calendar_rule = ZQ_CAL_RULE_ONLY;
+}
+
+static void bind_calendar(zq_stmt *st, int i, const zq_task *t)
+{
+	if (t->calendar_id > 0) {
+		zq_stmt_bind_i64(st, i, t->calendar_id);
+		zq_stmt_bind_str(st, i + 1, zq_cal_rule_name(t->calendar_rule ? t->calendar_rule
+									 : ZQ_CAL_RULE_ONLY));
+	} else {
+		zq_stmt_bind_null(st, i);
+		zq_stmt_bind_null(st, i + 1);
+	}
 }
 
 static int get_one(zq_db *db, const char *sql, int64_t id, const char *name, zq_task *t,
@@ -104,8 +123,9 @@ int task_store_insert(zq_db *db, zq_task *t, zq_err *err)
 			   "INSERT INTO scheduled_tasks (name, job_id, task_type, cron_expression, "
 			   "interval_seconds, start_at, run_at, timezone, enabled, paused, description, "
 			   "config, max_retries, retry_interval, timeout_seconds, max_instances, "
-			   "misfire_grace_seconds, coalesce_misfires, next_run_at, created_by) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   "misfire_grace_seconds, coalesce_misfires, next_run_at, created_by, "
+			   "calendar_id, calendar_rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			   err);
 	if (!st)
 		return err->code;
@@ -135,6 +155,7 @@ int task_store_insert(zq_db *db, zq_task *t, zq_err *err)
 	zq_stmt_bind_i64(st, 17, t->coalesce ? 1 : 0);
 	zq_stmt_bind_time(st, 18, t->next_run_at_ms);
 	zq_stmt_bind_str(st, 19, t->created_by[0] ? t->created_by : NULL);
+	bind_calendar(st, 20, t);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT) {
 		if (strstr(err->msg, "job_id"))
@@ -192,7 +213,8 @@ int task_store_update(zq_db *db, const zq_task *t, zq_err *err)
 		"interval_seconds = ?, start_at = ?, run_at = ?, timezone = ?, enabled = ?, "
 		"paused = ?, description = ?, config = ?, max_retries = ?, retry_interval = ?, "
 		"timeout_seconds = ?, max_instances = ?, misfire_grace_seconds = ?, "
-		"coalesce_misfires = ?, next_run_at = ?, version = version + 1 WHERE id = ?",
+		"coalesce_misfires = ?, next_run_at = ?, calendar_id = ?, calendar_rule = ?, "
+		"version = version + 1 WHERE id = ?",
 		err);
 	int rc;
 
@@ -222,7 +244,8 @@ int task_store_update(zq_db *db, const zq_task *t, zq_err *err)
 	zq_stmt_bind_i64(st, 15, t->misfire_grace_seconds);
 	zq_stmt_bind_i64(st, 16, t->coalesce ? 1 : 0);
 	zq_stmt_bind_time(st, 17, t->next_run_at_ms);
-	zq_stmt_bind_i64(st, 18, t->id);
+	bind_calendar(st, 18, t);
+	zq_stmt_bind_i64(st, 20, t->id);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT)
 		zq_errf(err, rc, "name: a task named '%s' already exists", t->name);

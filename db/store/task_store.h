@@ -16,17 +16,20 @@
 	"id, name, job_id, task_type, cron_expression, interval_seconds, start_at, run_at, " \
 	"timezone, enabled, paused, description, config, max_retries, retry_interval, "     \
 	"timeout_seconds, max_instances, misfire_grace_seconds, coalesce_misfires, "        \
-	"next_run_at, last_fire_at, version, created_by, created_at, updated_at"
+	"next_run_at, last_fire_at, version, created_by, created_at, updated_at, calendar_id, " \
+	"calendar_rule"
 #define TASK_STORE_COLUMNS_T                                                                   \
 	"t.id, t.name, t.job_id, t.task_type, t.cron_expression, t.interval_seconds, t.start_at, " \
 	"t.run_at, t.timezone, t.enabled, t.paused, t.description, t.config, t.max_retries, "     \
 	"t.retry_interval, t.timeout_seconds, t.max_instances, t.misfire_grace_seconds, "         \
 	"t.coalesce_misfires, t.next_run_at, t.last_fire_at, t.version, t.created_by, "           \
-	"t.created_at, t.updated_at"
-#define TASK_STORE_NCOLS 25
+	"t.created_at, t.updated_at, t.calendar_id, t.calendar_rule"
+#define TASK_STORE_NCOLS 27
 
 /* Fill t (initialised by the caller) from the current row, columns
- * col0 .. col0 + TASK_STORE_NCOLS - 1 in TASK_STORE_COLUMNS order. */
+ * col0 .. col0 + TASK_STORE_NCOLS - 1 in TASK_STORE_COLUMNS order. The
+ * calendar's name (t->calendar) is not among them: the API's reads
+ * (task_list.c) join it. */
 void task_store_read(zq_stmt *st, int col0, zq_task *t);
 
 /* Load one task. ZQ_ENOTFOUND when absent. t is released and refilled. */
@@ -57,6 +60,8 @@ typedef struct task_store_row {
 	int active;               /* an execution is pending or running */
 	int finished_status;      /* newest success|failed|completed|terminated, -1 none */
 	int node_count;           /* a workflow's nodes (its config's tasks) */
+	char cal_status[128];     /* "calendar SSE has no data after 2027-12-31", "" = none */
+	int32_t cal_until;        /* the calendar's stored covered_until (read with the row) */
 } task_store_row;
 
 typedef struct task_store_filter {
@@ -69,7 +74,8 @@ typedef struct task_store_filter {
 } task_store_filter;
 
 /* A task's schedule_status (README "REST API"), the first that applies:
- * disabled, paused, running, failed / success (the newest finished
+ * disabled, paused, the calendar's stop ("calendar SSE has no data after
+ * 2027-12-31": an enabled task whose calendar's coverage ran out), running, failed / success (the newest finished
  * execution; anything but success counts as failed), else pending. */
 const char *task_store_schedule_status(const task_store_row *r);
 /* 1 when s is one of the six schedule_status names. */
