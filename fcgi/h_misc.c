@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_outbox.h"
 #include "audit_store.h"
 #include "handlers.h"
 #include "node_store.h"
@@ -38,8 +39,16 @@ int h_health(zq_ctx *c)
 
 int h_metrics(zq_ctx *c)
 {
+	alert_outbox_stats as;
+	zq_err e = ZQ_ERR_INIT;
+
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	zq_metrics_render(c->api->metrics, c->api->routes, c->api->nroutes, &c->resp->body);
+	/* the database's figures; without the database, the process counters alone */
+	if (alert_outbox_stats_get(c->db, &as, &e) == 0)
+		zq_metrics_render_alerts(&as, &c->resp->body);
+	else
+		zq_metrics_db_error(c->api->metrics);
 	return 0;
 }
 

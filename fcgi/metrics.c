@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_outbox.h"
 #include "mem.h"
 
 static const int status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404,
@@ -142,4 +143,31 @@ void zq_metrics_render(zq_metrics *m, const zq_route *routes, int nroutes, zq_bu
 		      "# HELP zq_api_requests_in_flight Requests being handled now.\n"
 		      "# TYPE zq_api_requests_in_flight gauge\nzq_api_requests_in_flight %d\n",
 		      atomic_load_explicit(&m->in_flight, memory_order_relaxed));
+}
+
+void zq_metrics_render_alerts(const alert_outbox_stats *s, zq_buf *out)
+{
+	zq_buf_puts(out, "# HELP zq_alert_events Alert events in the outbox by event and delivery status "
+			 "(read from the database; rows older than scheduler.history_days are purged).\n"
+			 "# TYPE zq_alert_events gauge\n");
+	for (int i = 0; i < s->nrows; i++)
+		zq_buf_printf(out, "zq_alert_events{event=\"%s\",status=\"%s\"} %lld\n", s->rows[i].event,
+			      s->rows[i].status, (long long)s->rows[i].n);
+	zq_buf_puts(out, "# HELP zq_alert_send_latency_ms Latency of the last attempt of the events, by event "
+			 "and status: sum and count.\n# TYPE zq_alert_send_latency_ms summary\n");
+	for (int i = 0; i < s->nrows; i++) {
+		const alert_outbox_count *c = &s->rows[i];
+		if (!c->latency_n)
+			continue;
+		zq_buf_printf(out, "zq_alert_send_latency_ms_sum{event=\"%s\",status=\"%s\"} %lld\n"
+				   "zq_alert_send_latency_ms_count{event=\"%s\",status=\"%s\"} %lld\n",
+			      c->event, c->status, (long long)c->latency_sum_ms, c->event, c->status,
+			      (long long)c->latency_n);
+	}
+	zq_buf_printf(out, "# HELP zq_alert_backlog Events due for delivery now (pending, or sending with "
+			   "an expired lease).\n# TYPE zq_alert_backlog gauge\nzq_alert_backlog %lld\n"
+			   "# HELP zq_alert_backlog_oldest_seconds How long the oldest due event has waited.\n"
+			   "# TYPE zq_alert_backlog_oldest_seconds gauge\nzq_alert_backlog_oldest_seconds %.3f\n"
+			   "# HELP zq_alerts_open Open alerts.\n# TYPE zq_alerts_open gauge\nzq_alerts_open %lld\n",
+		      (long long)s->due, s->oldest_due_s, (long long)s->open_alerts);
 }

@@ -27,4 +27,9 @@ void zq_metrics_in_flight(zq_metrics *m, int delta);
 /* Append the exposition text. */
 void zq_metrics_render(zq_metrics *m, const zq_route *routes, int nroutes, zq_buf *out);
 
+/* The alert outbox's figures (db/store/alert_outbox.h), the same whichever
+ * zq-api process answers: they are read from the database. */
+struct alert_outbox_stats;
+void zq_metrics_render_alerts(const struct alert_outbox_stats *s, zq_buf *out);
+
 #endif

@@ -33,6 +33,7 @@
 #include "db.h"
 #include "log.h"
 #include "mem.h"
+#include "alert_outbox.h"
 #include "node_store.h"
 #include "retention_store.h"
 #include "run_state_store.h"
@@ -127,7 +128,7 @@ static int pass(retention *R, int days)
 	zq_err err = ZQ_ERR_INIT;
 	int64_t cutoff = zq_wall_ms() - (int64_t)days * 86400000, total = 0, t0 = zq_mono_ms(),
 		logged = t0, hi = 0, after = 0;
-	int read = 0, n = 0, nodes = 0, rc, cut = 0, got = 0;
+	int read = 0, n = 0, nodes = 0, alerts = 0, rc, cut = 0, got = 0;
 
 	if ((rc = retention_store_lock(R->db, &got, &err)) < 0 || !got) {
 		if (rc < 0)
@@ -163,6 +164,8 @@ static int pass(retention *R, int days)
 	}
 	if (rc == 0 && !cut && node_store_purge(R->db, NODE_KEEP_DAYS, &nodes, &err) < 0)
 		zq_debug("retention: nodes: %s", err.msg);
+	if (rc == 0 && !cut && alert_outbox_purge(R->db, days, &alerts, &err) < 0)
+		zq_debug("retention: alerts: %s", err.msg);
 	retention_store_unlock(R->db);
 	if (total)
 		zq_info("retention: deleted %lld executions older than %d days in %lld ms%s",

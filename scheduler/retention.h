@@ -1,8 +1,9 @@
 /* retention.h - history retention on a thread and a database connection of
  * its own: executions older than scheduler.history_days (finished ones
  * only: pending and running rows stay whatever their age), with their
- * steps, output and workflow run rows, and scheduler_nodes rows stopped or
- * lost for a week.
+ * steps, output and workflow run rows; scheduler_nodes rows stopped or
+ * lost for a week; and alert events that are done and closed alerts older
+ * than history_days (db/store/alert_outbox.h).
  *
  * A pass runs at start, every minute, and at once when history_days is
  * lowered (or set from 0) by a SIGHUP; it finds the highest execution id

@@ -1,6 +1,7 @@
 /* alert_outbox.c - the sender's SQL on alert_events (alert_outbox.h). */
 #include "alert_outbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,5 +179,73 @@ int alert_outbox_release(zq_db *db, int64_t id, int attempts, zq_err *err)
 	zq_stmt_bind_i64(st, 1, attempts);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
+	return rc;
+}
+
+/* ---- retention and metrics ---------------------------------------------------- */
+
+int alert_outbox_purge(zq_db *db, int days, int *n, zq_err *err)
+{
+	uint64_t ev = 0, al = 0;
+	int rc;
+
+	if ((rc = zq_db_exec_id(db,
+			"DELETE FROM alert_events WHERE status IN ('sent', 'failed', 'silenced') "
+			"AND created_at < NOW(3) - INTERVAL ? DAY ORDER BY id LIMIT 1000",
+			days, &ev, err)) == 0)
+		rc = zq_db_exec_id(db,
+			"DELETE FROM alerts WHERE state = 'closed' "
+			"AND closed_at < NOW(3) - INTERVAL ? DAY ORDER BY id LIMIT 1000",
+			days, &al, err);
+	*n = (int)(ev + al);
+	return rc;
+}
+
+static int stats_rows(zq_db *db, alert_outbox_stats *s, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT event, status, COUNT(*), COALESCE(SUM(latency_ms), 0), COUNT(latency_ms) "
+		"FROM alert_events GROUP BY event, status ORDER BY event, status LIMIT 64", err);
+	int rc;
+
+	if (!st)
+		return err->code;
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		while (s->nrows < 64 && (rc = zq_stmt_fetch(st)) > 0) {
+			alert_outbox_count *c = &s->rows[s->nrows++];
+			snprintf(c->event, sizeof(c->event), "%s", zq_stmt_str(st, 0) ? zq_stmt_str(st, 0) : "");
+			snprintf(c->status, sizeof(c->status), "%s", zq_stmt_str(st, 1) ? zq_stmt_str(st, 1) : "");
+			c->n = zq_stmt_i64(st, 2);
+			c->latency_sum_ms = zq_stmt_i64(st, 3);
+			c->latency_n = zq_stmt_i64(st, 4);
+		}
+		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "alert_events: fetch failed") : 0;
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+int alert_outbox_stats_get(zq_db *db, alert_outbox_stats *s, zq_err *err)
+{
+	zq_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = stats_rows(db, s, err)) < 0)
+		return rc;
+	/* ix_alert_events_due: the same rows a sender would claim now */
+	if (!(st = zq_db_prepare(db,
+		"SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(IF(status = 'pending', next_at, "
+		"lease_until)), NOW(3)), 0) / 1e6 FROM alert_events WHERE (status = 'pending' AND next_at "
+		"<= NOW(3)) OR (status = 'sending' AND lease_until < NOW(3))", err)))
+		return err->code;
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0) {
+		s->due = zq_stmt_i64(st, 0);
+		s->oldest_due_s = zq_stmt_double(st, 1);
+	}
+	zq_stmt_done(st);
+	if (rc == 0)
+		rc = zq_db_query_i64(db, "SELECT COUNT(*) FROM alerts WHERE state = 'open'", ZQ_NO_PARAM,
+				     &s->open_alerts, err);
 	return rc;
 }

@@ -72,4 +72,29 @@ int alert_outbox_record(zq_db *db, int64_t id, int attempts, const alert_outbox_
  * now, its attempt not counted. */
 int alert_outbox_release(zq_db *db, int64_t id, int attempts, zq_err *err);
 
+/* Retention (scheduler/retention.c, after a pass): events that are done
+ * (sent, failed, silenced) and closed alerts older than days, at most 1000
+ * rows of each per call, in the caller's autocommit; *n gets how many went.
+ * Old rows are the low ids, so each DELETE stops early on the primary key. */
+int alert_outbox_purge(zq_db *db, int days, int *n, zq_err *err);
+
+/* The outbox as GET /metrics shows it: rows by (event, status) with the
+ * sum and count of their last attempt's latency, the due backlog (pending
+ * or sending rows whose time has come) and the age of its oldest row, and
+ * the open alerts. Events and statuses are closed sets: at most 50 rows. */
+typedef struct alert_outbox_count {
+	char event[17];
+	char status[13];
+	int64_t n;
+	int64_t latency_sum_ms, latency_n;
+} alert_outbox_count;
+typedef struct alert_outbox_stats {
+	alert_outbox_count rows[64];
+	int nrows;
+	int64_t due;             /* pending/sending rows whose next_at / lease has come */
+	double oldest_due_s;     /* 0 when none */
+	int64_t open_alerts;
+} alert_outbox_stats;
+int alert_outbox_stats_get(zq_db *db, alert_outbox_stats *s, zq_err *err);
+
 #endif

@@ -471,3 +471,40 @@ def test_empty_and_wrong_bodies(astack, adm):
     assert r.status_code == 400
     r = requests.get(astack.api_url + CH, timeout=10)
     assert r.status_code == 401
+
+
+def metric(text, name):
+    """{labels: value} of one metric family's samples."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            key, _, val = line.rpartition(" ")
+            out[key[len(name):]] = float(val)
+    return out
+
+
+def test_metrics_show_the_outbox_from_the_database(astack, adm):
+    """GET /metrics gives the outbox by event and status, the send latency,
+    the due backlog and its age, and the open alerts: figures from the
+    database, the same whichever zq-api process answers."""
+    before = requests.get(astack.api_url + "/metrics", timeout=10).text
+    sent0 = metric(before, "zq_alert_events").get('{event="failure",status="sent"}', 0)
+    open0 = metric(before, "zq_alerts_open")[""]
+    ch = new_channel(adm, astack)
+    rule = new_rule(adm, astack, [ch["id"]])
+    for _ in range(3):
+        insert_event(astack, ch["id"], status="sent")
+    due = insert_event(astack, ch["id"], status="pending")
+    astack.sql(f"UPDATE alert_events SET next_at = UTC_TIMESTAMP(3) - INTERVAL 30 SECOND "
+               f"WHERE id = {due}")
+    insert_alert(astack, rule["id"])
+    text = requests.get(astack.api_url + "/metrics", timeout=10).text
+    ev = metric(text, "zq_alert_events")
+    assert ev['{event="failure",status="sent"}'] == sent0 + 3
+    assert ev['{event="failure",status="pending"}'] >= 1
+    lat = metric(text, "zq_alert_send_latency_ms_count")
+    assert lat['{event="failure",status="sent"}'] >= 3
+    assert metric(text, "zq_alert_backlog")[""] >= 1
+    assert metric(text, "zq_alert_backlog_oldest_seconds")[""] >= 29
+    assert metric(text, "zq_alerts_open")[""] == open0 + 1
+    astack.sql(f"DELETE FROM alert_events WHERE id = {due}")

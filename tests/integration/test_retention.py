@@ -203,3 +203,37 @@ def test_workflow_runs_unfinished_work_and_daily_stats_survive_a_pass(env):
     assert env.rows(f"SELECT * FROM task_stats_daily WHERE task_id = {tid} ORDER BY day") == stats
     assert env.rows(DIFF_ROWS_SQL) == []
     env.stop_daemon(d)
+
+
+def test_alert_history_older_than_history_days_goes_with_a_pass(env):
+    """Delivered, failed and silenced events and closed alerts older than
+    history_days go; events still to send and open alerts stay, whatever
+    their age."""
+    tid = env.task("ret-alerts", "example_task", QUICK)
+    env.sql("INSERT INTO alert_channels (name, kind, config) VALUES ('ret-ch', 'webhook', "
+            "'{\"url\": \"https://hooks.example/x\"}')")
+    ch = env.value("SELECT id FROM alert_channels WHERE name = 'ret-ch'")
+    env.sql(f"INSERT INTO alert_rules (task_id, kind, params) VALUES ({tid}, 'on_failure', '{{}}')")
+    rule = env.value(f"SELECT id FROM alert_rules WHERE task_id = {tid}")
+    env.sql("INSERT INTO alerts (rule_id, task_id, slot, kind, state, opened_at, closed_at) VALUES "
+            f"({rule}, {tid}, 'old-closed', 'on_failure', 'closed', UTC_TIMESTAMP(3) - INTERVAL 9 DAY, "
+            "UTC_TIMESTAMP(3) - INTERVAL 8 DAY), "
+            f"({rule}, {tid}, 'old-open', 'on_failure', 'open', UTC_TIMESTAMP(3) - INTERVAL 9 DAY, NULL), "
+            f"({rule}, {tid}, 'new-closed', 'on_failure', 'closed', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))")
+    old = "UTC_TIMESTAMP(3) - INTERVAL 5 DAY"
+    env.sql("INSERT INTO alert_events (channel_id, task_id, event, facts, status, created_at, "
+            f"next_at) SELECT {ch}, {tid}, 'failure', '{{}}', ELT(seq, 'sent', 'failed', 'silenced', "
+            f"'pending', 'sending'), {old}, UTC_TIMESTAMP(3) + INTERVAL 1 DAY FROM seq_1_to_5")
+    env.sql("INSERT INTO alert_events (channel_id, task_id, event, facts, status) VALUES "
+            f"({ch}, {tid}, 'failure', '{{}}', 'sent')")
+    d = env.daemon("ret-alerts", scheduler__history_days="2")   # a pass at start
+    env.wait(lambda: env.value("SELECT COUNT(*) FROM alerts WHERE slot = 'old-closed'") == "0",
+             timeout=60, what="the pass to purge the closed alert")
+    assert sorted(r["status"] for r in env.rows(
+        f"SELECT status FROM alert_events WHERE task_id = {tid}")) == ["pending", "sending", "sent"]
+    assert env.value(f"SELECT COUNT(*) FROM alert_events WHERE task_id = {tid} AND status = 'sent' "
+                     "AND created_at > UTC_TIMESTAMP(3) - INTERVAL 1 DAY") == "1"
+    assert sorted(r["slot"] for r in env.rows(
+        f"SELECT slot FROM alerts WHERE task_id = {tid}")) == ["new-closed", "old-open"]
+    env.stop_daemon(d)
+    env.sql(f"DELETE FROM alert_events WHERE channel_id = {ch}; DELETE FROM alert_channels WHERE id = {ch}")
