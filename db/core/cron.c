@@ -176,7 +176,33 @@ static uint64_t *field_bits(zq_cron *c, int fi)
 	return bits[fi];
 }
 
-/* One list item: '*[/S]', 'N[-M][/S]', 'L' (dom), 'D#K' (dow). */
+/* A business-day token in dom: 'Bn', 'BL', 'BL-k'. */
+static int parse_biz(zq_cron *c, const struct pctx *p)
+{
+	const char *s = p->item + 1, *end = p->item + p->ilen, *n0;
+	int n, last = s < end && (*s == 'L' || *s == 'l');
+
+	if (last && ++s == end) {
+		c->biz_last |= 1u;
+		return 0;
+	}
+	if (last && *s++ != '-')
+		return unexpected(p, s - 1, end);
+	n0 = s;
+	if (number(&s, end, &n) < 0 || s != end)
+		return unexpected(p, s, end);
+	if (last && (n < 1 || n > 22))
+		return bad(p, "BL-%.*s out of range BL-1..BL-22", (int)(s - n0), n0);
+	if (!last && (n < 1 || n > 23))
+		return bad(p, "B%.*s out of range B1..B23", (int)(s - n0), n0);
+	if (last)
+		c->biz_last |= 1u << n;
+	else
+		c->biz_nth |= 1u << n;
+	return 0;
+}
+
+/* One list item: '*[/S]', 'N[-M][/S]', 'L' (dom), 'D#K' (dow), 'Bn', 'BL[-k]' (dom). */
 static int parse_item(zq_cron *c, const struct pctx *p)
 {
 	const struct field_def *f = &fields[p->fi];
@@ -185,6 +211,9 @@ static int parse_item(zq_cron *c, const struct pctx *p)
 
 	if (*s == '*') {
 		s++, a = f->lo, b = f->star_hi;
+	} else if (p->fi == F_DOM && (*s == 'B' || *s == 'b')) {
+		c->flags |= ZQ_CRON_DOM_BIZ;
+		return parse_biz(c, p);
 	} else if (p->fi == F_DOM && (*s == 'L' || *s == 'l') && p->ilen == 1) {
 		c->flags |= ZQ_CRON_DOM_LAST;
 		return 0;
@@ -256,6 +285,12 @@ static int parse_field(zq_cron *c, int fi, const char *s, size_t len, zq_err *er
 		if ((rc = parse_item(c, &p)) < 0)
 			return rc;
 		s = e + 1;
+	}
+	if (fi == F_DOM && (c->flags & ZQ_CRON_DOM_BIZ)) {
+		p.item = field, p.ilen = len;
+		if (c->dom || (c->flags & ZQ_CRON_DOM_LAST))
+			return bad(&p, "B-tokens cannot be mixed with other days");
+		c->dom = UINT64_C(0xfffffffe); /* every day: the schedule keeps the business ones */
 	}
 	return 0;
 }
@@ -430,6 +465,8 @@ int zq_cron_parse(zq_cron *c, const char *expr, zq_err *err)
 	for (int fi = first; fi < F_COUNT; fi++)
 		if ((rc = parse_field(c, fi, fs[fi], fl[fi], err)) < 0)
 			return rc;
+	if ((c->flags & ZQ_CRON_DOM_BIZ) && !(c->flags & ZQ_CRON_DOW_STAR))
+		return zq_errf(err, ZQ_EINVAL, "day-of-month field: B-tokens need day-of-week '*' or '?'");
 	if (!can_fire(c))
 		return never_fires(fs, fl, err);
 	return 0;

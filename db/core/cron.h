@@ -10,6 +10,12 @@
  * restricted, a day matching either fires (Vixie cron); a dom or dow field
  * that is exactly '*' or '?' leaves the other to decide alone.
  *
+ * Business days (they need a calendar, see schedule.h): dom may instead be
+ * a comma list of 'Bn' (n = 1..23, the n-th business day of the month),
+ * 'BL' (the last) and 'BL-k' (k = 1..22 before the last), with dow '*' or
+ * '?'. zq_cron_next() then proposes every day (dom all set,
+ * ZQ_CRON_DOM_BIZ); the schedule layer keeps the days the tokens name.
+ *
  * Parsing is strict (see zq_cron_parse) and rejects expressions that can
  * never fire, so zq_cron_next() finds a fire for every parsed expression
  * within its search bound. A zq_cron is a plain value: copy it freely; it
@@ -30,6 +36,7 @@
 #define ZQ_CRON_DOM_LAST 0x04  /* 'L' in dom */
 #define ZQ_CRON_HOUR_WILD 0x08 /* hour is '*' or has a step: follows real time in DST overlaps */
 #define ZQ_CRON_SECONDS 0x10   /* six-field form */
+#define ZQ_CRON_DOM_BIZ 0x20   /* dom is B-tokens: biz_nth / biz_last decide (with a calendar) */
 
 /* One bit per allowed value. */
 typedef struct zq_cron {
@@ -40,6 +47,8 @@ typedef struct zq_cron {
 	uint64_t mon;     /* bits 1-12 */
 	uint64_t dow;     /* bits 0-6, Sunday = 0 */
 	uint64_t dow_nth; /* bit 5 * weekday + (k - 1) for 'weekday#k' */
+	uint32_t biz_nth; /* bit n (1-23): 'Bn', the n-th business day of the month */
+	uint32_t biz_last; /* bit k (0-22): 'BL-k' ('BL' = bit 0), k before the last business day */
 	unsigned flags;   /* ZQ_CRON_* */
 } zq_cron;
 

@@ -6,8 +6,10 @@
  * years 1..9999 (ZQ_CRON_MIN_MS..ZQ_CRON_MAX_MS), so it cannot overflow. */
 #include "schedule.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "schedule_int.h"
 #include "timeutil.h"
 
 static int in_range(int64_t ms)
@@ -41,8 +43,19 @@ static int init_interval(zq_schedule *s, int64_t seconds, int64_t start_ms, zq_e
 	return 0;
 }
 
-int zq_schedule_init(zq_schedule *s, const char *cron_expr, int64_t interval_seconds,
-		     int64_t start_ms, int64_t run_at_ms, const char *tz_name, zq_err *err)
+/* The first B-token of a cron, as written: "B1", "BL", "BL-2". */
+static void biz_token(const zq_cron *c, char out[8])
+{
+	if (c->biz_nth)
+		snprintf(out, 8, "B%d", __builtin_ctz(c->biz_nth) % 32);
+	else if (c->biz_last & 1)
+		strcpy(out, "BL");
+	else
+		snprintf(out, 8, "BL-%d", __builtin_ctz(c->biz_last | 1u << 31) % 32);
+}
+
+static int init_any(zq_schedule *s, const char *cron_expr, int64_t interval_seconds,
+		    int64_t start_ms, int64_t run_at_ms, const char *tz_name, int has_cal, zq_err *err)
 {
 	int has_cron = cron_expr && *cron_expr, has_once = run_at_ms != ZQ_TIME_NONE;
 	zq_err e = ZQ_ERR_INIT;
@@ -61,6 +74,14 @@ int zq_schedule_init(zq_schedule *s, const char *cron_expr, int64_t interval_sec
 			return zq_errf(err, ZQ_EINVAL, "timezone: required for a cron schedule");
 		if ((rc = zq_cron_parse(&s->cron, cron_expr, &e)) < 0)
 			return zq_errf(err, rc, "cron_expression: %s", e.msg);
+		if ((s->cron.flags & ZQ_CRON_DOM_BIZ) && !has_cal) {
+			char tok[8];
+
+			biz_token(&s->cron, tok);
+			return zq_errf(err, ZQ_EINVAL,
+				       "cron_expression: day-of-month field: %s needs a calendar (set calendar)",
+				       tok);
+		}
 		s->kind = ZQ_SCHED_CRON;
 	} else if (interval_seconds != 0) {
 		return init_interval(s, interval_seconds, start_ms, err);
@@ -70,6 +91,31 @@ int zq_schedule_init(zq_schedule *s, const char *cron_expr, int64_t interval_sec
 		s->kind = ZQ_SCHED_ONCE;
 		s->run_at_ms = run_at_ms;
 	}
+	return 0;
+}
+
+int zq_schedule_init(zq_schedule *s, const char *cron_expr, int64_t interval_seconds,
+		     int64_t start_ms, int64_t run_at_ms, const char *tz_name, zq_err *err)
+{
+	return init_any(s, cron_expr, interval_seconds, start_ms, run_at_ms, tz_name, 0, err);
+}
+
+int zq_schedule_init_cal(zq_schedule *s, const char *cron_expr, int64_t interval_seconds, int64_t start_ms,
+			 int64_t run_at_ms, const char *tz_name, const zq_calendar *cal, int rule, zq_err *err)
+{
+	int rc = init_any(s, cron_expr, interval_seconds, start_ms, run_at_ms, tz_name, cal != NULL, err);
+
+	if (rc < 0)
+		return rc;
+	if (rule < ZQ_CAL_RULE_NONE || rule > ZQ_CAL_RULE_PREVIOUS)
+		return zq_errf(err, ZQ_EINVAL, "calendar_rule: must be only, next or previous");
+	if (!cal && rule != ZQ_CAL_RULE_NONE)
+		return zq_errf(err, ZQ_EINVAL, "calendar_rule: needs a calendar");
+	if (cal && s->kind != ZQ_SCHED_CRON && s->kind != ZQ_SCHED_INTERVAL)
+		return zq_errf(err, ZQ_EINVAL, "calendar: only a cron or interval schedule can follow a "
+			       "calendar (not a one-off run_at or a manual task)");
+	s->cal = cal;
+	s->cal_rule = !cal ? ZQ_CAL_RULE_NONE : rule == ZQ_CAL_RULE_NONE ? ZQ_CAL_RULE_ONLY : rule;
 	return 0;
 }
 
@@ -92,6 +138,8 @@ static int64_t interval_next(const zq_schedule *s, int64_t after_ms)
 
 int64_t zq_schedule_next(const zq_schedule *s, int64_t after_ms)
 {
+	if (s->cal && (s->kind == ZQ_SCHED_CRON || s->kind == ZQ_SCHED_INTERVAL))
+		return zq_sched_cal_next(s, after_ms);
 	switch (s->kind) {
 	case ZQ_SCHED_CRON:
 		return zq_cron_next(&s->cron, s->tz, after_ms);
@@ -106,6 +154,10 @@ int64_t zq_schedule_next(const zq_schedule *s, int64_t after_ms)
 
 int64_t zq_schedule_first(const zq_schedule *s, int64_t now_ms)
 {
+	if (s->cal && s->kind == ZQ_SCHED_INTERVAL && s->anchor_ms != ZQ_TIME_NONE)
+		return zq_schedule_next(s, now_ms <= INT64_MIN + 1 ? now_ms : now_ms - 1);
+	if (s->cal)
+		return zq_schedule_next(s, now_ms);
 	switch (s->kind) {
 	case ZQ_SCHED_INTERVAL:
 		return interval_next(s, s->anchor_ms == ZQ_TIME_NONE || now_ms <= INT64_MIN + 1
@@ -116,41 +168,4 @@ int64_t zq_schedule_first(const zq_schedule *s, int64_t now_ms)
 	default:
 		return zq_schedule_next(s, now_ms);
 	}
-}
-
-int zq_schedule_init_cal(zq_schedule *s, const char *cron_expr, int64_t interval_seconds, int64_t start_ms,
-			 int64_t run_at_ms, const char *tz_name, const zq_calendar *cal, int rule, zq_err *err)
-{
-	int rc = zq_schedule_init(s, cron_expr, interval_seconds, start_ms, run_at_ms, tz_name, err);
-
-	if (rc < 0)
-		return rc;
-	if (!cal && rule != ZQ_CAL_RULE_NONE)
-		return zq_errf(err, ZQ_EINVAL, "calendar_rule: needs a calendar");
-	if (cal && (s->kind == ZQ_SCHED_ONCE || s->kind == ZQ_SCHED_NONE))
-		return zq_errf(err, ZQ_EINVAL, "calendar: only a cron or interval schedule can follow a calendar");
-	s->cal = cal;
-	s->cal_rule = cal ? (rule == ZQ_CAL_RULE_NONE ? ZQ_CAL_RULE_ONLY : rule) : ZQ_CAL_RULE_NONE;
-	return 0;
-}
-
-int64_t zq_schedule_slot(const zq_schedule *s, int64_t fire_ms)
-{
-	(void)s;
-	return fire_ms;
-}
-
-int32_t zq_schedule_local_day(const zq_schedule *s, int64_t ms)
-{
-	int64_t sec = ms / 1000 - (ms % 1000 < 0);
-
-	if (s->tz)
-		sec += zq_tz_offset_at(s->tz, ms);
-	return (int32_t)(sec / 86400 - (sec % 86400 < 0));
-}
-
-const char *zq_schedule_stop_reason(const zq_schedule *s, int64_t after_ms, char *buf, size_t n)
-{
-	(void)s, (void)after_ms, (void)buf, (void)n;
-	return NULL;
 }
