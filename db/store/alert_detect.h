@@ -58,13 +58,23 @@ int alert_detect_skipped(zq_db *db, const exec_fire_row *rows, int n, zq_err *er
  * the rule and the task were created and within the last 24 h; it opens
  * when no success of the task ended since that local day began. */
 int alert_detect_deadline(zq_db *db, int64_t now_ms, int *opened, zq_err *err);
+/* An enabled, unpaused task's next_run_at, or a pending execution's
+ * scheduled time (not_before unless a schedule fire), more than `after` s
+ * past; slot = that time in ISO-8601. */
 int alert_detect_not_started(zq_db *db, int *opened, zq_err *err);
+/* A running execution past max_seconds, or past factor x the median of its
+ * task's last 20 successes (with >= min_runs of them); slot = its id. */
 int alert_detect_duration(zq_db *db, int *opened, zq_err *err);
+/* First the scheduler_up events and closing (`up`) of open down alerts now
+ * that a node runs with a fresh heartbeat; then, per enabled global rule
+ * without an open alert, down when no node's last heartbeat or clean stop
+ * is newer than `after` s (slot = the newest of those: the outage start). */
 int alert_detect_scheduler_down(zq_db *db, int *opened, zq_err *err);
-/* Events of open, unacknowledged alerts whose rule repeats and is due. */
+/* Events (is_repeat = 1) of open, unacknowledged alerts whose enabled rule
+ * repeats and whose last event is repeat_every s old. */
 int alert_detect_repeats(zq_db *db, int *written, zq_err *err);
-/* Close open alerts whose condition cleared: not_started (`started`),
- * duration (`finished`), deadline after a success (`succeeded`). */
+/* Close open alerts whose condition cleared: not_started (`started`: no
+ * longer waiting at its time), duration (`finished`: not running). */
 int alert_detect_close_cleared(zq_db *db, zq_err *err);
 
 /* The database clock, UTC ms (UNIX_TIMESTAMP(NOW(3))). */
