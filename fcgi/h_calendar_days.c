@@ -17,23 +17,6 @@
 
 #define RANGE_MAX 3660
 
-/* Remove day from a sorted list. */
-static void drop(int32_t *v, size_t *n, int32_t day)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (v[i] == day) {
-			memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
-			(*n)--;
-			return;
-		}
-}
-
-static void drop_day(zq_calendar *cal, int32_t day)
-{
-	drop(cal->holidays, &cal->nholidays, day);
-	drop(cal->workdays, &cal->nworkdays, day);
-}
-
 struct change {
 	int64_t id;
 	char name[65];
@@ -68,7 +51,7 @@ static int patch_add(zq_ctx *c, calendar_row *r, const cJSON *add, struct change
 		if (kind < 0)
 			return zq_errf(&c->err, ZQ_EINVAL, "body.add[%d].kind: must be holiday or workday",
 				       i);
-		drop_day(&r->cal, day);  /* a day added again takes the new kind */
+		calendar_drop_day(&r->cal, day);  /* a day added again takes the new kind */
 		zq_cal_add(&r->cal, day, kind);
 		ch->added++;
 	}
@@ -87,7 +70,7 @@ static int patch_remove(zq_ctx *c, calendar_row *r, const cJSON *rm, struct chan
 		if (!cJSON_IsString(d) || zq_day_parse(d->valuestring, &day) < 0)
 			return zq_errf(&c->err, ZQ_EINVAL, "body.remove[%d]: '%.40s' is not a date", i,
 				       cJSON_IsString(d) ? d->valuestring : "?");
-		drop_day(&r->cal, day);
+		calendar_drop_day(&r->cal, day);
 		ch->removed += before != r->cal.nholidays + r->cal.nworkdays;
 	}
 	return 0;
@@ -226,35 +209,6 @@ out:
 
 /* ---- import --------------------------------------------------------------------------- */
 
-/* Merge (or with replace, substitute) the parsed days into r; the stored
- * coverage grows to the imported years. */
-static void import_merge(calendar_row *r, const zq_calendar *in, struct change *ch)
-{
-	int32_t first = ZQ_CAL_NO_DAY, last = ZQ_CAL_NO_DAY;
-
-	if (ch->replace)
-		r->cal.nholidays = r->cal.nworkdays = 0;
-	for (int k = 0; k < 2; k++) {
-		const int32_t *v = k ? in->workdays : in->holidays;
-		size_t n = k ? in->nworkdays : in->nholidays;
-		for (size_t i = 0; i < n; i++) {
-			drop_day(&r->cal, v[i]);
-			zq_cal_add(&r->cal, v[i], k ? ZQ_CAL_WORKDAY : ZQ_CAL_HOLIDAY);
-			if (first == ZQ_CAL_NO_DAY || v[i] < first)
-				first = v[i];
-			if (last == ZQ_CAL_NO_DAY || v[i] > last)
-				last = v[i];
-		}
-		ch->added += (int)n;
-	}
-	if (last != ZQ_CAL_NO_DAY && r->set_until != ZQ_CAL_NO_DAY &&
-	    r->set_until < calendar_year_end(last))
-		r->set_until = calendar_year_end(last);
-	if (first != ZQ_CAL_NO_DAY && r->set_from != ZQ_CAL_NO_DAY &&
-	    r->set_from > calendar_year_start(first))
-		r->set_from = calendar_year_start(first);
-}
-
 static int import_tx(zq_ctx *c, void *arg)
 {
 	struct change *ch = arg;
@@ -276,7 +230,7 @@ static int import_tx(zq_ctx *c, void *arg)
 		rc = zq_errf(&c->err, ZQ_EINVAL, "%s: at most %d days", ch->field, CALENDAR_DAYS_MAX);
 		goto out;
 	}
-	import_merge(&r, &in, ch);
+	ch->added = calendar_row_merge(&r, &in, ch->replace);
 	if ((rc = cal_input_finish(c, &r)) < 0)
 		goto out;
 	ch->until = r.cal.covered_until;

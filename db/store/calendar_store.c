@@ -73,6 +73,54 @@ static void bind_day(zq_stmt *st, int i, int32_t day)
 		zq_stmt_bind_i64(st, i, day);
 }
 
+/* ---- days ------------------------------------------------------------------------ */
+
+static void drop(int32_t *v, size_t *n, int32_t day)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (v[i] == day) {
+			memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+			(*n)--;
+			return;
+		}
+}
+
+void calendar_drop_day(zq_calendar *cal, int32_t day)
+{
+	drop(cal->holidays, &cal->nholidays, day);
+	drop(cal->workdays, &cal->nworkdays, day);
+}
+
+int calendar_row_merge(calendar_row *r, const zq_calendar *in, int replace)
+{
+	int32_t first = ZQ_CAL_NO_DAY, last = ZQ_CAL_NO_DAY;
+	int added = 0;
+
+	if (replace)
+		r->cal.nholidays = r->cal.nworkdays = 0;
+	for (int k = 0; k < 2; k++) {
+		const int32_t *v = k ? in->workdays : in->holidays;
+		size_t n = k ? in->nworkdays : in->nholidays;
+		for (size_t i = 0; i < n; i++) {
+			calendar_drop_day(&r->cal, v[i]);
+			zq_cal_add(&r->cal, v[i], k ? ZQ_CAL_WORKDAY : ZQ_CAL_HOLIDAY);
+			if (first == ZQ_CAL_NO_DAY || v[i] < first)
+				first = v[i];
+			if (last == ZQ_CAL_NO_DAY || v[i] > last)
+				last = v[i];
+		}
+		added += (int)n;
+	}
+	/* an explicit coverage grows to the imported years */
+	if (last != ZQ_CAL_NO_DAY && r->set_until != ZQ_CAL_NO_DAY &&
+	    r->set_until < calendar_year_end(last))
+		r->set_until = calendar_year_end(last);
+	if (first != ZQ_CAL_NO_DAY && r->set_from != ZQ_CAL_NO_DAY &&
+	    r->set_from > calendar_year_start(first))
+		r->set_from = calendar_year_start(first);
+	return added;
+}
+
 /* ---- reads ------------------------------------------------------------------------ */
 
 #define CAL_COLUMNS                                                                          \

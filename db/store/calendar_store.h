@@ -33,6 +33,13 @@ void calendar_row_init(calendar_row *r);
 void calendar_row_release(calendar_row *r);
 void calendar_rows_free(calendar_row *rows, int n);
 
+/* Remove day from cal's lists (sorted, as zq_cal_finish leaves them). */
+void calendar_drop_day(zq_calendar *cal, int32_t day);
+/* An import: in's days into r (replace: instead of r's), a day given again
+ * taking the new kind; r's explicit coverage grows to Jan 1 / Dec 31 of the
+ * imported years. Returns the days imported. Run zq_cal_finish after. */
+int calendar_row_merge(calendar_row *r, const zq_calendar *in, int replace);
+
 /* Every calendar in id order, without their days (coverage effective). */
 int calendar_store_list(zq_db *db, calendar_row **rows, int *n, zq_err *err);
 

@@ -17,7 +17,7 @@ TASK_FIELDS = {"id", "name", "job_id", "task_type", "cron_expression", "interval
                "misfire_grace_seconds", "coalesce", "next_run_time", "last_fire_at", "version",
                "created_by", "created_at", "updated_at", "latest_execution_id",
                "latest_execution_time", "latest_execution_status", "schedule_status",
-               "node_count"}
+               "node_count", "calendar", "calendar_rule"}
 
 
 def url(stack, *parts):
