@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "calendar.h"
+#include "calendar_store.h"
 #include "exec_api.h"
 #include "handlers.h"
 #include "jsonin.h"
@@ -20,6 +22,7 @@
 #include "task_store.h"
 #include "taskcfg.h"
 #include "timeutil.h"
+#include "tz.h"
 #include "user_store.h"
 #include "views.h"
 #include "wakeup.h"
@@ -45,6 +48,7 @@ struct trigger {
 	char *params;            /* resolved parameter values, JSON text; or NULL */
 	char *audit;             /* audit detail, or NULL */
 	int64_t exec_id;
+	int32_t business_day;    /* the run's business_date */
 };
 
 static void trigger_release(struct trigger *tr)
@@ -58,7 +62,8 @@ static int check_trigger_keys(zq_ctx *c, const cJSON *body, int admin)
 {
 	for (const cJSON *a = body->child; a; a = a->next) {
 		const char *k = a->string;
-		if (strcmp(k, "params") == 0 || (admin && strcmp(k, "override") == 0))
+		if (strcmp(k, "params") == 0 || strcmp(k, "business_date") == 0 ||
+		    (admin && strcmp(k, "override") == 0))
 			continue;
 		if (strcmp(k, "override") == 0)
 			return zq_errf(&c->err, ZQ_EINVAL, "trigger: 'override' is for admins; an "
@@ -98,6 +103,48 @@ static char *trigger_audit(const cJSON *over, const cJSON *params)
 	return zq_buf_detach(&b, NULL);
 }
 
+/* Today in the task's zone. */
+static int32_t task_today(const zq_task *t)
+{
+	const zq_tz *tz = zq_tz_get(t->timezone[0] ? t->timezone : "UTC", NULL);
+	int64_t ms = zq_wall_ms(), off = tz ? zq_tz_offset_at(tz, ms) : 0;
+	int64_t local = ms + off * 1000;
+
+	return (int32_t)((local >= 0 ? local : local - 86399999) / 86400000);
+}
+
+/* The run's business date: body.business_date (a business day the task's
+ * calendar covers), else today in the task's zone if a business day, else
+ * the previous business day; without a calendar any date, default today. */
+static int trigger_day(zq_ctx *c, const zq_task *t, const cJSON *body, int32_t *day)
+{
+	const cJSON *v = body ? jin_get(body, "business_date") : NULL;
+	zq_calendar cal;
+	char d[11];
+	int given = v && !cJSON_IsNull(v), rc = 0;
+
+	*day = task_today(t);
+	if (given && (!cJSON_IsString(v) || zq_day_parse(v->valuestring, day) < 0))
+		return zq_errf(&c->err, ZQ_EINVAL, "body.business_date: must be a date YYYY-MM-DD");
+	if (!t->calendar_id)
+		return 0;
+	if ((rc = calendar_store_load(c->db, t->calendar_id, NULL, &cal, &c->err)) < 0)
+		goto out;
+	zq_day_format(*day, d);
+	if (!zq_cal_covers(&cal, *day))
+		rc = zq_errf(&c->err, ZQ_EINVAL, "body.business_date: calendar %s has no data %s %s",
+			     cal.name, *day < cal.covered_from ? "before" : "after", d);
+	else if (given && !zq_cal_is_business(&cal, *day))
+		rc = zq_errf(&c->err, ZQ_EINVAL, "body.business_date: %s is not a business day of "
+			     "calendar %s", d, cal.name);
+	else if (!zq_cal_is_business(&cal, *day) && (*day = zq_cal_prev(&cal, *day)) == ZQ_CAL_NO_DAY)
+		rc = zq_errf(&c->err, ZQ_EINVAL, "business_date: calendar %s has no business day "
+			     "on or before %s: give body.business_date", cal.name, d);
+out:
+	zq_cal_release(&cal);
+	return rc;
+}
+
 static int prepare_trigger(zq_ctx *c, const zq_task *t, struct trigger *tr)
 {
 	const cJSON *body = cJSON_IsNull(c->body) ? NULL : c->body, *over = NULL, *given = NULL;
@@ -108,6 +155,8 @@ static int prepare_trigger(zq_ctx *c, const zq_task *t, struct trigger *tr)
 	if (body && !cJSON_IsObject(body))
 		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object {\"params\": {...}}");
 	if (body && (rc = check_trigger_keys(c, body, admin)) < 0)
+		return rc;
+	if ((rc = trigger_day(c, t, body, &tr->business_day)) < 0)
 		return rc;
 	if (body && !empty_object(jin_get(body, "override")))
 		over = jin_get(body, "override");
@@ -151,7 +200,7 @@ static int trigger_tx(zq_ctx *c, void *arg)
 {
 	struct trigger *tr = arg;
 	int rc = history_store_trigger(c->db, tr->task_id, tr->override, tr->params, c->who.actor,
-				       &tr->exec_id, &c->err);
+				       tr->business_day, &tr->exec_id, &c->err);
 
 	if (rc == 0)
 		rc = api_audit(c, "trigger", "execution", tr->exec_id, tr->task_id, tr->audit);
@@ -162,7 +211,7 @@ static int trigger_tx(zq_ctx *c, void *arg)
 
 int h_task_trigger(zq_ctx *c)
 {
-	struct trigger tr = {c->p[0], NULL, NULL, NULL, 0};
+	struct trigger tr = {c->p[0], NULL, NULL, NULL, 0, ZQ_CAL_NO_DAY};
 	zq_task t;
 	int rc;
 
@@ -191,6 +240,11 @@ int h_task_trigger(zq_ctx *c)
 	jw_kint(&c->w, "task_id", tr.task_id);
 	jw_kstr(&c->w, "status", "pending");
 	jw_kstr(&c->w, "message", "task triggered");
+	{
+		char d[11];
+		zq_day_format(tr.business_day, d);
+		jw_kstr(&c->w, "business_date", d);
+	}
 	jw_key(&c->w, "params");
 	if (tr.params)
 		jw_json(&c->w, tr.params, strlen(tr.params));
@@ -204,6 +258,29 @@ out:
 }
 
 /* ---- history ------------------------------------------------------------------------ */
+
+/* business_date (one day), business_date_from, business_date_to (inclusive). */
+static int biz_filter(zq_ctx *c, hist_filter *f)
+{
+	static const char *const keys[] = {"business_date", "business_date_from", "business_date_to"};
+	int32_t day[3];
+
+	for (int i = 0; i < 3; i++) {
+		const char *s = zq_query_get(&c->req->query, keys[i]);
+		day[i] = ZQ_CAL_NO_DAY;
+		if (s && *s && zq_day_parse(s, &day[i]) < 0)
+			return zq_errf(&c->err, ZQ_EINVAL, "%s: must be a date YYYY-MM-DD", keys[i]);
+	}
+	f->biz_from = day[0] != ZQ_CAL_NO_DAY ? day[0] : day[1];
+	f->biz_to = day[0] != ZQ_CAL_NO_DAY ? day[0] : day[2];
+	if (day[0] != ZQ_CAL_NO_DAY && (day[1] != ZQ_CAL_NO_DAY || day[2] != ZQ_CAL_NO_DAY))
+		return zq_errf(&c->err, ZQ_EINVAL, "business_date: give either business_date or "
+			       "business_date_from / business_date_to");
+	if (f->biz_from != ZQ_CAL_NO_DAY && f->biz_to != ZQ_CAL_NO_DAY && f->biz_from > f->biz_to)
+		return zq_errf(&c->err, ZQ_EINVAL, "business_date_to: must not be before "
+			       "business_date_from");
+	return 0;
+}
 
 static int list_filter(zq_ctx *c, hist_filter *f)
 {
@@ -221,6 +298,8 @@ static int list_filter(zq_ctx *c, hist_filter *f)
 			       "failed, completed, terminated or skipped");
 	if ((rc = zq_query_time(q, "start_time_from", &f->from_ms, &c->err)) < 0 ||
 	    (rc = zq_query_time(q, "start_time_to", &f->to_ms, &c->err)) < 0)
+		return rc;
+	if ((rc = biz_filter(c, f)) < 0)
 		return rc;
 	return zq_query_int(q, "before_id", 0, 1, INT64_MAX, &f->before_id, &c->err);
 }

@@ -144,6 +144,20 @@ void view_exec_result(zq_jw *w, const hist_exec *e, const hist_step *steps, int 
 	cJSON_Delete(o);
 }
 
+/* A calendar.h day number as "YYYY-MM-DD", null for ZQ_CAL_NO_DAY. */
+static void kexec_day(zq_jw *w, const char *k, int32_t day)
+{
+	char d[11];
+
+	jw_key(w, k);
+	if (day == ZQ_CAL_NO_DAY) {
+		jw_null(w);
+		return;
+	}
+	zq_day_format(day, d);
+	jw_str(w, d);
+}
+
 void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps, int nsteps,
 			   int reveal)
 {
@@ -153,6 +167,7 @@ void view_execution_fields(zq_jw *w, const hist_exec *e, const hist_step *steps,
 	jw_kstr(w, "trigger", e->trigger >= 0 ? zq_trigger_name(e->trigger) : "unknown");
 	jw_kstr(w, "status", e->status >= 0 ? zq_exec_status_name(e->status) : "unknown");
 	jw_ktime(w, "scheduled_time", e->scheduled_ms);
+	kexec_day(w, "business_date", e->business_day);
 	jw_ktime(w, "not_before", e->not_before_ms);
 	jw_ktime(w, "start_time", e->start_ms);
 	jw_ktime(w, "end_time", e->end_ms);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal_cache.h"
 #include "exec_store.h"
 #include "log.h"
 #include "mem.h"
@@ -33,8 +34,10 @@ static int load_runs(claim_ctx *c, const int64_t *ids, int n, run ***runs, int *
 	*runs = NULL;
 	*got = 0;
 	if ((rc = exec_store_load_jobs(c->tx->db, ids, n, jobs, got, err)) == 0) {
+		int64_t mono = zq_mono_ms();
 		*runs = zq_calloc((size_t)*got + 1, sizeof(run *));
 		for (int i = 0; i < *got; i++) {
+			cal_cache_fill_job(&c->tx->cals, c->tx->db, &jobs[i], mono);
 			/* every execution loaded here changes status in this transaction:
 			 * to running here; one that ends is settled, which adds it in full */
 			run_state_ids_add_unfinished(&c->tx->touched, jobs[i].task_id);
@@ -145,9 +148,13 @@ static int take_started(claim_ctx *c, const exec_fire_row *rows, int n, zq_err *
 	exec_job *jobs = zq_calloc((size_t)n, sizeof(*jobs));
 	int got = 0, rc;
 
+	int64_t mono = zq_mono_ms();
+
 	rc = exec_store_load_fired(c->tx->db, rows, n, jobs, &got, err);
 	for (int i = 0; rc == 0 && i < got; i++) {
-		run *r = run_new(&jobs[i], &c->set, c->lease_until);
+		run *r;
+		cal_cache_fill_job(&c->tx->cals, c->tx->db, &jobs[i], mono);
+		r = run_new(&jobs[i], &c->set, c->lease_until);
 		run_state_ids_add_unfinished(&c->tx->touched, r->job.task_id);
 		push(&c->to_run, &c->nrun, &c->run_cap, r);
 		claimed(c, r);

@@ -81,6 +81,16 @@ static int env_from_config(const cJSON *e, env_list *env, zq_err *err)
 	return 0;
 }
 
+/* The run's business date, the calendar's business days around it (the
+ * adjacent calendar days without a calendar) and the calendar's name. */
+static void put_biz_env(env_list *env, const exec_job *j)
+{
+	env_put_day(env, "ZQ_BIZ_DATE", j->business_day);
+	env_put_day(env, "ZQ_PREV_BIZ_DATE", j->prev_day);
+	env_put_day(env, "ZQ_NEXT_BIZ_DATE", j->next_day);
+	env_put(env, "ZQ_CALENDAR", j->calendar);
+}
+
 /* The daemon's environment without ZQ_* (which may carry secrets such as
  * ZQ_DB_PASSWORD), then config.env, then the run's parameters as
  * ZQ_PARAM_<NAME>, then the execution's identity. */
@@ -115,6 +125,7 @@ static int build_env(struct cmd *c, zq_err *err)
 	snprintf(num, sizeof(num), "%d", j->retry_count);
 	env_put(&env, "ZQ_RETRY_COUNT", num);
 	env_put(&env, "ZQ_SCHEDULED_TIME", zq_time_format_iso(j->scheduled_ms, ts, sizeof(ts)));
+	put_biz_env(&env, j);
 	c->envp = env.v;
 	return rc;
 }

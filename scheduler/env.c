@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "mem.h"
 
 static char *kv_make(const char *name, size_t nl, const char *value)
@@ -41,6 +42,15 @@ void env_putn(env_list *e, const char *name, size_t nl, const char *value)
 void env_put(env_list *e, const char *name, const char *value)
 {
 	env_putn(e, name, strlen(name), value);
+}
+
+void env_put_day(env_list *e, const char *name, int32_t day)
+{
+	char d[11] = "";
+
+	if (day != ZQ_CAL_NO_DAY)
+		zq_day_format(day, d);
+	env_put(e, name, d);
 }
 
 void env_free(char **env)

@@ -5,6 +5,7 @@
 #define ZQ_SCHED_ENV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct env_list {
 	char **v;                /* NULL-terminated once anything is in it; NULL when empty */
@@ -17,6 +18,8 @@ char *env_kv(const char *name, const char *value);
  * or appends one. */
 void env_putn(env_list *e, const char *name, size_t nl, const char *value);
 void env_put(env_list *e, const char *name, const char *value);
+/* Set name to a day (calendar.h day number) as YYYY-MM-DD, "" for ZQ_CAL_NO_DAY. */
+void env_put_day(env_list *e, const char *name, int32_t day);
 /* Free a NULL-terminated array and its strings (NULL: nothing). */
 void env_free(char **env);
 

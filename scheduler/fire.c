@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alert_detect.h"
+#include "cal_cache.h"
 #include "exec_store.h"
 #include "fire_decide.h"
 #include "mem.h"
@@ -13,12 +14,17 @@
 #include "task.h"
 #include "timeutil.h"
 
-static void add_row(fire_batch *b, int64_t task_id, int64_t ms, const char *reason)
+/* A row of task t's slot at ms (a fire of s): its fire key is the slot,
+ * its business date the fire's local date in the task's zone. */
+static void add_row(fire_batch *b, const exec_due_task *t, const zq_schedule *s, int64_t ms,
+		    const char *reason)
 {
 	exec_fire_row *r = &b->rows[b->nrows];
 
-	r->task_id = task_id;
+	r->task_id = t->id;
 	r->scheduled_ms = ms;
+	r->key_ms = s ? zq_schedule_slot(s, ms) : ms;
+	r->business_day = s ? zq_schedule_local_day(s, ms) : ZQ_CAL_NO_DAY;
 	r->skipped = reason != NULL;
 	r->reason = NULL;
 	if (reason) {
@@ -42,7 +48,8 @@ static void describe(char *buf, size_t n, const fire_range *r)
 		snprintf(buf, n, "%lld fires from %s to %s", (long long)r->count, a, z);
 }
 
-static void add_skips(fire_batch *b, const exec_due_task *t, const fire_plan *p)
+static void add_skips(fire_batch *b, const exec_due_task *t, const zq_schedule *s,
+		      const fire_plan *p)
 {
 	char what[160], reason[FIRE_REASON_MAX];
 
@@ -56,28 +63,39 @@ static void add_skips(fire_batch *b, const exec_due_task *t, const fire_plan *p)
 			snprintf(reason, sizeof(reason),
 				 "misfire: %s missed by more than misfire_grace_seconds (%d s); not run",
 				 what, t->grace_s);
-		add_row(b, t->id, p->missed.first_ms, reason);
+		add_row(b, t, s, p->missed.first_ms, reason);
 	}
 	if (p->over.count) {
 		describe(what, sizeof(what), &p->over);
 		snprintf(reason, sizeof(reason), "max_instances (%d) reached: %s skipped",
 			 t->max_instances, what);
-		add_row(b, t->id, p->over.first_ms, reason);
+		add_row(b, t, s, p->over.first_ms, reason);
 	}
+}
+
+/* Task t's schedule, with its calendar (cal: b->cals[i], NULL = none). */
+static int task_schedule(const exec_due_task *t, const zq_calendar *cal, zq_schedule *s,
+			 zq_err *err)
+{
+	if (t->calendar_id && !cal)
+		return zq_errf(err, ZQ_ENOTFOUND, "calendar: calendar %lld not found",
+			       (long long)t->calendar_id);
+	return zq_schedule_init_cal(s, t->cron[0] ? t->cron : NULL, t->interval_s, t->start_at_ms,
+				    t->run_at_ms, t->tz, cal, cal ? t->calendar_rule : ZQ_CAL_RULE_NONE,
+				    err);
 }
 
 /* A row that must not fire (disabled, paused, manual) or whose schedule
  * no longer parses: clear next_run_at, and say why for a bad schedule. */
-static int refuse(fire_batch *b, const exec_due_task *t, zq_buf *events)
+static int refuse(fire_batch *b, const exec_due_task *t, const zq_calendar *cal, zq_schedule *s,
+		  zq_buf *events)
 {
-	zq_schedule s;
 	zq_err err = ZQ_ERR_INIT;
 	char reason[FIRE_REASON_MAX];
 	const char *why = !t->enabled ? "disabled" : t->paused ? "paused"
 			  : t->type == ZQ_TASK_MANUAL ? "a manual_task" : NULL;
 
-	if (!why && zq_schedule_init(&s, t->cron[0] ? t->cron : NULL, t->interval_s, t->start_at_ms,
-				     t->run_at_ms, t->tz, &err) == 0)
+	if (!why && task_schedule(t, cal, s, &err) == 0)
 		return 0;
 	b->adv[b->nadv++] = (exec_advance){t->id, ZQ_TIME_NONE, ZQ_TIME_NONE};
 	if (why) {
@@ -86,40 +104,77 @@ static int refuse(fire_batch *b, const exec_due_task *t, zq_buf *events)
 		return 1;
 	}
 	snprintf(reason, sizeof(reason), "schedule: %.300s; task no longer fires", err.msg);
-	add_row(b, t->id, t->next_run_ms, reason);
+	add_row(b, t, NULL, t->next_run_ms, reason);
 	zq_buf_printf(events, "FIRE task=%lld not fired: %s\n", (long long)t->id, reason);
 	return 1;
 }
 
-static void plan_task(fire_batch *b, const exec_due_task *t, int64_t now_ms, int64_t jump_ms,
-		      zq_buf *events)
+/* The schedule stops at its calendar's coverage: say so once (next_run_at
+ * goes NULL, so the task is not due again until its calendar changes). */
+static void coverage_stop(tick_tx *tx, const exec_due_task *t, const zq_schedule *s)
+{
+	char why[160];
+
+	if (s->cal && zq_schedule_stop_reason(s, tx->now_ms, why, sizeof(why)))
+		zq_buf_printf(&tx->warns, "task %lld (%s): %s: not scheduled further\n",
+			      (long long)t->id, t->name, why);
+}
+
+static void plan_task(fire_batch *b, const exec_due_task *t, const zq_calendar *cal, tick_tx *tx,
+		      int64_t jump_ms)
 {
 	zq_schedule s;
 	fire_plan p;
 	fire_input in;
 	char sched[32], next[32];
 
-	if (refuse(b, t, events))
+	if (refuse(b, t, cal, &s, &tx->events))
 		return;
-	zq_schedule_init(&s, t->cron[0] ? t->cron : NULL, t->interval_s, t->start_at_ms,
-			 t->run_at_ms, t->tz, NULL);
-	in = (fire_input){&s, t->next_run_ms, now_ms, (int64_t)t->grace_s * 1000, t->coalesce,
+	in = (fire_input){&s, t->next_run_ms, tx->now_ms, (int64_t)t->grace_s * 1000, t->coalesce,
 			  t->max_instances - t->active, jump_ms};
 	fire_plan_make(&in, &p);
 	for (int i = 0; i < p.nrun; i++) {
 		if (t->type != ZQ_TASK_WORKFLOW)  /* the workflow engine starts those */
 			b->start[b->nstart++] = b->nrows;
-		add_row(b, t->id, p.run_ms[i], NULL);
+		add_row(b, t, &s, p.run_ms[i], NULL);
 	}
-	add_skips(b, t, &p);
+	add_skips(b, t, &s, &p);
 	b->adv[b->nadv++] = (exec_advance){t->id, p.next_ms, p.last_fire_ms};
-	zq_buf_printf(events,
+	if (p.next_ms == ZQ_TIME_NONE)
+		coverage_stop(tx, t, &s);
+	zq_buf_printf(&tx->events,
 		      "FIRE task=%lld scheduled=%s late_ms=%lld runs=%d coalesced=%lld "
 		      "skipped=%lld next=%s\n",
 		      (long long)t->id, zq_time_format_iso(p.last_fire_ms, sched, sizeof(sched)),
-		      (long long)(now_ms - p.last_fire_ms), p.nrun, (long long)p.coalesced,
+		      (long long)(tx->now_ms - p.last_fire_ms), p.nrun, (long long)p.coalesced,
 		      (long long)(p.missed.count + p.over.count),
 		      p.next_ms == ZQ_TIME_NONE ? "none" : zq_time_format_iso(p.next_ms, next, sizeof(next)));
+}
+
+/* The calendars of the due tasks (b->cals[i], NULL = none or gone), their
+ * versions checked once for the batch. */
+static int load_cals(tick_tx *tx, fire_batch *b, zq_err *err)
+{
+	int64_t mono = zq_mono_ms();
+	int any = 0, rc;
+
+	b->cals = zq_calloc((size_t)b->ndue + 1, sizeof(*b->cals));
+	for (int i = 0; i < b->ndue; i++)
+		any |= b->due[i].calendar_id != 0;
+	if (!any)
+		return 0;
+	if ((rc = cal_cache_check(&tx->cals, tx->db, mono, err)) < 0)
+		return rc;
+	for (int i = 0; i < b->ndue; i++) {
+		if (!b->due[i].calendar_id)
+			continue;
+		rc = cal_cache_get(&tx->cals, tx->db, b->due[i].calendar_id, mono, &b->cals[i], err);
+		if (rc == ZQ_ENOTFOUND)
+			zq_err_clear(err);  /* refused with its reason */
+		else if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static void count_rows(const fire_batch *b, tick_tx *tx, fire_result *res)
@@ -180,8 +235,10 @@ int fire_prepare(tick_tx *tx, int64_t jump_ms, int batch, fire_batch *b, zq_err 
 	b->start = zq_calloc((size_t)b->ndue * (FIRE_RUNS_MAX + 2), sizeof(*b->start));
 	b->reasons = zq_calloc((size_t)b->ndue * 2, sizeof(*b->reasons));
 	b->adv = zq_calloc((size_t)b->ndue, sizeof(*b->adv));
+	if ((rc = load_cals(tx, b, err)) < 0)
+		return rc;
 	for (int i = 0; i < b->ndue; i++)
-		plan_task(b, &b->due[i], tx->now_ms, jump_ms, &tx->events);
+		plan_task(b, &b->due[i], b->cals[i], tx, jump_ms);
 	sort_start(b);
 	return 0;
 }
@@ -255,6 +312,7 @@ void fire_batch_release(fire_batch *b)
 	free(b->start);
 	free(b->reasons);
 	free(b->adv);
+	free(b->cals);
 	memset(b, 0, sizeof(*b));
 }
 

@@ -11,6 +11,7 @@
 
 #include "tick_tx.h"
 
+#include "calendar.h"
 #include "exec_store.h"
 
 #define FIRE_REASON_MAX 400
@@ -34,6 +35,7 @@ typedef struct fire_batch {
 	int nrows, nreasons;
 	exec_advance *adv;
 	int nadv;
+	const zq_calendar **cals;    /* due[i]'s calendar (tx->cals), NULL = none */
 	int *start;                  /* rows that may start at once (not workflows), */
 	int nstart;                  /* by scheduled time (then row order) */
 } fire_batch;

@@ -90,12 +90,14 @@ static void fill_retry(const run *r, exec_retry *x)
 
 	x->task_id = r->job.task_id;
 	x->parent_id = r->job.parent_id;
+	x->from_id = r->job.id;
 	x->trigger = ZQ_TRIGGER_RETRY;
 	x->retry_count = r->job.retry_count + 1;
 	x->not_before_ms = r->end_ms + delay;
 	x->config_override = r->job.config_override;
 	x->params = r->job.params;
 	x->created_by = r->job.created_by;
+	x->business_day = r->job.business_day;  /* a retry runs for the same business date */
 }
 
 static void log_event(zq_buf *ev, const run *r, int retried)

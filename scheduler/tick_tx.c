@@ -13,6 +13,7 @@ void tick_tx_init(tick_tx *tx, zq_db *db)
 	run_state_ids_init(&tx->touched);
 	zq_buf_init(&tx->events, 1 << 20);
 	zq_buf_init(&tx->warns, 1 << 20);
+	cal_cache_init(&tx->cals);
 }
 
 void tick_tx_release(tick_tx *tx)
@@ -21,6 +22,7 @@ void tick_tx_release(tick_tx *tx)
 	run_state_ids_release(&tx->touched);
 	zq_buf_release(&tx->events);
 	zq_buf_release(&tx->warns);
+	cal_cache_release(&tx->cals);
 }
 
 int tick_tx_begin(tick_tx *tx, int64_t now_ms, zq_err *err)

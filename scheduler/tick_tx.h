@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cal_cache.h"
 #include "db.h"
 #include "err.h"
 #include "run_state_store.h"
@@ -25,6 +26,7 @@ typedef struct tick_tx {
 	zq_buf events;               /* INFO lines (FIRE, CLAIM, DONE...), one per line */
 	zq_buf warns;                /* WARN lines, printed before events */
 	int commit_sent;             /* COMMIT was sent: if it failed it may still be applied */
+	cal_cache cals;              /* the loop's calendars (cal_cache.h): fires and claims */
 } tick_tx;
 
 void tick_tx_init(tick_tx *tx, zq_db *db);

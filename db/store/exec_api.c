@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "calendar.h"
 #include "mem.h"
 #include "task.h"
 #include "timeutil.h"
@@ -16,7 +17,8 @@
 	"e.not_before, e.start_time, e.end_time, e.duration_ms, e.retry_count, "              \
 	"e.progress_percent, e.current_step, e.total_steps, e.progress_message, e.result, "   \
 	"e.error_message, e.config_override, e.node_id, e.heartbeat_at, e.cancel_requested, " \
-	"e.created_by, e.created_at, e.updated_at, e.params"
+	"e.created_by, e.created_at, e.updated_at, e.params, "                                \
+	"DATEDIFF(e.business_date, '1970-01-01')"
 
 static int int_or(zq_stmt *st, int col, int none)
 {
@@ -53,6 +55,7 @@ static void read_exec(zq_stmt *st, void *row)
 	e->created_ms = zq_stmt_time(st, 22);
 	e->updated_ms = zq_stmt_time(st, 23);
 	e->params = zq_stmt_dup(st, 24);
+	e->business_day = int_or(st, 25, ZQ_CAL_NO_DAY);
 }
 
 void hist_exec_release(hist_exec *e)
@@ -81,8 +84,16 @@ void hist_execs_free(hist_exec *rows, int n)
  *                   start_time) with a status, else ix_exec_task_start
  *                   (task_id, start_time) (070_history_indexes.sql); newest
  *                   first by start_time, then id (InnoDB appends id to each).
+ *   a business_date range (first of all): ix_exec_task_bizdate (task_id,
+ *                   business_date, id); newest first by business_date, then
+ *                   id; a status or start_time is checked on the rows.
  * Each reads the index backwards from the range's end and stops after the
  * page; before_id is checked within the index (id is in every one). */
+static int list_by_biz(const hist_filter *f)
+{
+	return f->biz_from != ZQ_CAL_NO_DAY || f->biz_to != ZQ_CAL_NO_DAY;
+}
+
 static int list_by_start(const hist_filter *f)
 {
 	return f->from_ms != ZQ_TIME_NONE || f->to_ms != ZQ_TIME_NONE;
@@ -90,6 +101,8 @@ static int list_by_start(const hist_filter *f)
 
 static const char *list_index(const hist_filter *f)
 {
+	if (list_by_biz(f))
+		return "ix_exec_task_bizdate";
 	if (list_by_start(f))
 		return f->status >= 0 ? "ix_exec_task_status_start" : "ix_exec_task_start";
 	return f->status >= 0 ? "ix_exec_task_status" : "ix_exec_task_id";
@@ -105,6 +118,10 @@ static void list_from(zq_buf *sql, const hist_filter *f, const char *a)
 		zq_buf_printf(sql, " AND %s.start_time >= ?", a);
 	if (f->to_ms != ZQ_TIME_NONE)
 		zq_buf_printf(sql, " AND %s.start_time < ?", a);
+	if (f->biz_from != ZQ_CAL_NO_DAY)
+		zq_buf_printf(sql, " AND %s.business_date >= DATE_ADD('1970-01-01', INTERVAL ? DAY)", a);
+	if (f->biz_to != ZQ_CAL_NO_DAY)
+		zq_buf_printf(sql, " AND %s.business_date <= DATE_ADD('1970-01-01', INTERVAL ? DAY)", a);
 	if (f->before_id > 0)
 		zq_buf_printf(sql, " AND %s.id < ?", a);
 }
@@ -120,6 +137,10 @@ static int list_bind(zq_stmt *st, const hist_filter *f)
 		zq_stmt_bind_time(st, i++, f->from_ms);
 	if (f->to_ms != ZQ_TIME_NONE)
 		zq_stmt_bind_time(st, i++, f->to_ms);
+	if (f->biz_from != ZQ_CAL_NO_DAY)
+		zq_stmt_bind_i64(st, i++, f->biz_from);
+	if (f->biz_to != ZQ_CAL_NO_DAY)
+		zq_stmt_bind_i64(st, i++, f->biz_to);
 	if (f->before_id > 0)
 		zq_stmt_bind_i64(st, i++, f->before_id);
 	return i;
@@ -127,7 +148,9 @@ static int list_bind(zq_stmt *st, const hist_filter *f)
 
 static void list_order(zq_buf *sql, const hist_filter *f, const char *a)
 {
-	if (list_by_start(f))
+	if (list_by_biz(f))
+		zq_buf_printf(sql, " ORDER BY %s.business_date DESC, %s.id DESC", a, a);
+	else if (list_by_start(f))
 		zq_buf_printf(sql, " ORDER BY %s.start_time DESC, %s.id DESC", a, a);
 	else
 		zq_buf_printf(sql, " ORDER BY %s.id DESC", a);
@@ -281,14 +304,15 @@ int history_store_latest(zq_db *db, int64_t task_id, int64_t *exec_id, int *stat
 }
 
 int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *params,
-			  const char *actor, int64_t *exec_id, zq_err *err)
+			  const char *actor, int32_t business_day, int64_t *exec_id, zq_err *err)
 {
 	/* the data contract: manual, pending, due now, no fire_key */
 	zq_stmt *st = zq_db_prepare(db,
 				    "INSERT INTO task_executions (task_id, trigger_type, status, "
-				    "scheduled_time, not_before, config_override, params, created_by) "
+				    "scheduled_time, not_before, config_override, params, created_by, "
+				    "business_date) "
 				    "VALUES (?, 'manual', 'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
-				    "?, ?, ?)",
+				    "?, ?, ?, DATE_ADD('1970-01-01', INTERVAL ? DAY))",
 				    err);
 	int rc;
 
@@ -298,6 +322,10 @@ int history_store_trigger(zq_db *db, int64_t task_id, const char *override, cons
 	zq_stmt_bind_str(st, 1, override);
 	zq_stmt_bind_str(st, 2, params);
 	zq_stmt_bind_str(st, 3, actor);
+	if (business_day == ZQ_CAL_NO_DAY)
+		zq_stmt_bind_null(st, 4);
+	else
+		zq_stmt_bind_i64(st, 4, business_day);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT) /* foreign key: the task is gone */
 		rc = zq_errf(err, ZQ_ENOTFOUND, "task %lld not found", (long long)task_id);

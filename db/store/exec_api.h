@@ -33,6 +33,7 @@ typedef struct hist_exec {
 	int cancel_requested;
 	char created_by[65];
 	int64_t created_ms, updated_ms;
+	int32_t business_day;            /* calendar.h day number; ZQ_CAL_NO_DAY (INT32_MIN) = NULL */
 } hist_exec;
 
 void hist_exec_release(hist_exec *e);
@@ -43,10 +44,12 @@ typedef struct hist_filter {
 	int status;                      /* enum zq_exec_status, -1 = any */
 	int64_t from_ms, to_ms;          /* start_time range [from, to); ZQ_TIME_NONE = open */
 	int64_t before_id;               /* keyset paging: id < before_id; 0 = off */
+	int32_t biz_from, biz_to;        /* business_date range [from, to] (day numbers); ZQ_CAL_NO_DAY = open */
 	int64_t skip, limit;
 } hist_filter;
 
-/* A task's executions, newest first (by start_time, then id, when a
+/* A task's executions, newest first (by business_date, then id, when a
+ * business_date range is given; else by start_time, then id, when a
  * start_time range is given; else by id), and how many match: exact up to
  * zq_db_count_limit(skip, limit) (db.h), beyond it that limit with
  * *capped set. A page shorter than limit is its own exact total (no count
@@ -69,10 +72,11 @@ int history_store_latest(zq_db *db, int64_t task_id, int64_t *exec_id, int *stat
 			 zq_err *err);
 
 /* Insert the pending execution of a manual trigger (override, params:
- * JSON object texts or NULL) and return its id. ZQ_ENOTFOUND when the task
+ * JSON object texts or NULL) for business_day (ZQ_CAL_NO_DAY = NULL) and
+ * return its id. ZQ_ENOTFOUND when the task
  * does not exist. */
 int history_store_trigger(zq_db *db, int64_t task_id, const char *override, const char *params,
-			  const char *actor, int64_t *exec_id, zq_err *err);
+			  const char *actor, int32_t business_day, int64_t *exec_id, zq_err *err);
 /* Ask the scheduler to stop a pending or running execution of task_id.
  * *status receives the execution's status. ZQ_ENOTFOUND when absent,
  * ZQ_ECONFLICT when it already finished. */

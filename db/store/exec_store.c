@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "json_batch.h"
 #include "mem.h"
 #include "task.h"
@@ -20,182 +21,6 @@
 /* JSON_TABLE over an array of ids: [1, 2, 3]. Joins put it first with
  * STRAIGHT_JOIN: the optimizer cannot see how few rows it has and would
  * otherwise scan a small table and probe the JSON (EXPLAIN showed it). */
-
-/* ---- fire ------------------------------------------------------------- */
-
-static void read_due(zq_stmt *st, exec_due_task *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->id = zq_stmt_i64(st, 0);
-	t->type = zq_task_type_parse(zq_stmt_str(st, 1));
-	zq_stmt_copy(st, 2, t->cron, sizeof(t->cron));
-	t->interval_s = zq_stmt_i64(st, 3);
-	t->start_at_ms = zq_stmt_time(st, 4);
-	t->run_at_ms = zq_stmt_time(st, 5);
-	zq_stmt_copy(st, 6, t->tz, sizeof(t->tz));
-	t->enabled = (int)zq_stmt_i64(st, 7);
-	t->paused = (int)zq_stmt_i64(st, 8);
-	t->max_instances = (int)zq_stmt_i64(st, 9);
-	t->grace_s = (int)zq_stmt_i64(st, 10);
-	t->coalesce = (int)zq_stmt_i64(st, 11);
-	t->next_run_ms = zq_stmt_time(st, 12);
-}
-
-int exec_store_due_tasks(zq_db *db, int64_t now_ms, int limit, exec_due_task *out, int *n,
-			 zq_err *err)
-{
-	/* ix_tasks_next_run: range next_run_at <= now, in index order */
-	zq_stmt *st = zq_db_prepare(db,
-		"SELECT id, task_type, cron_expression, interval_seconds, start_at, run_at, timezone, "
-		"enabled, paused, max_instances, misfire_grace_seconds, coalesce_misfires, next_run_at "
-		"FROM scheduled_tasks WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ? "
-		"FOR UPDATE SKIP LOCKED", err);
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_time(st, 0, now_ms);
-	zq_stmt_bind_i64(st, 1, limit);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	while (*n < limit && (rc = zq_stmt_fetch(st)) > 0)
-		read_due(st, &out[(*n)++]);
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	return rc;
-}
-
-int exec_store_count_active(zq_db *db, int64_t now_ms, exec_due_task *tasks, int n, zq_err *err)
-{
-	/* ix_exec_task_status: ref on task_id, range on status (forced: the
-	 * optimizer may pick uk_exec_fire, which reads a task's whole history) */
-	zq_stmt *st;
-	int64_t *ids = zq_calloc((size_t)n + 1, sizeof(int64_t));
-	char *json;
-	int rc;
-
-	for (int i = 0; i < n; i++) {
-		ids[i] = tasks[i].id;
-		tasks[i].active = 0;
-	}
-	json = zq_db_ids_json(ids, n);
-	free(ids);
-	if (!(st = zq_db_prepare(db,
-		"SELECT e.task_id, COUNT(*) FROM " ZQ_DB_IDS_TABLE " STRAIGHT_JOIN task_executions e "
-		"FORCE INDEX (ix_exec_task_status) "
-		"ON e.task_id = j.id AND e.status IN ('pending', 'running') "
-		"WHERE e.status = 'running' OR e.not_before <= ? GROUP BY e.task_id", err))) {
-		free(json);
-		return err->code;
-	}
-	zq_stmt_bind_str(st, 0, json);
-	zq_stmt_bind_time(st, 1, now_ms);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	while ((rc = zq_stmt_fetch(st)) > 0) {
-		int64_t id = zq_stmt_i64(st, 0);
-		for (int i = 0; i < n; i++)
-			if (tasks[i].id == id)
-				tasks[i].active = (int)zq_stmt_i64(st, 1);
-	}
-	rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed") : 0;
-out:
-	zq_stmt_done(st);
-	free(json);
-	return rc;
-}
-
-/* [{"k": task_id, "t": scheduled, "s": skipped, "r": reason}, ...] */
-static char *fires_json(const exec_fire_row *rows, int n)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		batch_put_num(o, "k", (double)rows[i].task_id);
-		batch_put_time(o, "t", rows[i].scheduled_ms);
-		batch_put_num(o, "s", rows[i].skipped);
-		batch_put_str(o, "r", rows[i].reason);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return batch_render(arr);
-}
-
-#define FIRES_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', " \
-	"t DATETIME(3) PATH '$.t', s INT PATH '$.s', r TEXT PATH '$.r')) j"
-
-/* sql with (time, fires JSON) bound. */
-static int exec_fires(zq_db *db, const char *sql, int64_t ms, const exec_fire_row *rows, int n,
-		      zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, sql, err);
-	char *json;
-	int rc;
-
-	if (!st)
-		return err->code;
-	json = fires_json(rows, n);
-	zq_stmt_bind_time(st, 0, ms);
-	zq_stmt_bind_str(st, 1, json);
-	rc = zq_stmt_exec(st, err);
-	zq_stmt_done(st);
-	free(json);
-	return rc;
-}
-
-int exec_store_insert_fires(zq_db *db, const exec_fire_row *rows, int n, int64_t now_ms,
-			    zq_err *err)
-{
-	/* uk_exec_fire (task_id, fire_key): a slot that has its row stays as it is */
-	return exec_fires(db,
-		"INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, fire_key, "
-		"not_before, end_time, error_message) "
-		"SELECT j.k, 'schedule', IF(j.s = 1, 'skipped', 'pending'), j.t, j.t, j.t, "
-		"IF(j.s = 1, ?, NULL), j.r FROM " FIRES_TABLE " ON DUPLICATE KEY UPDATE id = id",
-		now_ms, rows, n, err);
-}
-
-int exec_store_insert_running(zq_db *db, const exec_fire_row *rows, int n, int64_t node_id,
-			      int64_t start_ms, zq_err *err)
-{
-	/* uk_exec_fire: a slot that has its row fails the statement (see .h).
-	 * The node id is a constant of the statement's text: one per daemon. */
-	char sql[512];
-
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO task_executions (task_id, trigger_type, status, scheduled_time, "
-		 "fire_key, not_before, node_id, start_time, heartbeat_at) "
-		 "SELECT j.k, 'schedule', 'running', j.t, j.t, j.t, %lld, ?, UTC_TIMESTAMP(3) "
-		 "FROM " FIRES_TABLE, (long long)node_id);
-	return exec_fires(db, sql, start_ms, rows, n, err);
-}
-
-int exec_store_advance(zq_db *db, const exec_advance *rows, int n, zq_err *err)
-{
-	cJSON *arr = cJSON_CreateArray();
-	char *json;
-	int rc;
-
-	for (int i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		batch_put_num(o, "i", (double)rows[i].task_id);
-		batch_put_time(o, "n", rows[i].next_ms);
-		batch_put_time(o, "l", rows[i].last_fire_ms);
-		cJSON_AddItemToArray(arr, o);
-	}
-	/* PRIMARY; updated_at is kept: firing is not an edit of the task */
-	json = batch_render(arr);
-	rc = zq_db_exec_json(db,
-		"UPDATE JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$.i', "
-		"nx DATETIME(3) PATH '$.n', lf DATETIME(3) PATH '$.l')) j "
-		"STRAIGHT_JOIN scheduled_tasks t ON t.id = j.id "
-		"SET t.next_run_at = j.nx, t.last_fire_at = COALESCE(j.lf, t.last_fire_at), "
-		"t.updated_at = t.updated_at", json, NULL, err);
-	free(json);
-	return rc;
-}
 
 /* ---- claim ------------------------------------------------------------ */
 
@@ -285,13 +110,17 @@ static void read_job(zq_stmt *st, exec_job *j)
 	j->max_retries = (int)zq_stmt_i64(st, 16);
 	j->retry_interval_s = (int)zq_stmt_i64(st, 17);
 	j->params = zq_stmt_dup(st, 18);
+	j->business_day = zq_stmt_isnull(st, 19) ? ZQ_CAL_NO_DAY : (int32_t)zq_stmt_i64(st, 19);
+	j->calendar_id = zq_stmt_i64(st, 20);
+	j->prev_day = j->next_day = ZQ_CAL_NO_DAY;
 }
 
 #define JOB_COLUMNS                                                                          \
 	"SELECT e.id, e.task_id, e.parent_execution_id, e.trigger_type, e.status, "            \
 	"e.retry_count, e.cancel_requested, e.scheduled_time, e.start_time, e.node_id, "       \
 	"e.config_override, e.created_by, t.task_type, t.name, t.config, t.timeout_seconds, " \
-	"t.max_retries, t.retry_interval, e.params FROM "
+	"t.max_retries, t.retry_interval, e.params, "                                        \
+	"DATEDIFF(e.business_date, '1970-01-01'), t.calendar_id FROM "
 
 /* Run sql (JOB_COLUMNS ... with one JSON parameter) and read up to n jobs. */
 static int fetch_jobs(zq_db *db, const char *sql, const char *json, int n, exec_job *out,
@@ -327,14 +156,29 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 	return rc;
 }
 
+/* [{"k": task_id, "f": fire key}, ...] */
+static char *keys_json(const exec_fire_row *rows, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		batch_put_num(o, "k", (double)rows[i].task_id);
+		batch_put_time(o, "f", exec_fire_key(&rows[i]));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return batch_render(arr);
+}
+
 int exec_store_load_fired(zq_db *db, const exec_fire_row *rows, int n, exec_job *out, int *got,
 			  zq_err *err)
 {
 	/* uk_exec_fire (task_id, fire_key), then PRIMARY of scheduled_tasks */
-	char *json = fires_json(rows, n);
-	int rc = fetch_jobs(db, JOB_COLUMNS FIRES_TABLE " "
+	char *json = keys_json(rows, n);
+	int rc = fetch_jobs(db, JOB_COLUMNS "JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', "
+			    "f DATETIME(3) PATH '$.f')) j "
 			    "STRAIGHT_JOIN task_executions e FORCE INDEX (uk_exec_fire) "
-			    "ON e.task_id = j.k AND e.fire_key = j.t "
+			    "ON e.task_id = j.k AND e.fire_key = j.f "
 			    "STRAIGHT_JOIN scheduled_tasks t ON t.id = e.task_id", json, n, out, got, err);
 
 	free(json);
@@ -503,23 +347,34 @@ int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *
 		cJSON *o = cJSON_CreateObject();
 		batch_put_num(o, "k", (double)r->task_id);
 		batch_put_num_or_null(o, "p", r->parent_id, r->parent_id == 0);
+		batch_put_num(o, "f", (double)r->from_id);
 		batch_put_str(o, "tr", zq_trigger_name(r->trigger));
 		batch_put_time(o, "nb", r->not_before_ms);
 		batch_put_num(o, "rc", r->retry_count);
 		batch_put_str(o, "co", r->config_override);
 		batch_put_str(o, "pa", r->params);
 		batch_put_str(o, "cb", r->created_by);
+		if (r->business_day != ZQ_CAL_NO_DAY) {
+			char day[11];
+			zq_day_format(r->business_day, day);
+			batch_put_str(o, "bd", day);
+		}
 		cJSON_AddItemToArray(arr, o);
 	}
 	/* no index to check: new rows (fire_key NULL never collides) */
 	json = batch_render(arr);
 	rc = zq_db_exec_json(db,
 		"INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
-		"scheduled_time, not_before, retry_count, config_override, params, created_by) "
-		"SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, j.pa, j.cb "
+		"scheduled_time, not_before, retry_count, config_override, params, created_by, "
+		"business_date, backfill_id) SELECT j.k, j.p, j.tr, 'pending', j.nb, j.nb, j.rc, j.co, "
+		"j.pa, j.cb, j.bd, o.backfill_id "
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', p BIGINT PATH '$.p', "
+		"f BIGINT PATH '$.f', "
 		"tr VARCHAR(16) PATH '$.tr', nb DATETIME(3) PATH '$.nb', rc INT PATH '$.rc', "
-		"co LONGTEXT PATH '$.co', pa LONGTEXT PATH '$.pa', cb VARCHAR(64) PATH '$.cb')) j", json, NULL, err);
+		"co LONGTEXT PATH '$.co', pa LONGTEXT PATH '$.pa', cb VARCHAR(64) PATH '$.cb', "
+		"bd DATE PATH '$.bd')) j "
+		/* PRIMARY KEY: a backfill's retry is the same date's run (backfill_store.h) */
+		"LEFT JOIN task_executions o ON o.id = j.f", json, NULL, err);
 	free(json);
 	return rc;
 }

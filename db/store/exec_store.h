@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "timeutil.h"
 
 /* ---- fire ------------------------------------------------------------- */
 
@@ -34,6 +35,9 @@ typedef struct exec_due_task {
 	int enabled, paused;
 	int max_instances, grace_s, coalesce;
 	int64_t next_run_ms;
+	int64_t calendar_id;        /* 0 = none */
+	int calendar_rule;          /* ZQ_CAL_RULE_* (calendar.h): ONLY when a calendar has none */
+	char name[129];
 	int active;                 /* pending-and-due or running executions (count_active) */
 } exec_due_task;
 
@@ -48,10 +52,18 @@ int exec_store_count_active(zq_db *db, int64_t now_ms, exec_due_task *tasks, int
 /* A schedule fire to record: a pending run, or a skipped row with reason. */
 typedef struct exec_fire_row {
 	int64_t task_id;
-	int64_t scheduled_ms;       /* also the fire_key */
+	int64_t scheduled_ms;       /* the (moved) fire instant: scheduled_time */
+	int64_t key_ms;             /* fire_key, the original slot; ZQ_TIME_NONE or 0 = scheduled_ms */
+	int32_t business_day;       /* business_date (calendar.h day number); ZQ_CAL_NO_DAY = NULL */
 	int skipped;
 	const char *reason;         /* skipped rows: error_message */
 } exec_fire_row;
+
+/* The fire_key of r: key_ms, or scheduled_ms when unset. */
+static inline int64_t exec_fire_key(const exec_fire_row *r)
+{
+	return r->key_ms && r->key_ms != ZQ_TIME_NONE ? r->key_ms : r->scheduled_ms;
+}
 
 /* Insert fire rows (trigger 'schedule'). A slot that already has a row
  * (uk_exec_fire) is left alone. Skipped rows end at now_ms. */
@@ -104,6 +116,11 @@ typedef struct exec_job {
 	char *task_config;                  /* JSON object text */
 	int timeout_s;                      /* 0 = none */
 	int max_retries, retry_interval_s;
+	int32_t business_day;               /* e.business_date; ZQ_CAL_NO_DAY (INT32_MIN) = NULL */
+	int64_t calendar_id;                /* the task's calendar, 0 = none */
+	/* filled by the daemon when the run is claimed (scheduler/cal_cache.h): */
+	int32_t prev_day, next_day;         /* previous / next business day; NO_DAY = unknown */
+	char calendar[65];                  /* the calendar's name, "" = none */
 } exec_job;
 
 void exec_job_release(exec_job *j);
@@ -113,7 +130,7 @@ int exec_store_load_jobs(zq_db *db, const int64_t *ids, int n, exec_job *out, in
 			 zq_err *err);
 
 /* The same for the executions of schedule slots (task_id, fire_key =
- * scheduled_ms of rows[i]), by uk_exec_fire: the ones
+ * exec_fire_key of rows[i]), by uk_exec_fire: the ones
  * exec_store_insert_running has just inserted. */
 int exec_store_load_fired(zq_db *db, const exec_fire_row *rows, int n, exec_job *out, int *got,
 			  zq_err *err);
@@ -200,12 +217,14 @@ int exec_store_put_output(zq_db *db, const exec_output *o, zq_err *err);
 
 typedef struct exec_retry {
 	int64_t task_id, parent_id; /* parent_id 0 = none */
+	int64_t from_id;            /* the failed run (its backfill_id carries over) */
 	int trigger;                /* ZQ_TRIGGER_RETRY */
 	int retry_count;
 	int64_t not_before_ms;
 	const char *config_override;
 	const char *params;         /* the failed run's, or NULL */
 	const char *created_by;
+	int32_t business_day;       /* the failed run's business_date; ZQ_CAL_NO_DAY = NULL */
 } exec_retry;
 
 /* Insert pending retry executions. */

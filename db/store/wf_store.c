@@ -304,9 +304,10 @@ int wf_store_start(zq_db *db, int64_t parent_id, const wf_store_node *rows, int 
 	 * once; a second start of the same node is a no-op */
 	zq_stmt *st = zq_db_prepare(db,
 		"INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
-		"scheduled_time, not_before, end_time, error_message, created_by) "
+		"scheduled_time, not_before, end_time, error_message, created_by, business_date) "
 		"SELECT j.k, ?, 'workflow', IF(j.s = 1, 'skipped', 'pending'), ?, ?, "
-		"IF(j.s = 1, ?, NULL), IF(j.s = 1, j.r, NULL), ? "
+		"IF(j.s = 1, ?, NULL), IF(j.s = 1, j.r, NULL), ?, "
+		"(SELECT p.business_date FROM task_executions p WHERE p.id = ?) "  /* the parent's */
 		"FROM JSON_TABLE(?, '$[*]' COLUMNS (k BIGINT PATH '$.k', s INT PATH '$.s', "
 		"r TEXT PATH '$.r')) j ON DUPLICATE KEY UPDATE id = id", err);
 	char *json;
@@ -320,7 +321,8 @@ int wf_store_start(zq_db *db, int64_t parent_id, const wf_store_node *rows, int 
 	zq_stmt_bind_time(st, 2, now_ms);
 	zq_stmt_bind_time(st, 3, now_ms);
 	zq_stmt_bind_str(st, 4, created_by);
-	zq_stmt_bind_str(st, 5, json);
+	zq_stmt_bind_i64(st, 5, parent_id);
+	zq_stmt_bind_str(st, 6, json);
 	rc = zq_stmt_exec(st, err);
 	zq_stmt_done(st);
 	free(json);
