@@ -1,5 +1,5 @@
 /* h_misc.c - health, metrics, the OpenAPI document, statistics, cron
- * preview, scheduler nodes and the audit log. */
+ * preview (h_preview.c), scheduler nodes and the audit log. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,6 @@
 #include "audit_store.h"
 #include "handlers.h"
 #include "node_store.h"
-#include "schedule.h"
 #include "stats_store.h"
 #include "task.h"
 #include "task_store.h"
@@ -156,53 +155,6 @@ int h_stats(zq_ctx *c)
 out:
 	free(rows);
 	return rc;
-}
-
-/* ---- cron preview ------------------------------------------------------------------------ */
-
-/* The schedule engine names the task field; here the parameter is
- * "expression". */
-static int rename_field(zq_ctx *c, int rc)
-{
-	const char *p = "cron_expression: ";
-	char msg[ZQ_ERR_MSG_MAX];
-
-	if (strncmp(c->err.msg, p, strlen(p)) == 0) {
-		snprintf(msg, sizeof(msg), "expression: %s", c->err.msg + strlen(p));
-		zq_errf(&c->err, rc, "%s", msg);
-	}
-	return rc;
-}
-
-int h_cron_preview(zq_ctx *c)
-{
-	const zq_query *q = &c->req->query;
-	const char *expr, *tz;
-	int64_t count, t;
-	zq_schedule s;
-	int rc;
-
-	if ((rc = zq_query_str(q, "expression", 1024, &expr, &c->err)) < 0 ||
-	    (rc = zq_query_str(q, "timezone", 64, &tz, &c->err)) < 0 ||
-	    (rc = zq_query_int(q, "count", 5, 1, 100, &count, &c->err)) < 0)
-		return rc;
-	if (!expr)
-		return zq_errf(&c->err, ZQ_EINVAL, "expression: required, e.g. expression=0 18 * * *");
-	if (!tz)
-		tz = c->api->cfg->timezone;
-	if ((rc = zq_schedule_init(&s, expr, 0, ZQ_TIME_NONE, ZQ_TIME_NONE, tz, &c->err)) < 0)
-		return rename_field(c, rc == ZQ_ENOTFOUND ? ZQ_EINVAL : rc);
-	jw_obj_begin(&c->w);
-	jw_kstr(&c->w, "expression", expr);
-	jw_kstr(&c->w, "timezone", tz);
-	jw_key(&c->w, "next_run_times");
-	jw_arr_begin(&c->w);
-	t = zq_wall_ms();
-	for (int64_t i = 0; i < count && (t = zq_schedule_next(&s, t)) != ZQ_TIME_NONE; i++)
-		jw_time(&c->w, t);
-	jw_arr_end(&c->w);
-	jw_obj_end(&c->w);
-	return 0;
 }
 
 /* ---- nodes ------------------------------------------------------------------------------- */

@@ -155,7 +155,7 @@ static void write_preview(zq_ctx *c, struct preview *p)
 	jw_obj_end(&c->w);
 }
 
-int h_cron_preview_cal(zq_ctx *c)
+int h_cron_preview(zq_ctx *c)
 {
 	const zq_query *q = &c->req->query;
 	const char *rule_s;

@@ -44,9 +44,17 @@ int h_health(zq_ctx *c);
 int h_metrics(zq_ctx *c);
 int h_openapi(zq_ctx *c);
 int h_stats(zq_ctx *c);
-int h_cron_preview(zq_ctx *c);
 int h_nodes(zq_ctx *c);
 int h_audit(zq_ctx *c);
+
+/* h_backfill.c */
+int h_task_backfill(zq_ctx *c);
+int h_task_backfills(zq_ctx *c);
+int h_backfill_get(zq_ctx *c);
+int h_backfill_cancel(zq_ctx *c);
+
+/* h_preview.c */
+int h_cron_preview(zq_ctx *c);
 
 /* h_calendars.c */
 int h_calendars_list(zq_ctx *c);
@@ -54,9 +62,6 @@ int h_calendar_create(zq_ctx *c);
 int h_calendar_get(zq_ctx *c);
 int h_calendar_update(zq_ctx *c);
 int h_calendar_delete(zq_ctx *c);
-
-/* h_preview.c: the cron preview, with a calendar (replaces h_misc.c's) */
-int h_cron_preview_cal(zq_ctx *c);
 
 /* h_calendar_days.c */
 int h_calendar_days_patch(zq_ctx *c);

@@ -54,13 +54,23 @@ static const zq_route routes[] = {
 	{"POST", "/scheduler/tasks/{id}/executions/{eid}/cancel", OPER, 0, h_execution_cancel,
 	 "stop a pending or running execution"},
 
+	/* backfills (README "Calendars and business dates"): operators start and cancel */
+	{"POST", "/scheduler/tasks/{id}/backfill", OPER, BODY, h_task_backfill,
+	 "run a task for past business dates (dry_run: only list them)"},
+	{"GET", "/scheduler/tasks/{id}/backfills", VIEW, 0, h_task_backfills,
+	 "a task's backfills, newest first"},
+	{"GET", "/scheduler/backfills/{bid}", VIEW, 0, h_backfill_get,
+	 "one backfill with its progress and dates"},
+	{"POST", "/scheduler/backfills/{bid}/cancel", OPER, 0, h_backfill_cancel,
+	 "cancel a backfill (planned dates, pending and running runs)"},
+
 	{"GET", "/scheduler/tasks/{id}/workflow", VIEW, 0, h_workflow_get,
 	 "a workflow's nodes and their state in the latest run"},
 	{"POST", "/scheduler/tasks/{id}/workflow/validate", VIEW, BODY, h_workflow_validate,
 	 "check a workflow config without saving it"},
 
 	{"GET", "/scheduler/stats", VIEW, 0, h_stats, "execution statistics, totals and per day"},
-	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview_cal,
+	{"GET", "/scheduler/cron/preview", VIEW, 0, h_cron_preview,
 	 "next fire times of a cron (with a calendar: and the skipped slots)"},
 	{"GET", "/scheduler/nodes", VIEW, 0, h_nodes, "scheduler daemons and their load"},
 	{"GET", "/scheduler/audit", VIEW, 0, h_audit, "audit log"},
