@@ -270,7 +270,21 @@ def test_preview_reports_skipped_days(cstack, adm):
     assert p["skipped"][0]["reason"] == "holiday" and p["skipped"][0]["moved_to"] is None
     p = adm.get(url, params=dict(q, calendar_rule="previous"), timeout=10).json()
     assert p["calendar_rule"] == "previous"
+    # a weekly fire on the holiday moves to the next day (which has no fire of its own)
+    weekly = dict(q, expression="0 12 * * %d" % (d1.isoweekday() % 7), calendar_rule="next",
+                  count=2)
+    p = adm.get(url, params=weekly, timeout=10).json()
+    d2 = d1 + dt.timedelta(days=1)
+    assert p["next_run_times"][0].startswith(iso(d2) + "T12:00:00"), p
+    assert p["skipped"][0]["date"] == iso(d1) and p["skipped"][0]["reason"] == "holiday", p
+    assert p["skipped"][0]["moved_to"].startswith(iso(d2) + "T12:00:00"), p
     p = adm.get(url, params=dict(q, calendar="nosuch_cal"), timeout=10)
     assert p.status_code == 400 and p.json()["detail"].startswith("calendar: "), p.text
+    short = make(adm, s, timezone="UTC", weekend=[], holidays=[iso(d1)],
+                 covered_until=iso(t0 + dt.timedelta(days=3)))
+    p = adm.get(url, params=dict(q, calendar=short["name"], count=10), timeout=10).json()
+    assert len(p["next_run_times"]) <= 3, p
+    assert p["stopped"] == "calendar %s has no data after %s" % (
+        short["name"], iso(t0 + dt.timedelta(days=3))), p
     plain = adm.get(url, params={"expression": "0 12 * * *"}, timeout=10).json()
     assert "skipped" not in plain
