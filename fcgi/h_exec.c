@@ -120,8 +120,8 @@ static int trigger_day(zq_ctx *c, const zq_task *t, const cJSON *body, int32_t *
 {
 	const cJSON *v = body ? jin_get(body, "business_date") : NULL;
 	zq_calendar cal;
-	char d[11];
-	int given = v && !cJSON_IsNull(v), rc = 0;
+	char d[11], lim[11];
+	int given = v && !cJSON_IsNull(v), before, rc;
 
 	*day = task_today(t);
 	if (given && (!cJSON_IsString(v) || zq_day_parse(v->valuestring, day) < 0))
@@ -130,16 +130,18 @@ static int trigger_day(zq_ctx *c, const zq_task *t, const cJSON *body, int32_t *
 		return 0;
 	if ((rc = calendar_store_load(c->db, t->calendar_id, NULL, &cal, &c->err)) < 0)
 		goto out;
+	before = *day < cal.covered_from;
+	zq_day_format(before ? cal.covered_from : cal.covered_until, lim);
 	zq_day_format(*day, d);
 	if (!zq_cal_covers(&cal, *day))
 		rc = zq_errf(&c->err, ZQ_EINVAL, "body.business_date: calendar %s has no data %s %s",
-			     cal.name, *day < cal.covered_from ? "before" : "after", d);
+			     cal.name, before ? "before" : "after", lim);
 	else if (given && !zq_cal_is_business(&cal, *day))
 		rc = zq_errf(&c->err, ZQ_EINVAL, "body.business_date: %s is not a business day of "
 			     "calendar %s", d, cal.name);
 	else if (!zq_cal_is_business(&cal, *day) && (*day = zq_cal_prev(&cal, *day)) == ZQ_CAL_NO_DAY)
-		rc = zq_errf(&c->err, ZQ_EINVAL, "business_date: calendar %s has no business day "
-			     "on or before %s: give body.business_date", cal.name, d);
+		rc = zq_errf(&c->err, ZQ_EINVAL, "body.business_date: calendar %s has no business "
+			     "day on or before %s", cal.name, d);
 out:
 	zq_cal_release(&cal);
 	return rc;
