@@ -1,42 +1,32 @@
 /* seed.c - the example tasks `zq-db seed` creates: five examples that show
  * each task type, and three workflows (serial, parallel, mixed) over four
- * manual base tasks. */
-#include "seed.h"
+ * manual base tasks; seed_quant.c adds the SSE calendar and the sync jobs. */
+#include "seed_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "buf.h"
+#include "calendar_store.h"
 #include "mem.h"
 #include "task.h"
 #include "task_store.h"
 #include "timeutil.h"
 
-struct seed_task {
-	const char *name;
-	int type;
-	const char *cron;
-	int interval;
-	int enabled;
-	int max_retries, retry_interval;
-	const char *description;
-	const char *config;
-};
-
 static const struct seed_task examples[] = {
 	{"example-quick", ZQ_TASK_EXAMPLE, "*/5 * * * *", 0, 1, 0, 60,
 	 "Example task: 5 steps in 5 seconds, every 5 minutes.",
 	 "{\"duration_seconds\": 5, \"steps\": 5, \"success_rate\": 1.0, "
-	 "\"message\": \"quick example done\"}"},
+	 "\"message\": \"quick example done\"}", NULL, NULL},
 	{"example-progress-30s", ZQ_TASK_EXAMPLE, NULL, 120, 1, 0, 60,
 	 "Example task: 30 steps over 30 seconds, every 2 minutes; watch its progress bar.",
 	 "{\"duration_seconds\": 30, \"steps\": 30, \"success_rate\": 1.0, "
-	 "\"message\": \"long example done\"}"},
+	 "\"message\": \"long example done\"}", NULL, NULL},
 	{"example-flaky", ZQ_TASK_EXAMPLE, "0 * * * *", 0, 1, 2, 10,
 	 "Example task that fails 30% of the time and retries twice, 10 s apart.",
 	 "{\"duration_seconds\": 3, \"steps\": 3, \"success_rate\": 0.7, "
-	 "\"message\": \"flaky example done\"}"},
+	 "\"message\": \"flaky example done\"}", NULL, NULL},
 	/* sync_daily_data --ts-code 000001.SZ --start-date 20250101, made safe: a
 	 * trigger passes {"params": {"ts_code": ..., "start_date": ...}}, checked
 	 * against these declarations, and the values reach the shell only as
@@ -53,10 +43,10 @@ static const struct seed_task examples[] = {
 	 "\"^[0-9]{6}\\\\.(SZ|SH)$\", \"default\": \"000001.SZ\"}, \"start_date\": "
 	 "{\"type\": \"date\", \"description\": \"first day to sync\", \"default\": "
 	 "\"2025-01-01\"}, \"full\": {\"type\": \"bool\", \"description\": \"full re-sync "
-	 "instead of incremental\", \"default\": false}}}"},
+	 "instead of incremental\", \"default\": false}}}", NULL, NULL},
 	{"example-manual", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60,
 	 "Manual task: runs only when triggered.",
-	 "{\"command\": \"echo started at $(date -u +%FT%TZ); uname -a\"}"},
+	 "{\"command\": \"echo started at $(date -u +%FT%TZ); uname -a\"}", NULL, NULL},
 };
 
 #define WF_STEP_CMD(what)                                                            \
@@ -65,13 +55,13 @@ static const struct seed_task examples[] = {
 
 static const struct seed_task wf_bases[] = {
 	{"wf-extract", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60, "Workflow step: extract.",
-	 WF_STEP_CMD("extract")},
+	 WF_STEP_CMD("extract"), NULL, NULL},
 	{"wf-transform", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60, "Workflow step: transform.",
-	 WF_STEP_CMD("transform")},
+	 WF_STEP_CMD("transform"), NULL, NULL},
 	{"wf-load", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60, "Workflow step: load.",
-	 WF_STEP_CMD("load")},
+	 WF_STEP_CMD("load"), NULL, NULL},
 	{"wf-report", ZQ_TASK_MANUAL, NULL, 0, 1, 0, 60, "Workflow step: report.",
-	 WF_STEP_CMD("report")},
+	 WF_STEP_CMD("report"), NULL, NULL},
 };
 
 /* Workflows reference the base tasks by index into wf_bases: deps[i] lists
@@ -123,14 +113,18 @@ static int exists(zq_db *db, const char *name, int64_t *id, zq_err *err)
 static int create_one(zq_db *db, const struct seed_task *s, const char *config, int64_t *id,
 		      zq_err *err)
 {
+	zq_calendar cal;
 	zq_task t;
-	int rc;
+	int rc = 0;
 
 	zq_task_init(&t);
+	zq_cal_init(&cal);
 	zq_strlcpy(t.name, s->name, sizeof(t.name));
 	t.type = s->type;
 	if (s->cron)
 		zq_strlcpy(t.cron_expression, s->cron, sizeof(t.cron_expression));
+	if (s->timezone)
+		zq_strlcpy(t.timezone, s->timezone, sizeof(t.timezone));
 	t.interval_seconds = s->interval;
 	t.enabled = s->enabled;
 	t.max_retries = s->max_retries;
@@ -138,31 +132,39 @@ static int create_one(zq_db *db, const struct seed_task *s, const char *config, 
 	zq_strlcpy(t.created_by, "zq-db seed", sizeof(t.created_by));
 	zq_task_set_description(&t, s->description);
 	zq_task_set_config(&t, config ? config : s->config);
-	rc = zq_task_first_run(&t, zq_wall_ms(), NULL, &t.next_run_at_ms, err);
+	if (s->calendar) {
+		rc = calendar_store_load(db, 0, s->calendar, &cal, err);
+		t.calendar_id = cal.id;
+		zq_strlcpy(t.calendar, s->calendar, sizeof(t.calendar));
+		t.calendar_rule = ZQ_CAL_RULE_ONLY;
+	}
+	if (rc == 0)
+		rc = zq_task_first_run(&t, zq_wall_ms(), s->calendar ? &cal : NULL,
+				       &t.next_run_at_ms, err);
 	if (rc == 0)
 		rc = task_store_insert(db, &t, err);
 	*id = t.id;
 	zq_task_release(&t);
+	zq_cal_release(&cal);
 	return rc;
 }
 
-/* Ensure one task exists (recreating it when force). */
-static int ensure_task(zq_db *db, const struct seed_task *s, const char *config, int force,
-		       int64_t *id, int *created, int *skipped, zq_err *err)
+int seed_ensure_task(zq_db *db, const struct seed_task *s, const char *config, int force,
+		     int64_t *id, zq_seed_report *rep, zq_err *err)
 {
 	int rc = exists(db, s->name, id, err);
 
 	if (rc < 0)
 		return rc;
 	if (rc == 1 && !force) {
-		(*skipped)++;
+		rep->skipped++;
 		return 0;
 	}
 	if (rc == 1 && (rc = remove_by_name(db, s->name, err)) < 0)
 		return rc;
 	if ((rc = create_one(db, s, config, id, err)) < 0)
 		return zq_err_prefix(err, "%s: ", s->name);
-	(*created)++;
+	rep->created++;
 	return 0;
 }
 
@@ -207,7 +209,7 @@ static int add_nodes(zq_db *db, int64_t wf_id, const struct seed_workflow *w,
 	return 0;
 }
 
-static int seed_workflows(zq_db *db, int force, int *created, int *skipped, zq_err *err)
+static int seed_workflows(zq_db *db, int force, zq_seed_report *rep, zq_err *err)
 {
 	int64_t base_ids[4], id;
 	int rc;
@@ -219,40 +221,42 @@ static int seed_workflows(zq_db *db, int force, int *created, int *skipped, zq_e
 			if ((rc = remove_by_name(db, workflows[i].name, err)) < 0)
 				return rc;
 	for (int i = 0; i < 4; i++)
-		if ((rc = ensure_task(db, &wf_bases[i], NULL, force, &base_ids[i], created, skipped,
-				      err)) < 0)
+		if ((rc = seed_ensure_task(db, &wf_bases[i], NULL, force, &base_ids[i], rep,
+					   err)) < 0)
 			return rc;
 	for (size_t i = 0; i < sizeof(workflows) / sizeof(workflows[0]); i++) {
 		const struct seed_workflow *w = &workflows[i];
 		struct seed_task s = {w->name, ZQ_TASK_WORKFLOW, w->cron, 0, 1, 0, 60, w->description,
-				      NULL};
+				      NULL, NULL, NULL};
 		zq_buf cfg = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
-		int before = *created;
+		int before = rep->created;
 		workflow_config(w, base_ids, &cfg);
-		rc = ensure_task(db, &s, cfg.data, 0, &id, created, skipped, err);
+		rc = seed_ensure_task(db, &s, cfg.data, 0, &id, rep, err);
 		zq_buf_release(&cfg);
 		if (rc < 0)
 			return rc;
-		if (*created > before && (rc = add_nodes(db, id, w, base_ids, err)) < 0)
+		if (rep->created > before && (rc = add_nodes(db, id, w, base_ids, err)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-int zq_seed(zq_db *db, unsigned what, int force, int *created, int *skipped, zq_err *err)
+int zq_seed(zq_db *db, unsigned what, int force, zq_seed_report *rep, zq_err *err)
 {
 	int64_t id;
 	int rc;
 
-	*created = *skipped = 0;
+	rep->created = rep->skipped = 0;
+	rep->calendar = -1;
 	if ((rc = zq_db_begin(db, err)) < 0)
 		return rc;
 	if (what & ZQ_SEED_EXAMPLES)
 		for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
-			if ((rc = ensure_task(db, &examples[i], NULL, force, &id, created, skipped,
-					      err)) < 0)
+			if ((rc = seed_ensure_task(db, &examples[i], NULL, force, &id, rep, err)) < 0)
 				goto out;
-	if ((what & ZQ_SEED_WORKFLOWS) && (rc = seed_workflows(db, force, created, skipped, err)) < 0)
+	if ((what & ZQ_SEED_WORKFLOWS) && (rc = seed_workflows(db, force, rep, err)) < 0)
+		goto out;
+	if ((what & ZQ_SEED_QUANT) && (rc = seed_quant(db, force, rep, err)) < 0)
 		goto out;
 	rc = zq_db_commit(db, err);
 out:

@@ -1,4 +1,5 @@
-/* zq_db.c - zq-db, the admin CLI: migrate, seed, users, tokens, doctor.
+/* zq_db.c - zq-db, the admin CLI: migrate, seed, users, tokens, calendars,
+ * doctor.
  *
  * Exit status: 0 done, 1 the operation failed, 2 usage or configuration
  * error (including a database that rejects the configured credentials).
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calendar_cmd.h"
 #include "config.h"
 #include "db.h"
 #include "doctor.h"
@@ -25,13 +27,17 @@ static const char usage[] =
 	"\n"
 	"  migrate                         apply schema migrations (safe to repeat)\n"
 	"  status                          server, schema version, counts\n"
-	"  seed [--tables-only | --examples-only | --workflow-only] [--force] [--if-empty]\n"
+	"  seed [--tables-only | --examples-only | --workflow-only | --quant-only] [--force]\n"
+	"       [--if-empty] [--examples-dir DIR]\n"
 	"                                  create example tasks (and tables)\n"
 	"  user add NAME --role admin|operator|viewer\n"
 	"                                  password from stdin, or generated and printed once\n"
 	"  user passwd NAME                same password rules; ends the user's sessions\n"
 	"  token create NAME --role R [--expires-days N]\n"
 	"                                  long-lived API token, printed once\n"
+	"  calendar import NAME FILE [--replace] [--timezone TZ] [--weekend 6,7]\n"
+	"                                  load date,kind lines into a calendar (created if missing)\n"
+	"  calendar list                   the calendars, their coverage and days\n"
 	"  doctor [--json]                 check configuration, database, grants, clock,\n"
 	"                                  scheduler nodes and overdue work\n";
 
@@ -98,12 +104,27 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static void seed_report(const zq_seed_report *rep, int force)
+{
+	printf("created %d task%s, kept %d existing%s\n", rep->created, rep->created == 1 ? "" : "s",
+	       rep->skipped, rep->skipped && !force ? " (use --force to recreate)" : "");
+	if (rep->calendar == 1)
+		printf("calendar SSE: created (%d days, 2024-2026)\n", rep->cal_days);
+	else if (rep->calendar == 0)
+		printf("calendar SSE: kept (it exists; the sync_trading_calendar task reloads it)\n");
+	if (rep->calendar >= 0)
+		printf("example jobs: %s%s\n", rep->dir,
+		       rep->dir_found ? "" : " (not found there: the sync_* tasks fail until they are; "
+					     "--examples-dir DIR)");
+}
+
 static int cmd_seed(struct cli *c, int argc, char **argv)
 {
 	zq_err err = ZQ_ERR_INIT;
-	unsigned what = ZQ_SEED_EXAMPLES | ZQ_SEED_WORKFLOWS;
-	int force = 0, if_empty = 0, only = 0, applied = 0, created = 0, skipped = 0;
+	unsigned what = ZQ_SEED_EXAMPLES | ZQ_SEED_WORKFLOWS | ZQ_SEED_QUANT;
+	int force = 0, if_empty = 0, only = 0, applied = 0;
 	int64_t ntasks = 0;
+	zq_seed_report rep = {0};
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--tables-only") == 0)
@@ -112,20 +133,25 @@ static int cmd_seed(struct cli *c, int argc, char **argv)
 			what = ZQ_SEED_EXAMPLES, only++;
 		else if (strcmp(argv[i], "--workflow-only") == 0)
 			what = ZQ_SEED_WORKFLOWS, only++;
+		else if (strcmp(argv[i], "--quant-only") == 0)
+			what = ZQ_SEED_QUANT, only++;
 		else if (strcmp(argv[i], "--force") == 0)
 			force = 1;
 		else if (strcmp(argv[i], "--if-empty") == 0)
 			if_empty = 1;
+		else if (strcmp(argv[i], "--examples-dir") == 0 && i + 1 < argc)
+			rep.examples_dir = argv[++i];
 		else
 			return die_usage("seed: unknown option");
 	}
 	if (only > 1)
-		return die_usage("seed: --tables-only, --examples-only and --workflow-only exclude each other");
+		return die_usage("seed: --tables-only, --examples-only, --workflow-only and --quant-only "
+				 "exclude each other");
 	if (open_db(c, &err) < 0)
 		return fail("connect", &err);
 	if (zq_check_server(c->db, &err) < 0)
 		return fail("server", &err);
-	/* the seed script creates the tables too; examples-only/workflow-only skip that */
+	/* the seed script creates the tables too; the --*-only kinds skip that */
 	if (only == 0 || what == 0) {
 		if (zq_migrate(c->db, &applied, &err) < 0)
 			return fail("migrate", &err);
@@ -144,10 +170,9 @@ static int cmd_seed(struct cli *c, int argc, char **argv)
 			return 0;
 		}
 	}
-	if (zq_seed(c->db, what, force, &created, &skipped, &err) < 0)
+	if (zq_seed(c->db, what, force, &rep, &err) < 0)
 		return fail("seed", &err);
-	printf("created %d task%s, kept %d existing%s\n", created, created == 1 ? "" : "s", skipped,
-	       skipped && !force ? " (use --force to recreate)" : "");
+	seed_report(&rep, force);
 	return 0;
 }
 
@@ -249,6 +274,17 @@ static int cmd_token(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_calendar(struct cli *c, int argc, char **argv)
+{
+	zq_err err = ZQ_ERR_INIT;
+
+	if (argc < 2)
+		return die_usage("calendar: expected 'import NAME FILE' or 'list'");
+	if (open_db(c, &err) < 0)
+		return fail("connect", &err);
+	return calendar_cmd(c->db, argc, argv, stdout);
+}
+
 static int cmd_doctor(struct cli *c, int argc, char **argv)
 {
 	unsigned flags = 0;
@@ -277,6 +313,7 @@ static const struct command {
 	{"seed", cmd_seed},
 	{"user", cmd_user},
 	{"token", cmd_token},
+	{"calendar", cmd_calendar},
 	{"doctor", cmd_doctor},
 };
 

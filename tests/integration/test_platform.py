@@ -53,17 +53,19 @@ def test_seed_creates_examples_and_workflows(stack):
                            "ORDER BY task_type", db="zq_seed1")
     counts = {t: int(n) for t, n in rows}
     assert counts["workflow"] == 3
-    # 5 examples (4 example/common/manual kinds) + 4 workflow base tasks
-    assert sum(counts.values()) == 5 + 4 + 3
-    assert counts["example_task"] == 3 and counts["common_task"] == 1
+    # 5 examples (4 example/common/manual kinds) + 4 workflow base tasks + 3 workflows
+    # + the quant examples (sync_trading_calendar manual, two common sync tasks on SSE)
+    assert sum(counts.values()) == 5 + 4 + 3 + 3
+    assert counts["example_task"] == 3 and counts["common_task"] == 1 + 2
     # the workflows reference their base tasks, and what fires has a next run
     assert stack._root_sql("SELECT COUNT(*) FROM workflow_nodes", db="zq_seed1") == [["10"]]
+    # (a calendar's tasks stop past its data: test_examples checks those)
     due = stack._root_sql("SELECT COUNT(*) FROM scheduled_tasks WHERE task_type <> 'manual_task' "
-                          "AND next_run_at IS NULL", db="zq_seed1")
+                          "AND next_run_at IS NULL AND calendar_id IS NULL", db="zq_seed1")
     assert due == [["0"]]
     # running it again keeps what exists
     rc, out, _ = stack.zq_db("seed", config=conf)
-    assert "created 0 tasks, kept 12 existing" in out
+    assert "created 0 tasks, kept 15 existing" in out
 
 
 def test_seed_force_recreates(stack):
@@ -73,9 +75,9 @@ def test_seed_force_recreates(stack):
     stack._root_sql("UPDATE scheduled_tasks SET description = 'edited' WHERE name='example-quick'",
                     db="zq_seed2")
     rc, out, _ = stack.zq_db("seed", "--force", config=conf)
-    assert rc == 0 and "created 12 tasks" in out
+    assert rc == 0 and "created 15 tasks" in out
     ids_after = stack._root_sql("SELECT id FROM scheduled_tasks ORDER BY id", db="zq_seed2")
-    assert len(ids_after) == 12 and not set(map(tuple, ids_before)) & set(map(tuple, ids_after))
+    assert len(ids_after) == 15 and not set(map(tuple, ids_before)) & set(map(tuple, ids_after))
     desc = stack._root_sql("SELECT description FROM scheduled_tasks WHERE name='example-quick'",
                            db="zq_seed2")
     assert desc[0][0] != "edited"
