@@ -12,6 +12,8 @@
  *               it skipped merge into one run per task (fire.h)
  *   run state   after start-up, the check of task_run_state, a span of
  *               tasks at a time between ticks (run_state_store.h)
+ *   backfill    every poll interval: the tick's backfill round ends,
+ *               starts and finishes backfill dates (backfill.h)
  * Retention has a thread of its own (retention.h); workflows are advanced
  * in the tick (loop.c). */
 #include <stdatomic.h>
@@ -352,6 +354,10 @@ void duties_run(loop *L)
 	}
 	if (L->woken || mono >= L->next.cancel)
 		pass_cancels(L, mono);
+	if (!L->draining && mono >= L->next.backfill) {
+		L->backfill_due = 1;
+		L->next.backfill = mono + L->t.poll_ms;
+	}
 	L->woken = 0;
 }
 

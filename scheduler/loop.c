@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backfill.h"
 #include "command.h"
 #include "example.h"
 #include "exec_store.h"
@@ -214,6 +215,13 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 	if ((rc = settle_tick(L, k, err)) < 0)
 		return rc;
 	nended = k->c.nended;
+	/* backfill dates ended by what settled, new ones started before the claim */
+	if (L->backfill_due && !L->draining) {
+		int started = 0;
+		if ((rc = backfill_tick(&L->tx, &started, err)) < 0)
+			return rc;
+		k->backfilled = 1;
+	}
 	if (!L->draining) {
 		/* claim, then fire: the runs the room has left start at once (claim.h) */
 		if ((rc = claim_fire(&k->c, k->claim_limit, L->jump_ms, L->t.batch, &k->fired,
@@ -249,6 +257,8 @@ static void tick_committed(loop *L, struct tick *k)
 	k->c.nrun = 0;  /* posted: no longer ours to free */
 	if (k->reap)
 		L->reap_due = 0;
+	if (k->backfilled)
+		L->backfill_due = 0;
 	L->cancel_due = 0;
 	L->commits++;
 }

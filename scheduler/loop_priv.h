@@ -63,6 +63,7 @@ struct duty_times {
 	int64_t heartbeat, reap, cancel;
 	int64_t pending_cancel;
 	int64_t wf_poll;             /* look for due workflow runs (wf_engine.h) */
+	int64_t backfill;            /* the backfill round (backfill.h) */
 };
 
 /* The start-up run state check (duties_reconcile_step). */
@@ -95,6 +96,7 @@ struct loop {
 	retention *ret;              /* history retention thread (retention.h) */
 	alert_thread *alerts;        /* the alert sweep and sender (alert_thread.h), NULL when off */
 	int reap_due, cancel_due, woken;
+	int backfill_due;            /* the next tick runs the backfill round */
 	int draining, stop_sent;
 	int64_t drain_deadline;
 	int more;                    /* the last tick left work: do not sleep */
@@ -113,6 +115,7 @@ struct tick {
 	int reap;                    /* reap stale executions this tick */
 	int wf_due;                  /* workflow runs this tick started or queued */
 	int wf_polled, wf_more;      /* wf_advance ran; it left due runs */
+	int backfilled;              /* the backfill round ran (1) */
 };
 
 /* loop.c: hand a claimed run to the workers (after its claim committed). */

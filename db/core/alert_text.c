@@ -57,6 +57,7 @@ static const char *const words[][3] = {
 	{"timeout", "timed out", "超时"},   {"schedule", "schedule", "定时"},
 	{"manual", "manual", "手动"},       {"retry", "retry", "重试"},
 	{"workflow", "workflow", "工作流"}, {"api", "API", "API"},
+	{"backfill", "backfill", "回填"},
 };
 
 const char *at_str(const cJSON *obj, const char *name)

@@ -12,7 +12,8 @@
 static const char *const type_names[] = {"manual_task", "common_task", "workflow", "example_task"};
 static const char *const status_names[] = {"pending",   "running",    "success", "failed",
 					   "completed", "terminated", "skipped"};
-static const char *const trigger_names[] = {"schedule", "manual", "retry", "workflow"};
+static const char *const trigger_names[] = {"schedule", "manual", "retry", "workflow",
+					    "backfill"};
 
 static int lookup(const char *const *names, int n, const char *s)
 {

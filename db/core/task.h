@@ -33,6 +33,7 @@ enum zq_trigger {
 	ZQ_TRIGGER_MANUAL,
 	ZQ_TRIGGER_RETRY,
 	ZQ_TRIGGER_WORKFLOW,
+	ZQ_TRIGGER_BACKFILL,   /* a date of a backfill (backfill_store.h) */
 	ZQ_TRIGGER_COUNT
 };
 

@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS backfill_dates (
   backfill_id   BIGINT      NOT NULL,
   business_date DATE        NOT NULL,
   execution_id  BIGINT      NULL COMMENT 'the run, once started',
-  state         VARCHAR(8)  NOT NULL DEFAULT 'planned' COMMENT 'planned|started|ended|cancelled',
+  state         VARCHAR(12) NOT NULL DEFAULT 'planned' COMMENT 'planned|started|ended|cancelled',
   PRIMARY KEY (backfill_id, business_date),
   KEY ix_backfill_dates_state (backfill_id, state, business_date),
   CONSTRAINT fk_backfill_dates_bf FOREIGN KEY (backfill_id) REFERENCES backfills (id) ON DELETE CASCADE
