@@ -4,6 +4,9 @@
 // never reaches a state it waits for.
 import { env, login, shot, until, rowOf } from './lib.mjs';
 
+// The Calendars pages, the task form's calendar pickers, Backfill.
+export * from './calendar_scenarios.mjs';
+
 const creds = (role) => [env(`ZQ_${role.toUpperCase()}_USER`), env(`ZQ_${role.toUpperCase()}_PASS`)];
 
 async function loginAs(page, p, role = 'admin') {

@@ -22,7 +22,7 @@ const jsFiles = walk(path.join(www, 'js')).filter((f) => f.endsWith('.js') && !f
 const used = new Set();
 const dynamic = [];
 const markupSinks = [];
-const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param|alerts)\./;
+const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param|alerts|cal|bf)\./;
 for (const f of jsFiles) {
   const src = fs.readFileSync(f, 'utf8');
   for (const m of src.matchAll(/\bt(?:Or)?\(\s*'([^']+)'/g)) used.add(m[1]);
@@ -38,12 +38,12 @@ const expand = {
   'type.': ['manual_task', 'common_task', 'workflow', 'example_task'],
   'status.': ['pending', 'running', 'success', 'failed', 'completed', 'terminated', 'skipped'],
   'sstatus.': ['pending', 'running', 'success', 'failed', 'paused', 'disabled'],
-  'trigger.': ['schedule', 'manual', 'retry', 'workflow'],
+  'trigger.': ['schedule', 'manual', 'retry', 'workflow', 'backfill'],
   'role.': ['admin', 'operator', 'viewer'],
   'action.': ['enable', 'disable', 'pause', 'resume', 'trigger'],
   'task.done.': ['enable', 'disable', 'pause', 'resume', 'delete'],
-  'nav.': ['tasks', 'stats', 'nodes', 'alerts', 'audit', 'users', 'tokens'],
-  'title.': ['login', 'tasks', 'stats', 'nodes', 'alerts', 'audit', 'users', 'tokens'],
+  'nav.': ['tasks', 'stats', 'nodes', 'alerts', 'calendars', 'audit', 'users', 'tokens'],
+  'title.': ['login', 'tasks', 'stats', 'nodes', 'alerts', 'calendars', 'audit', 'users', 'tokens'],
   'unit.short.': ['s', 'm', 'h', 'd'],
   'unit.long.': ['s', 'm', 'h', 'd'],
   'form.kind.': ['cron', 'interval', 'once', 'none'],
@@ -72,6 +72,13 @@ const expand = {
   'alerts.cfg.': ['url', 'secret', 'headers', 'smtp_url', 'tls', 'username', 'password', 'from', 'to'],
   'alerts.f.after_hint.': ['not_started', 'scheduler_down'],
   'alerts.test_': ['sent', 'failed'],
+  'cal.wd.': ['1', '2', '3', '4', '5', '6', '7'],
+  'cal.kind.': ['business', 'weekend', 'holiday', 'workday', 'outside', 'normal'],
+  'cal.rule.': ['only', 'next', 'previous'],
+  'cal.rule_hint.': ['only', 'next', 'previous'],
+  'bf.mode.': ['missing', 'failed', 'all'],
+  'bf.mode_hint.': ['missing', 'failed', 'all'],
+  'bf.status.': ['running', 'done', 'cancelled'],
 };
 for (const [prefix, vals] of Object.entries(expand)) vals.forEach((v) => used.add(prefix + v));
 

@@ -16,7 +16,7 @@ LONG = {
     "locales/zh.js": "data: one translated string per line, every key of the pages",
 }
 # Modules that say "pure" in their header: no DOM helpers, no i18n, no API.
-PURE = ["cron.js", "cron-words.js", "params-rows.js", "tz.js", "pages/task-form/config-types.js"]
+PURE = ["cron.js", "cron-words.js", "params-rows.js", "tz.js", "cal-days.js", "pages/task-form/config-types.js"]
 IMPORT = re.compile(r"^\s*import\s[^'\"]*?from\s+['\"]([^'\"]+)['\"]|^\s*import\s+['\"]([^'\"]+)['\"]", re.M)
 
 
@@ -105,7 +105,8 @@ def test_each_task_form_section_renders_and_reads(ui):
     # the request body is the union of what the sections read
     assert body == {"name", "task_type", "description", "enabled", "cron_expression", "interval_seconds",
                     "start_at", "run_at", "timezone", "config", "max_retries", "retry_interval",
-                    "timeout_seconds", "max_instances", "misfire_grace_seconds", "coalesce"}, body
+                    "timeout_seconds", "max_instances", "misfire_grace_seconds", "coalesce",
+                    "calendar", "calendar_rule"}, body
     # a new task's defaults are valid but for the empty name
     assert [e for s in r["sections"].values() for e in s["errors"]] == ["name"], r["sections"]
     for name in ("basics", "schedule", "config", "limits"):

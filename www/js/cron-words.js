@@ -143,7 +143,12 @@ function timeZh(c) {
 }
 
 // ---- days ----------------------------------------------------------------------
+const bdayEn = (n) => (n > 0 ? `the ${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'} business day`
+  : n === 0 ? 'the last business day' : `${-n} business day${n < -1 ? 's' : ''} before the last business day`);
+const bdayZh = (n) => (n > 0 ? `第${n}个工作日` : n === 0 ? '最后一个工作日' : `倒数第${1 - n}个工作日`);
+
 function domEn(f) {
+  if (f[0].type === 'bday') return `on ${EN.join(f.map((i) => bdayEn(i.n)))} of the month`;
   if (f.length === 1 && f[0].type === 'last') return 'on the last day of the month';
   if (simpleStep(f)) return `every ${simpleStep(f)} days`;
   const items = f.map((i) => (i.type === 'last' ? 'the last day' : null));
@@ -155,6 +160,7 @@ function domEn(f) {
 }
 
 function domZh(f, prefix = '每月') {
+  if (f[0].type === 'bday') return `${prefix}${ZH.join(f.map((i) => bdayZh(i.n)))}`;
   if (f.length === 1 && f[0].type === 'last') return `${prefix}最后一天`;
   if (simpleStep(f)) return `每${simpleStep(f)}天`;
   return `${prefix}${ZH.join(f.map((i) => {

@@ -3,7 +3,8 @@
 // "Schedules: cron, time zones, DST"):
 // five fields `min hour dom month dow`, or six with seconds first; `*` `,` `-`
 // `/` `?`, month and day names, dow 0-7 (0 and 7 Sunday), `L` in
-// day-of-month, `#` in day-of-week. The server stays the judge of validity;
+// day-of-month, `#` in day-of-week; with a business calendar, the
+// day-of-month tokens `B1`..`B23` (N-th business day), `BL`, `BL-1`..`BL-22`. The server stays the judge of validity;
 // this module only explains (and returns null when it cannot parse).
 // This file parses; cron-words.js words the parsed fields. Pure modules: no
 // DOM, no i18n import (node runs them in the tests).
@@ -49,6 +50,13 @@ function parseField(text, name) {
       if (part === '?' && name !== 'dom' && name !== 'dow') throw new CronSyntaxError(name, '"?" only in day fields');
       return { type: 'any' };
     }
+    const b = /^B(\d+|L(?:-(\d+))?)$/i.exec(part);
+    if (b) {
+      if (name !== 'dom') throw new CronSyntaxError(name, `"${part}" only in day-of-month`);
+      const n = /^\d+$/.test(b[1]) ? Number(b[1]) : -Number(b[2] || 0);
+      if (n > 23 || n === 0 && /^\d+$/.test(b[1]) || n < -22) throw new CronSyntaxError(name, `bad business day "${part}"`);
+      return { type: 'bday', n };
+    }
     if (part === 'L' || part === 'l') {
       if (name !== 'dom') throw new CronSyntaxError(name, '"L" only in day-of-month');
       return { type: 'last' };
@@ -92,6 +100,9 @@ export function parseCron(expr) {
   const names = parts.length === 6 ? ['sec', 'min', 'hour', 'dom', 'mon', 'dow'] : ['min', 'hour', 'dom', 'mon', 'dow'];
   const out = { sec: null };
   names.forEach((n, i) => { out[n] = parseField(parts[i], n); });
+  const bdays = out.dom.filter((x) => x.type === 'bday').length;
+  if (bdays && bdays !== out.dom.length) throw new CronSyntaxError('dom', 'business days (B1, BL) do not mix with other days');
+  if (bdays && !out.dow.every((x) => x.type === 'any')) throw new CronSyntaxError('dow', 'must be * or ? with business days (B1, BL)');
   return out;
 }
 
@@ -100,6 +111,11 @@ export function describeCron(expr, lang = 'en') {
   let c;
   try { c = parseCron(expr); } catch (e) { return null; }
   return lang === 'zh' ? describeZh(c) : describeEn(c);
+}
+
+/** Does expr use business-day tokens (B1, BL, BL-2)? They need a calendar. */
+export function usesBusinessDays(expr) {
+  try { return parseCron(expr).dom.some((x) => x.type === 'bday'); } catch (e) { return false; }
 }
 
 /** The syntax problem of expr as "field: message", or null when it parses. */

@@ -17,6 +17,8 @@ import * as auditPage from './pages/audit.js';
 import * as usersPage from './pages/users.js';
 import * as tokensPage from './pages/tokens.js';
 import * as alertsPage from './pages/alerts.js';
+import * as calendarsPage from './pages/calendars.js';
+import * as calendarPage from './pages/calendar.js';
 
 const ROUTES = [
   { re: /^\/login$/, page: loginPage, anonymous: true },
@@ -29,6 +31,8 @@ const ROUTES = [
   { re: /^\/stats$/, page: statsPage, nav: 'stats' },
   { re: /^\/nodes$/, page: nodesPage, nav: 'nodes' },
   { re: /^\/alerts$/, page: alertsPage, nav: 'alerts' },
+  { re: /^\/calendars$/, page: calendarsPage, nav: 'calendars' },
+  { re: /^\/calendars\/([^/]+)$/, page: calendarPage, nav: 'calendars', keys: ['id'] },
   { re: /^\/audit$/, page: auditPage, nav: 'audit' },
   { re: /^\/users$/, page: usersPage, nav: 'users', role: 'admin' },
   { re: /^\/tokens$/, page: tokensPage, nav: 'tokens', role: 'admin' },
@@ -39,6 +43,7 @@ const NAV = [
   { key: 'stats', href: '#/stats' },
   { key: 'nodes', href: '#/nodes' },
   { key: 'alerts', href: '#/alerts' },
+  { key: 'calendars', href: '#/calendars' },
   { key: 'audit', href: '#/audit' },
   { key: 'users', href: '#/users', role: 'admin' },
   { key: 'tokens', href: '#/tokens', role: 'admin' },

@@ -114,6 +114,7 @@ export function render(main, ctx) {
             [t('col.trigger'), t(`trigger.${triggerOf(e)}`)],
             paramsInline(e.params) ? [t('param.title'), h('div', { id: 'exec-params' }, paramsInline(e.params))] : null,
             [t('exec.scheduled'), timeEl(e.scheduled_time)],
+            [t('col.business_date'), h('span', { id: 'exec-business-date' }, e.business_date || '—')],
             [t('col.start'), timeEl(e.start_time)],
             [t('col.end'), timeEl(e.end_time)],
             [t('col.duration'), durationText(e) || '—'],

@@ -1,6 +1,7 @@
 // history.js - execution history of one task. Running rows show a progress
 // bar; the page polls every 2 s while anything is pending or running and
-// stops once nothing is.
+// stops once nothing is. Each run's business date, a filter by it, and the
+// task's backfills (backfill.js: the Backfill dialog, progress, Cancel).
 import { h, rerenderKeepingFocus, replace, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, auth } from '../api.js';
@@ -10,6 +11,7 @@ import { EXEC_STATUSES, isActive, taskAction, taskTitle } from '../tasks-common.
 import { triggerOf, resultCell, durationText, cancelExecution } from '../exec-common.js';
 import { paramsInline, taskConfigView } from '../params.js';
 import { triggerButtons } from '../trigger-dialog.js';
+import { openBackfillDialog, backfillPanel } from '../backfill.js';
 
 const POLL_MS = 2000;
 
@@ -21,6 +23,8 @@ export function render(main, ctx) {
     status: ctx.query.status || '',
     from: /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.from || '') ? ctx.query.from : '',
     to: /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.to || '') ? ctx.query.to : '',
+    bfrom: /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.bfrom || '') ? ctx.query.bfrom : '',
+    bto: /^\d{4}-\d{2}-\d{2}$/.test(ctx.query.bto || '') ? ctx.query.bto : '',
     task: null,
     data: null,
     error: null,
@@ -33,6 +37,7 @@ export function render(main, ctx) {
   const cfgBox = h('div', {});
   const tableBox = h('div', { class: 'table-box' });
   const pagerBox = h('div', {});
+  const backfills = backfillPanel(taskId);
   const pollNote = h('span', { class: 'muted poll-note', id: 'poll-note', role: 'status' });
 
   function schedule(active) {
@@ -50,6 +55,8 @@ export function render(main, ctx) {
     try {
       const query = { skip: state.skip, limit: state.limit };
       if (state.status) query.status = state.status;
+      if (state.bfrom) query.business_date_from = state.bfrom;
+      if (state.bto) query.business_date_to = state.bto;
       // Days picked in the browser's zone: [from 00:00, to+1 00:00) local, sent as UTC.
       if (state.from) query.start_time_from = new Date(`${state.from}T00:00:00`).toISOString();
       if (state.to) {
@@ -89,6 +96,7 @@ export function render(main, ctx) {
       h('td', { class: 'num' }, h('a', { href: `#/tasks/${taskId}/executions/${e.id}` }, `#${e.id}`)),
       h('td', {}, badge(e.status)),
       h('td', { class: 'trigger-cell' }, t(`trigger.${triggerOf(e)}`), paramsInline(e.params)),
+      h('td', { class: 'nw', dataset: { col: 'business_date' } }, e.business_date || '—'),
       h('td', {}, timeEl(e.start_time, { empty: e.status === 'pending' ? t('exec.not_started') : '—' })),
       h('td', {}, timeEl(e.end_time)),
       h('td', { class: 'num' }, durationText(e)),
@@ -125,6 +133,10 @@ export function render(main, ctx) {
           }, t('action.trigger_params')),
           onTriggered: () => load(),
         }) : null,
+        auth.can('operator') ? h('button', {
+          type: 'button', class: 'btn', id: 'history-backfill', 'aria-haspopup': 'dialog',
+          onclick: () => openBackfillDialog(state.task, () => { backfills.load(); load(); }),
+        }, t('bf.button')) : null,
         h('a', { class: 'btn', href: `#/tasks/${taskId}/stats` }, t('action.stats')),
         h('a', { class: 'btn', href: '#/tasks' }, t('nav.back_tasks'))));
     }
@@ -136,7 +148,7 @@ export function render(main, ctx) {
       const col = (k, cls) => h('th', { scope: 'col', class: cls }, t(k));
       return h('table', { class: 'grid history-table', id: 'history-table' },
         h('caption', { class: 'sr-only' }, t('history.title')),
-        h('thead', {}, h('tr', {}, col('col.id', 'num'), col('col.status'), col('col.trigger'), col('col.start'),
+        h('thead', {}, h('tr', {}, col('col.id', 'num'), col('col.status'), col('col.trigger'), col('col.business_date'), col('col.start'),
           col('col.end'), col('col.duration', 'num'), col('col.retry', 'num'), col('col.result'), col('col.error'), col('col.actions'))),
         h('tbody', {}, execs.map(row)));
     });
@@ -148,13 +160,15 @@ export function render(main, ctx) {
 
   function persist() {
     ctx.setQuery({
-      status: state.status, from: state.from, to: state.to, skip: state.skip || '', limit: state.limit !== 20 ? state.limit : '',
+      status: state.status, from: state.from, to: state.to, bfrom: state.bfrom, bto: state.bto, skip: state.skip || '', limit: state.limit !== 20 ? state.limit : '',
     });
   }
 
   const statusId = nextId('f');
   const fromId = nextId('f');
   const toId = nextId('f');
+  const bfromId = nextId('f');
+  const btoId = nextId('f');
   const dateChange = (key) => (e) => { state[key] = e.target.value; state.skip = 0; persist(); load(); };
   main.append(head, cfgBox, h('div', { class: 'toolbar' },
     h('div', { class: 'field-inline' }, h('label', { for: statusId }, t('filter.status')),
@@ -166,14 +180,20 @@ export function render(main, ctx) {
       h('input', { id: fromId, type: 'date', value: state.from, onchange: dateChange('from') })),
     h('div', { class: 'field-inline' }, h('label', { for: toId }, t('history.to')),
       h('input', { id: toId, type: 'date', value: state.to, onchange: dateChange('to') })),
+    h('div', { class: 'field-inline' }, h('label', { for: bfromId }, t('history.biz_from')),
+      h('input', { id: bfromId, name: 'business_date_from', type: 'date', value: state.bfrom, onchange: dateChange('bfrom') })),
+    h('div', { class: 'field-inline' }, h('label', { for: btoId }, t('history.to')),
+      h('input', { id: btoId, name: 'business_date_to', type: 'date', value: state.bto, onchange: dateChange('bto') })),
     h('div', { class: 'toolbar-right' }, pollNote,
       h('button', { type: 'button', class: 'btn', id: 'history-refresh', onclick: () => load() }, t('refresh.now')))),
-  tableBox, pagerBox);
+  backfills.el, tableBox, pagerBox);
   draw();
   load().catch((e) => toastError(e));
+  backfills.load();
 
   return () => {
     disposed = true;
     clearTimeout(timer);
+    backfills.dispose();
   };
 }

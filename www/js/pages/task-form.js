@@ -21,6 +21,7 @@ import { pageHeader, errorBox, toast, loading } from '../ui.js';
 import { createForm } from './task-form/form.js';
 import * as basics from './task-form/basics.js';
 import * as schedule from './task-form/schedule.js';
+import * as calendar from './task-form/calendar.js';
 import * as config from './task-form/config.js';
 import * as workflow from './task-form/workflow.js';
 import * as params from './task-form/params.js';
@@ -28,7 +29,7 @@ import * as limits from './task-form/limits.js';
 import * as alerts from './task-form/alerts.js';
 
 // Created, filled and read in this order: local errors are listed in it.
-export const SECTIONS = { basics, schedule, config, workflow, params, limits, alerts };
+export const SECTIONS = { basics, schedule, calendar, config, workflow, params, limits, alerts };
 
 export function render(main, ctx) {
   const editing = ctx.params.id ? Number(ctx.params.id) : null;
@@ -71,6 +72,7 @@ export function render(main, ctx) {
     form.summary,
     s.basics.el,
     s.schedule.el,
+    s.calendar.el,
     h('fieldset', {}, h('legend', {}, t('form.config')), s.workflow.el, s.params.el, s.config.el),
     s.limits.el,
     s.alerts.el,

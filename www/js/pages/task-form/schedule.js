@@ -1,13 +1,16 @@
 // schedule.js - task form section: when the task fires. Cron with its
 // plain-words description (browser) and the next fire times (API, in the
-// chosen zone), interval with a unit picker and optional anchor, one-off
-// time, time zone picker; manual tasks have no schedule.
+// chosen zone, with the slots a business calendar skips or moves struck
+// through: calendar.js), interval with a unit picker and optional anchor,
+// one-off time, time zone picker; manual tasks have no schedule. Emits
+// 'kind' when the schedule kind changes.
 import { h, replace, nextId } from '../../dom.js';
 import { t, getLang } from '../../i18n.js';
 import { get } from '../../api.js';
-import { describeCron, cronProblem, CRON_EXAMPLES } from '../../cron.js';
+import { describeCron, cronProblem, usesBusinessDays, CRON_EXAMPLES } from '../../cron.js';
 import { fmtDateTime, isoUtc, parseTime, fmtInterval } from '../../format.js';
 import { zoneList, isValidZone, browserZone, wallToInstant, instantToWall } from '../../tz.js';
+import { skippedItem } from './calendar.js';
 
 const UNITS = [['s', 1], ['m', 60], ['h', 3600], ['d', 86400]];
 
@@ -95,10 +98,15 @@ export function create(form) {
     fields.interval.wrap.hidden = k !== 'interval';
     fields.run_at.wrap.hidden = k !== 'once';
     fields.timezone.wrap.hidden = k === 'none';
+    form.emit('kind', k);
     if (k === 'cron') schedulePreview();
     updateIntervalWords();
   }
   form.on('type', syncKind);
+  form.on('calendar', () => schedulePreview());
+  const calendar = () => (form.calendar ? form.calendar() : null);
+  /** A cron problem the browser sees: syntax, or business days (B1) without a calendar. */
+  const problemOf = (expr) => cronProblem(expr) || (usesBusinessDays(expr) && !calendar() ? t('cal.err.btoken') : null);
 
   function unitSeconds() {
     return (UNITS.find(([u]) => u === intervalUnit.value) || UNITS[0])[1];
@@ -127,7 +135,7 @@ export function create(form) {
       form.setError('cron', '');
       return;
     }
-    const problem = cronProblem(expr);
+    const problem = problemOf(expr);
     if (problem) {
       form.setError('cron', problem);
       replace(previewList);
@@ -143,16 +151,23 @@ export function create(form) {
     const expr = cronIn.value.trim();
     const tz = tzIn.value.trim() || 'UTC';
     try {
-      const res = await get('/scheduler/cron/preview', { expression: expr, timezone: tz, count: 5 });
+      const res = await get('/scheduler/cron/preview', { expression: expr, timezone: tz, count: 5, ...(calendar() || {}) });
       if (seq !== previewSeq || disposed) return;
       const times = previewTimes(res);
       const zone = isValidZone(tz) ? tz : 'UTC';
-      replace(previewList, times.length ? times.map((v) => {
+      const fires = times.map((v) => {
         const ms = parseTime(v);
         const utc = isoUtc(ms);
-        return h('li', {}, h('time', { datetime: utc, title: `UTC ${utc.replace('T', ' ').replace('Z', '')}` },
-          `${fmtDateTime(ms, zone)} `), h('span', { class: 'muted' }, zone));
-      }) : h('li', { class: 'muted' }, t('form.preview_none')));
+        return [ms, h('li', {}, h('time', { datetime: utc, title: `UTC ${utc.replace('T', ' ').replace('Z', '')}` },
+          `${fmtDateTime(ms, zone)} `), h('span', { class: 'muted' }, zone))];
+      });
+      // Slots the calendar skipped or moved, in time order among the fires (no later than the last fire).
+      const last = fires.length ? fires[fires.length - 1][0] : Infinity;
+      const skips = (Array.isArray(res && res.skipped) ? res.skipped : []).map((x) => [parseTime(x.time), skippedItem(x, zone)])
+        .filter(([ms]) => ms <= last);
+      const all = fires.concat(skips).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+      if (res && res.stopped) all.push(h('li', { class: 'preview-stopped err-text', id: 'cron-preview-stopped' }, res.stopped));
+      replace(previewList, all.length ? all : h('li', { class: 'muted' }, t('form.preview_none')));
       form.setError('cron', '');
     } catch (e) {
       if (seq !== previewSeq || disposed) return;
@@ -212,7 +227,7 @@ export function create(form) {
     const errs = [];
     const k = kind();
     if (k === 'cron') {
-      const p = cronIn.value.trim() ? cronProblem(cronIn.value.trim()) : t('form.err.required');
+      const p = cronIn.value.trim() ? problemOf(cronIn.value.trim()) : t('form.err.required');
       if (p) errs.push(['cron', p]);
     }
     if (k === 'interval' && !(Number(intervalN.value) > 0)) errs.push(['interval', t('form.err.positive')]);
