@@ -6,11 +6,20 @@
  * Besides crashes and sanitizer reports, it checks what must always hold:
  * fires strictly increase, are whole seconds, match the expression's
  * fields in local time (at the zone's offset, or the offset before a jump
- * for a skipped wall time), and next(fire - 1 ms) is that fire again. */
+ * for a skipped wall time), and next(fire - 1 ms) is that fire again.
+ *
+ * Bits 4-5 of byte 0 pick a calendar rule (0 = none; only, next, previous):
+ * the expression then also runs through a fixed SSE-like calendar (weekend
+ * 6,7, holidays and two workdays, covered 2024-2027) from a start inside
+ * it, and fires must strictly increase, fall on business days (local date
+ * in the zone), have as slot a fire of the plain cron (the fire itself
+ * under only), come back from next(fire - 1), and the walk may only end at
+ * the calendar's coverage, saying so. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "cron.h"
 #include "schedule.h"
 #include "timeutil.h"
@@ -47,6 +56,33 @@ static const int64_t starts[] = {
 	INT64_C(951782400000),    /* 2000-02-29 */
 };
 
+/* The calendar: first day and length of each holiday run, and two workdays. */
+static const struct {
+	int y, m, d, n;
+} holidays[] = {
+	{2024, 1, 1, 1},  {2024, 2, 9, 9},  {2024, 4, 4, 2},  {2024, 5, 1, 3},  {2024, 6, 10, 1},
+	{2024, 9, 16, 2}, {2024, 10, 1, 7}, {2025, 1, 1, 1},  {2025, 1, 28, 8}, {2025, 4, 4, 1},
+	{2025, 5, 1, 5},  {2025, 6, 2, 1},  {2025, 10, 1, 8}, {2025, 12, 31, 3}, {2026, 2, 16, 5},
+	{2026, 10, 1, 7}, {2027, 2, 8, 5},  {2027, 10, 1, 7}, {2027, 12, 27, 5},
+};
+static zq_calendar cal;
+#define CAL_START INT64_C(1704240000000) /* 2024-01-03 */
+
+static void make_calendar(void)
+{
+	zq_cal_init(&cal);
+	strcpy(cal.name, "SSE");
+	for (size_t i = 0; i < sizeof(holidays) / sizeof(holidays[0]); i++)
+		for (int k = 0; k < holidays[i].n; k++)
+			zq_cal_add(&cal, (int32_t)zq_days_from_civil(holidays[i].y, holidays[i].m,
+								     holidays[i].d) + k,
+				   ZQ_CAL_HOLIDAY);
+	zq_cal_add(&cal, (int32_t)zq_days_from_civil(2024, 2, 4), ZQ_CAL_WORKDAY);  /* a Sunday */
+	zq_cal_add(&cal, (int32_t)zq_days_from_civil(2025, 9, 27), ZQ_CAL_WORKDAY); /* a Saturday */
+	if (zq_cal_finish(&cal, NULL) != 0 || cal.covered_until != zq_days_from_civil(2027, 12, 31))
+		abort();
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -54,6 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < NZONES; i++)
 		if (!(zones[i] = zq_tz_get(zone_names[i], NULL)))
 			abort(); /* the fuzzer needs tzdata */
+	make_calendar();
 	return 0;
 }
 
@@ -125,6 +162,38 @@ static void fuzz_tzif(const uint8_t *data, size_t size)
 	zq_tz_free(tz);
 }
 
+/* The expression through the calendar with rule, from t (inside the coverage). */
+static void check_calendar(const char *expr, const zq_cron *c, int zi, int rule, int64_t t)
+{
+	const zq_tz *tz = zones[zi];
+	zq_schedule s;
+	char why[128];
+	int64_t n;
+
+	if (zq_schedule_init_cal(&s, expr, 0, ZQ_TIME_NONE, ZQ_TIME_NONE, zone_names[zi], &cal, rule, NULL) != 0)
+		abort();
+	for (int i = 0; i < 6; i++, t = n) {
+		int64_t slot;
+
+		if ((n = zq_schedule_next(&s, t)) == ZQ_TIME_NONE) {
+			if (!zq_schedule_stop_reason(&s, t, why, sizeof(why)) ||
+			    strncmp(why, "calendar SSE has no data ", 25) != 0)
+				abort();
+			return;
+		}
+		if (n <= t || !zq_cal_is_business(&cal, zq_schedule_local_day(&s, n)) ||
+		    zq_schedule_next(&s, n - 1) != n)
+			abort();
+		slot = zq_schedule_slot(&s, n);
+		if (zq_cron_next(c, tz, slot - 1) != slot)
+			abort();
+		if ((rule == ZQ_CAL_RULE_ONLY || (c->flags & ZQ_CRON_DOM_BIZ)) && slot != n)
+			abort();
+		if (slot != n && zq_cal_is_business(&cal, zq_schedule_local_day(&s, slot)))
+			abort(); /* only a fire on a closed day moves */
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char expr[ZQ_CRON_EXPR_MAX + 64];
@@ -148,9 +217,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_fires(&c, zones[data[0] % NZONES], t, 8);
-	/* the same through the schedule layer */
-	if (zq_schedule_init(&s, expr, 0, ZQ_TIME_NONE, ZQ_TIME_NONE, zone_names[data[0] % NZONES], &err) != 0 ||
-	    zq_schedule_next(&s, t) != zq_cron_next(&c, zones[data[0] % NZONES], t))
+	/* the same through the schedule layer (B-tokens need a calendar there) */
+	if (c.flags & ZQ_CRON_DOM_BIZ) {
+		if (zq_schedule_init(&s, expr, 0, ZQ_TIME_NONE, ZQ_TIME_NONE, "UTC", &err) != ZQ_EINVAL ||
+		    !strstr(err.msg, "needs a calendar (set calendar)"))
+			abort();
+	} else if (zq_schedule_init(&s, expr, 0, ZQ_TIME_NONE, ZQ_TIME_NONE, zone_names[data[0] % NZONES],
+				    &err) != 0 ||
+		   zq_schedule_next(&s, t) != zq_cron_next(&c, zones[data[0] % NZONES], t)) {
 		abort();
+	}
+	if (data[0] >> 4 & 3)
+		check_calendar(expr, &c, data[0] % NZONES, data[0] >> 4 & 3,
+			       CAL_START + data[1] * INT64_C(5) * 86400000 + ((int)data[2] - 128) * INT64_C(1800000));
 	return 0;
 }

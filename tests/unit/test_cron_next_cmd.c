@@ -122,6 +122,110 @@ static void bad_input_exits_2_with_a_message(void **state)
 	}
 }
 
+/* A days file in /tmp: SSE's National Day week 2026 and a make-up Saturday. */
+static void days_file(char path[64], const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/test_cron_next_cal_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static const char sse_days[] = "date,kind\n# National Day\n2026-10-01,holiday\n2026-10-02,holiday\n"
+			       "2026-10-05 holiday\n2026-10-06 holiday\n2026-10-07 holiday\n"
+			       "2026-05-01 holiday\n2026-10-10 workday\n";
+
+static void calendar_file_shows_business_dates(void **state)
+{
+	char path[64], msg[160];
+	struct run r;
+
+	(void)state;
+	days_file(path, sse_days);
+	{
+		const char *const a[] = {"--tz", "Asia/Shanghai", "--from", "2026-09-29T00:00:00Z",
+					 "--calendar-file", path, "--count", "4", "0 18 * * *", NULL};
+
+		run(&r, a);
+		assert_int_equal(r.rc, 0);
+		assert_string_equal(r.out, "2026-09-29T10:00:00Z 2026-09-29\n2026-09-30T10:00:00Z 2026-09-30\n"
+					   "2026-10-08T10:00:00Z 2026-10-08\n2026-10-09T10:00:00Z 2026-10-09\n");
+		assert_string_equal(r.err, "");
+	}
+	{
+		const char *const a[] = {"--from", "2026-04-29T00:00:00Z", "--calendar-file", path,
+					 "--calendar-rule=next", "--count", "2", "0 18 * * 5", NULL};
+
+		run(&r, a);
+		assert_int_equal(r.rc, 0);
+		assert_string_equal(r.out, "2026-05-04T18:00:00Z 2026-05-04 moved from 2026-05-01T18:00:00Z\n"
+					   "2026-05-08T18:00:00Z 2026-05-08\n");
+	}
+	{
+		/* B-tokens, and the stop at the file's last year */
+		const char *const a[] = {"--from", "2026-11-01T00:00:00Z", "--calendar-file", path,
+					 "--count", "5", "0 18 B1,BL * *", NULL};
+
+		run(&r, a);
+		assert_int_equal(r.rc, 0);
+		assert_string_equal(r.out, "2026-11-02T18:00:00Z 2026-11-02\n2026-11-30T18:00:00Z 2026-11-30\n"
+					   "2026-12-01T18:00:00Z 2026-12-01\n2026-12-31T18:00:00Z 2026-12-31\n");
+		/* the calendar is named after the file */
+		snprintf(msg, sizeof(msg), "cron-next: stopped: calendar %s has no data after 2026-12-31\n",
+			 path + 5);
+		assert_string_equal(r.err, msg);
+	}
+	unlink(path);
+}
+
+static void calendar_errors_exit_2(void **state)
+{
+	char good[64], bad[64], msg[256];
+	struct run r;
+
+	(void)state;
+	days_file(good, sse_days);
+	days_file(bad, "2026-10-01 holiday\n\n2026-13-01 holiday\n");
+	{
+		const char *const a[] = {"--calendar-file", bad, "0 18 * * *", NULL};
+
+		run(&r, a);
+		assert_int_equal(r.rc, 2);
+		snprintf(msg, sizeof(msg), "cron-next: --calendar-file: %s: line 3: '2026-13-01' is not a date\n",
+			 bad);
+		assert_string_equal(r.err, msg);
+	}
+	const struct bad_run cases[] = {
+		{{"0 18 B1 * *", NULL}, "cron-next: cron_expression: day-of-month field: B1 needs a calendar (set calendar)\n"},
+		{{"--weekend", "6,7", "0 18 * * *", NULL}, "cron-next: --weekend: needs --calendar-file\n"},
+		{{"--calendar-rule", "next", "0 18 * * *", NULL}, "cron-next: --calendar-rule: needs --calendar-file\n"},
+		{{"--calendar-file", "/nonexistent/days.txt", "0 18 * * *", NULL},
+		 "cron-next: --calendar-file: cannot read '/nonexistent/days.txt': No such file or directory\n"},
+		{{"--calendar-file", good, "--weekend", "8", "0 18 * * *", NULL},
+		 "cron-next: --weekend: '8' is not an ISO weekday (1 = Monday .. 7 = Sunday)\n"},
+		{{"--calendar-file", good, "--calendar-rule", "later", "0 18 * * *", NULL},
+		 "cron-next: --calendar-rule: expected only, next or previous, got 'later'\n"},
+		{{"--calendar-file", good, "0 18 B1 * 1-5", NULL},
+		 "cron-next: cron_expression: day-of-month field: B-tokens need day-of-week '*' or '?'\n"},
+		{{NULL}, NULL},
+	};
+	for (const struct bad_run *c = cases; c->err; c++) {
+		char *nl;
+
+		run(&r, c->args);
+		nl = strchr(r.err, '\n');
+		if (nl)
+			nl[1] = '\0';
+		if (r.rc != 2 || strcmp(r.err, c->err) != 0 || r.out[0])
+			fail_msg("rc %d, stderr '%s', expected '%s'", r.rc, r.err, c->err);
+	}
+	unlink(good);
+	unlink(bad);
+}
+
 static void help_goes_to_stdout(void **state)
 {
 	static const char *const a[] = {"--help", NULL};
@@ -140,6 +244,8 @@ int main(void)
 		cmocka_unit_test(defaults_and_equals_form),
 		cmocka_unit_test(bad_input_exits_2_with_a_message),
 		cmocka_unit_test(help_goes_to_stdout),
+		cmocka_unit_test(calendar_file_shows_business_dates),
+		cmocka_unit_test(calendar_errors_exit_2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
