@@ -4,7 +4,8 @@ date without one; a real run starts ordinary executions (trigger backfill,
 their business_date, ZQ_BIZ_DATE in the command's environment), oldest
 first, never more than `concurrency` at a time; modes missing / failed /
 all; the 409 of an identical running request; cancel; a retry is the same
-date; progress (done/total) in GET; roles; the 400s name the field."""
+date; a workflow backfilled; progress (done/total) in GET; roles; the 400s
+name the field."""
 import time
 
 import pytest
@@ -148,7 +149,7 @@ def test_modes_missing_failed_all(stack, admin):
 
 
 def test_real_run_concurrency_two_never_three(stack, admin):
-    t = command_task(admin, stack, 'sleep 0.4; echo "biz=$ZQ_BIZ_DATE"', max_instances=4)
+    t = command_task(admin, stack, 'sleep 0.4; echo "biz=$ZQ_BIZ_DATE"')
     tid = t["id"]
     days = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07"]
     b = backfill(admin, stack, tid, **{"from": days[0], "to": days[-1], "mode": "all",
@@ -271,3 +272,24 @@ def test_disabled_task_is_refused_but_dry_run_allowed(stack, admin):
     r = admin.post(turl(stack, t["id"], "backfill"), json=rng, timeout=10)
     assert r.status_code == 409 and "disabled" in r.json()["detail"], r.text
     assert backfill(admin, stack, t["id"], 200, dry_run=True, **rng)["total"] == 2
+
+
+def test_a_workflow_is_backfilled_like_a_manual_trigger(stack, admin):
+    a = create(admin, stack, manual_body(config={"command": 'echo "a=$ZQ_BIZ_DATE"'}))
+    b = create(admin, stack, manual_body(config={"command": "true"}))
+    wf = create(admin, stack, {
+        "name": unique("bfwf"), "task_type": "workflow", "cron_expression": "0 0 1 1 *",
+        "config": {"workflow_type": "serial", "on_failure": "stop",
+                   "tasks": [{"task_id": a["id"], "dependencies": []},
+                             {"task_id": b["id"], "dependencies": [a["id"]]}]}})
+    bf = backfill(admin, stack, wf["id"], **{"from": "2026-07-01", "to": "2026-07-02",
+                                             "mode": "all", "concurrency": 2})
+    g = wait(lambda: (lambda g: g if g["status"] == "done" else None)(get(admin, stack, bf["id"])),
+             what="the workflow backfill")
+    assert (g["done"], g["failed"]) == (2, 0), g
+    rows = runs(stack, bf["id"])
+    assert [(r[1], r[2], r[3]) for r in rows] == [("backfill", "success", "2026-07-01"),
+                                                  ("backfill", "success", "2026-07-02")], rows
+    kids = stack.sql(f"SELECT c.business_date FROM task_executions c JOIN task_executions p ON "
+                     f"p.id = c.parent_execution_id WHERE p.backfill_id = {bf['id']} ORDER BY c.id")
+    assert sorted(k[0] for k in kids) == ["2026-07-01"] * 2 + ["2026-07-02"] * 2, kids
