@@ -185,6 +185,25 @@ def test_history_lists_read_their_index_a_page_at_a_time(plans_stack, shapes):
     assert set(HISTORY_INDEX) <= {n for n, _, _ in shapes}
 
 
+def test_history_by_business_date_reads_its_index(plans_stack):
+    """business_date, business_date_from / _to (and a page past the start):
+    ix_exec_task_bizdate (task_id, business_date, id), a page at
+    a time, newest business date first."""
+    s, viewer = plans_stack, plans_stack.session("viewer")
+    tid = s.plan_ids[-1]
+    s.sql(f"UPDATE task_executions SET business_date = DATE(scheduled_time) WHERE task_id = {tid}")
+    day = s.sql_value(f"SELECT MAX(business_date) - INTERVAL 30 DAY FROM task_executions "
+                      f"WHERE task_id = {tid}")
+    base = f"/scheduler/tasks/{tid}/executions?limit=20"
+    for q in (f"&business_date={day}", f"&business_date_from={day}", f"&business_date_to={day}",
+              f"&business_date_to={day}&skip=40"):
+        stmts, body = issued(s, viewer, base + q)
+        assert body["executions"], q
+        dates = [e["business_date"] for e in body["executions"]]
+        assert dates == sorted(dates, reverse=True), (q, dates)
+        check_list_plans(s, stmts, "task_executions", "e", "ix_exec_task_bizdate")
+
+
 def test_audit_lists_read_their_index_a_page_at_a_time(plans_stack, shapes):
     viewer = plans_stack.session("viewer")
     for name, _, paths in shapes:
