@@ -307,6 +307,8 @@ int zq_cal_parse_days(zq_calendar *c, const char *text, size_t len, zq_err *err)
 	const char *p = text, *end = text + len;
 	int lineno = 0, first = 1, rc;
 
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* a UTF-8 byte order mark (a spreadsheet's CSV) */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end, *hash = memchr(p, '#', (size_t)(e - p));

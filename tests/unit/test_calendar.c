@@ -232,8 +232,11 @@ static void days_file(void **state)
 	assert_int_equal(c.nholidays, 2);
 	assert_int_equal(c.nworkdays, 1);
 	assert_true(c.workdays[0] == day("2026-10-10"));
+	assert_int_equal(zq_cal_parse_days(&c, "\xef\xbb\xbf" "date,kind\n2026-11-03,holiday\n", 32, &err), 0);
 	/* the length bounds the text: no NUL needed */
 	assert_int_equal(zq_cal_parse_days(&c, "2026-11-02,holidayXXX", 18, &err), 0);
+	assert_int_equal(zq_cal_finish(&c, &err), 0);
+	assert_int_equal(c.nholidays, 4);
 	zq_cal_release(&c);
 
 	static const struct {
