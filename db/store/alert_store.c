@@ -318,17 +318,8 @@ int alert_store_rule_get(zq_db *db, int64_t id, int for_update, alert_rule_row *
 	memset(r, 0, sizeof(*r));
 	if (!st)
 		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	if ((rc = zq_stmt_fetch(st)) <= 0) {
-		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
-			    : zq_errf(err, ZQ_ENOTFOUND, "alert rule %lld not found", (long long)id);
-		goto out;
-	}
-	read_rule(st, r);
-	rc = 0;
-out:
+	if ((rc = zq_stmt_one(st, 0, id, "alert rule", err)) == 0)
+		read_rule(st, r);
 	zq_stmt_done(st);
 	return rc;
 }

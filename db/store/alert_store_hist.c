@@ -128,17 +128,8 @@ int alert_store_alert_get(zq_db *db, int64_t id, alert_row *r, zq_err *err)
 	memset(r, 0, sizeof(*r));
 	if (!st)
 		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	if ((rc = zq_stmt_fetch(st)) <= 0) {
-		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
-			    : zq_errf(err, ZQ_ENOTFOUND, "alert %lld not found", (long long)id);
-		goto out;
-	}
-	read_alert(st, r);
-	rc = 0;
-out:
+	if ((rc = zq_stmt_one(st, 0, id, "alert", err)) == 0)
+		read_alert(st, r);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -151,35 +142,25 @@ int alert_store_alert_ack(zq_db *db, int64_t id, const char *actor, zq_err *err)
 				    "acked_at = COALESCE(acked_at, UTC_TIMESTAMP(3)) WHERE id = ?",
 				    err);
 	char who[65];
-	int rc;
 
 	if (!st)
 		return err->code;
 	zq_strlcpy(who, actor ? actor : "", sizeof(who));
 	zq_stmt_bind_str(st, 0, who);
 	zq_stmt_bind_i64(st, 1, id);
-	rc = zq_stmt_exec(st, err);
-	if (rc == 0 && zq_stmt_affected(st) == 0)
-		rc = zq_errf(err, ZQ_ENOTFOUND, "alert %lld not found", (long long)id);
-	zq_stmt_done(st);
-	return rc;
+	return zq_stmt_exec_found(st, id, "alert", err);
 }
 
 int alert_store_alert_silence(zq_db *db, int64_t id, int64_t until_ms, zq_err *err)
 {
 	/* PRIMARY KEY */
 	zq_stmt *st = zq_db_prepare(db, "UPDATE alerts SET silenced_until = ? WHERE id = ?", err);
-	int rc;
 
 	if (!st)
 		return err->code;
 	zq_stmt_bind_time(st, 0, until_ms);
 	zq_stmt_bind_i64(st, 1, id);
-	rc = zq_stmt_exec(st, err);
-	if (rc == 0 && zq_stmt_affected(st) == 0)
-		rc = zq_errf(err, ZQ_ENOTFOUND, "alert %lld not found", (long long)id);
-	zq_stmt_done(st);
-	return rc;
+	return zq_stmt_exec_found(st, id, "alert", err);
 }
 
 /* ---- events ------------------------------------------------------------------------ */
@@ -295,18 +276,8 @@ int alert_store_event_get(zq_db *db, int64_t id, alert_event_row *r, zq_err *err
 	memset(r, 0, sizeof(*r));
 	if (!st)
 		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	if ((rc = zq_stmt_fetch(st)) <= 0) {
-		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
-			    : zq_errf(err, ZQ_ENOTFOUND, "alert event %lld not found",
-				      (long long)id);
-		goto out;
-	}
-	read_event(st, r);
-	rc = 0;
-out:
+	if ((rc = zq_stmt_one(st, 0, id, "alert event", err)) == 0)
+		read_event(st, r);
 	zq_stmt_done(st);
 	return rc;
 }

@@ -108,6 +108,15 @@ void zq_stmt_done(zq_stmt *st);
 #define ZQ_NO_PARAM INT64_MIN
 int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_err *err);
 
+/* One row by id: bind id as st's parameter `param`, execute and fetch the
+ * row. 0 with the row current (read it, then zq_stmt_done), ZQ_ENOTFOUND
+ * "<what> <id> not found", or an error. */
+int zq_stmt_one(zq_stmt *st, int param, int64_t id, const char *what, zq_err *err);
+/* Execute st, an UPDATE of one row by id whose other parameters are bound:
+ * ZQ_ENOTFOUND "<what> <id> not found" when it matched no row (the
+ * connection uses CLIENT_FOUND_ROWS: affected = matched). Finishes st. */
+int zq_stmt_exec_found(zq_stmt *st, int64_t id, const char *what, zq_err *err);
+
 /* Run sql (no result rows) with one i64 parameter, the common "update or
  * delete by id" shape. *affected (may be NULL) gets the affected row count. */
 int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err);

@@ -33,6 +33,29 @@ out:
 	return rc;
 }
 
+int zq_stmt_one(zq_stmt *st, int param, int64_t id, const char *what, zq_err *err)
+{
+	int rc;
+
+	zq_stmt_bind_i64(st, param, id);
+	if ((rc = zq_stmt_exec(st, err)) < 0)
+		return rc;
+	if ((rc = zq_stmt_fetch(st)) > 0)
+		return 0;
+	return rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
+		      : zq_errf(err, ZQ_ENOTFOUND, "%s %lld not found", what, (long long)id);
+}
+
+int zq_stmt_exec_found(zq_stmt *st, int64_t id, const char *what, zq_err *err)
+{
+	int rc = zq_stmt_exec(st, err);
+
+	if (rc == 0 && zq_stmt_affected(st) == 0)
+		rc = zq_errf(err, ZQ_ENOTFOUND, "%s %lld not found", what, (long long)id);
+	zq_stmt_done(st);
+	return rc;
+}
+
 int zq_db_exec_id(zq_db *db, const char *sql, int64_t id, uint64_t *affected, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db, sql, err);

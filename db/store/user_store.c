@@ -195,17 +195,8 @@ int user_store_get(zq_db *db, int64_t id, zq_user *u, zq_err *err)
 
 	if (!st)
 		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	if ((rc = zq_stmt_exec(st, err)) < 0)
-		goto out;
-	if ((rc = zq_stmt_fetch(st)) <= 0) {
-		rc = rc < 0 ? zq_errf(err, ZQ_EDB, "fetch failed")
-			    : zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
-		goto out;
-	}
-	read_user(st, u, 1);
-	rc = 0;
-out:
+	if ((rc = zq_stmt_one(st, 0, id, "user", err)) == 0)
+		read_user(st, u, 1);
 	zq_stmt_done(st);
 	return rc;
 }
@@ -250,7 +241,6 @@ int user_store_update(zq_db *db, int64_t id, int role, int disabled, const char 
 				    "COALESCE(?, disabled), password_hash = COALESCE(?, password_hash) "
 				    "WHERE id = ?",
 				    err);
-	int rc;
 
 	if (!st)
 		return err->code;
@@ -261,12 +251,7 @@ int user_store_update(zq_db *db, int64_t id, int role, int disabled, const char 
 		zq_stmt_bind_null(st, 1);
 	zq_stmt_bind_str(st, 2, pwhash);
 	zq_stmt_bind_i64(st, 3, id);
-	rc = zq_stmt_exec(st, err);
-	/* the connection uses CLIENT_FOUND_ROWS: affected = matched rows */
-	if (rc == 0 && zq_stmt_affected(st) == 0)
-		rc = zq_errf(err, ZQ_ENOTFOUND, "user %lld not found", (long long)id);
-	zq_stmt_done(st);
-	return rc;
+	return zq_stmt_exec_found(st, id, "user", err);
 }
 
 int user_store_delete(zq_db *db, int64_t id, zq_err *err)
@@ -364,18 +349,13 @@ int token_store_delete(zq_db *db, int64_t id, const char *kind, zq_err *err)
 	/* PRIMARY KEY */
 	zq_stmt *st = zq_db_prepare(db, "DELETE FROM api_tokens WHERE id = ? AND "
 				    "(? IS NULL OR kind = ?)", err);
-	int rc;
 
 	if (!st)
 		return err->code;
 	zq_stmt_bind_i64(st, 0, id);
 	zq_stmt_bind_str(st, 1, kind);
 	zq_stmt_bind_str(st, 2, kind);
-	rc = zq_stmt_exec(st, err);
-	if (rc == 0 && zq_stmt_affected(st) == 0)
-		rc = zq_errf(err, ZQ_ENOTFOUND, "token %lld not found", (long long)id);
-	zq_stmt_done(st);
-	return rc;
+	return zq_stmt_exec_found(st, id, "token", err);
 }
 
 int token_store_revoke_sessions(zq_db *db, int64_t user_id, zq_err *err)
