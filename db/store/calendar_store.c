@@ -303,7 +303,7 @@ static char *days_json(const zq_calendar *c)
 {
 	zq_buf b;
 
-	zq_buf_init(&b, 32 + (c->nholidays + c->nworkdays) * 16);
+	zq_buf_init(&b, ZQ_BUF_NOCAP);   /* ~18 bytes a day: no cap (a cap would cut the list) */
 	zq_buf_putc(&b, '[');
 	for (size_t i = 0; i < c->nholidays; i++)
 		zq_buf_printf(&b, "%s[%ld,\"holiday\"]", i ? "," : "", (long)c->holidays[i]);
