@@ -39,7 +39,10 @@
  * variables, never as command text), and for admins also
  * {"override": {config keys}}, a one-off config change for this run,
  * checked by the same rules as a saved config and audited with its values
- * (env values masked). Any other member is a 400 and nothing runs: an
+ * (env values masked). {"business_date": "YYYY-MM-DD"} is the run's
+ * business date (trigger_day: a business day its calendar covers; default
+ * today in the task's zone, or the previous business day). Any other member
+ * is a 400 and nothing runs: an
  * operator choosing command, env or work_dir would run anything as the
  * daemon's user. */
 struct trigger {
