@@ -24,6 +24,16 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/www/ DESTINATION share/zq/www
         PATTERN "*~" EXCLUDE
         PATTERN "README.md" EXCLUDE)  # the folder's guide for developers, not a page
 
+# --- example jobs and the SSE calendar (zq-db seed finds them here) -------------
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/db/examples/ DESTINATION share/zq/examples
+        FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+        DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                              WORLD_READ WORLD_EXECUTE
+        PATTERN "node_modules" EXCLUDE  PATTERN "__pycache__" EXCLUDE  PATTERN "*.pyc" EXCLUDE
+        PATTERN "package.json" EXCLUDE  PATTERN "package-lock.json" EXCLUDE
+        PATTERN "embed.cmake" EXCLUDE)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "python3")
+
 # --- configuration (conffiles: db/package/conffiles) ----------------------------
 # zq.conf ships 0644 root:root without a password; postinst makes it root:zq 0640.
 install(FILES ${ZQ_PKG_DIR}/zq.conf DESTINATION /etc/zq)
