@@ -158,12 +158,13 @@ static void rules_match_the_reference(void **state)
 					  "2026-04-03", "2026-05-01", "2026-05-04", "2026-05-05",
 					  "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06",
 					  "2026-10-07", "2026-10-26", "2026-12-25", "2026-12-31", NULL};
-	static const char *const work[] = {"2026-03-29", "2026-10-10", "2026-11-01", NULL};
+	static const char *const work[] = {"2026-03-29", "2026-04-04", "2026-04-05", "2026-09-05",
+					   "2026-09-06", "2026-10-10", "2026-11-01", NULL};
 	static const char *const crons[] = {"0 9 * * *", "0 9 1,2,3 * *", "30 2 * * 6", "*/30 1-3 * * *",
 					    "0 0 * * 5", "0 12 15 * *", "15 23 * * 0", "30 1 * * 6",
 					    "0 9 1 * *", "45 23 * * 1-5", "30 * * * 6,0"};
 	static const char *const zones[] = {"UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai",
-					    "Australia/Lord_Howe"};
+					    "Australia/Lord_Howe", "America/Santiago", "America/Havana"};
 	zq_calendar c;
 
 	(void)state;
