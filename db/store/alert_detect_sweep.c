@@ -163,7 +163,16 @@ int alert_detect_deadline(zq_db *db, int64_t now_ms, int *opened, zq_err *err)
 		"WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule_id = j.r AND x.task_key = j.t "
 		"AND x.slot = CAST(j.s AS BINARY)) AND NOT EXISTS (SELECT 1 FROM task_executions e WHERE "
 		"e.task_id = j.t AND e.status = 'success' AND e.start_time >= j.a - INTERVAL 7 DAY "
-		"AND e.end_time >= j.a)",
+		"AND e.end_time >= j.a) "
+		/* a task on a business calendar: business days only (and none the
+		 * calendar does not cover) */
+		"AND NOT EXISTS (SELECT 1 FROM scheduled_tasks tk JOIN calendars c ON c.id = tk.calendar_id "
+		"WHERE tk.id = j.t AND NOT (CAST(j.s AS DATE) BETWEEN COALESCE(c.covered_from, "
+		"CAST(j.s AS DATE)) AND COALESCE(c.covered_until, CAST(j.s AS DATE)) AND "
+		"((FIND_IN_SET(WEEKDAY(CAST(j.s AS DATE)) + 1, REPLACE(c.weekend, ' ', '')) = 0 AND "
+		"NOT EXISTS (SELECT 1 FROM calendar_days h WHERE h.calendar_id = c.id AND h.day = "
+		"CAST(j.s AS DATE) AND h.kind = 'holiday')) OR EXISTS (SELECT 1 FROM calendar_days w "
+		"WHERE w.calendar_id = c.id AND w.day = CAST(j.s AS DATE) AND w.kind = 'workday'))))",
 		json, "deadline", opened, err);
 	free(json);
 	return rc;

@@ -297,6 +297,34 @@ def test_deadline_missed_is_one_event_and_none_after_a_success(stack, adm, chans
     assert count(stack, f"rule_id = {rm}") == 2
 
 
+def test_deadline_of_a_task_on_a_business_calendar_skips_its_holidays(stack, adm, chans):
+    """A task on a calendar: a deadline on a day the calendar says is no
+    business day (today, a holiday) says nothing; on a business day it does."""
+    now = stack.sql_value("SELECT DATE_FORMAT(NOW() - INTERVAL 1 MINUTE, '%H:%i')")
+    if now.startswith("00:00") or now == "23:59":
+        pytest.skip("too close to midnight UTC")
+    today = stack.sql_value("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d')")
+    params = {"time": now, "timezone": "UTC", "days": "*"}
+    cals = {}
+    for name, holidays in (("dl-hol", [today]), ("dl-biz", [])):
+        r = adm.post(stack.api_url + "/scheduler/calendars", json={
+            "name": name, "timezone": "UTC", "weekend": [], "holidays": holidays,
+            "covered_from": "2020-01-01", "covered_until": "2099-12-31"}, timeout=10)
+        assert r.status_code == 201, r.text
+        cals[name] = r.json()["id"]
+    off = task(stack, adm, "true", task_type="common_task", cron_expression="0 0 1 1 *",
+               timezone="UTC", calendar="dl-hol")
+    on = task(stack, adm, "true", task_type="common_task", cron_expression="0 0 1 1 *",
+              timezone="UTC", calendar="dl-biz")
+    roff = rule(stack, adm, "deadline", chans, task_id=off, params=params)
+    ron = rule(stack, adm, "deadline", chans, task_id=on, params=params)
+    _backdate(stack, roff, off)
+    _backdate(stack, ron, on)
+    settle(stack, f"rule_id = {ron} AND event = 'deadline'", 2)
+    assert count(stack, f"rule_id = {roff}") == 0
+    assert alerts_of(stack, f"rule_id = {roff}") == []
+
+
 def test_not_started_and_scheduler_down_while_no_daemon_runs(stack, adm, chans):
     down = rule(stack, adm, "scheduler_down", chans[:1], params={"after": 2})
     try:
