@@ -33,22 +33,6 @@ static int rename_expr(zq_ctx *c, int rc)
 	return rc;
 }
 
-static int has_day(const int32_t *v, size_t n, int32_t day)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] == day)
-			return 1;
-		if (v[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 static void skipped_one(zq_jw *w, const zq_schedule *plain, const zq_calendar *cal, int64_t slot,
 			int64_t moved)
 {
@@ -59,7 +43,7 @@ static void skipped_one(zq_jw *w, const zq_schedule *plain, const zq_calendar *c
 	jw_ktime(w, "time", slot);
 	zq_day_format(day, s);
 	jw_kstr(w, "date", s);
-	jw_kstr(w, "reason", has_day(cal->holidays, cal->nholidays, day) ? "holiday"
+	jw_kstr(w, "reason", zq_cal_day_kind(cal, day) == ZQ_CAL_HOLIDAY ? "holiday"
 			    : zq_cal_covers(cal, day) ? "weekend" : "no data");
 	jw_ktime(w, "moved_to", moved);
 	jw_obj_end(w);

@@ -196,6 +196,13 @@ static int iso_weekday(int32_t day)
 	return w == 0 ? 7 : w;
 }
 
+int zq_cal_day_kind(const zq_calendar *c, int32_t day)
+{
+	return has_day(c->holidays, c->nholidays, day)   ? ZQ_CAL_HOLIDAY
+	       : has_day(c->workdays, c->nworkdays, day) ? ZQ_CAL_WORKDAY
+							 : 0;
+}
+
 int zq_cal_is_business(const zq_calendar *c, int32_t day)
 {
 	if (has_day(c->workdays, c->nworkdays, day))

@@ -37,6 +37,7 @@ int zq_cal_weekend_parse(const char *s, unsigned char *mask, zq_err *err);   /* 
 void zq_cal_weekend_format(unsigned char mask, char out[16]);              /* "6,7" */
 int zq_cal_covers(const zq_calendar *c, int32_t day);
 int zq_cal_is_business(const zq_calendar *c, int32_t day);                 /* ignores coverage */
+int zq_cal_day_kind(const zq_calendar *c, int32_t day);   /* ZQ_CAL_HOLIDAY, ZQ_CAL_WORKDAY, or 0: listed as neither */
 int32_t zq_cal_next(const zq_calendar *c, int32_t day);   /* first business day > day, within coverage, else NO_DAY */
 int32_t zq_cal_prev(const zq_calendar *c, int32_t day);   /* last business day < day, within coverage, else NO_DAY */
 /* n >= 1: the n-th business day of month y-m; n <= 0: BL-(-n) (0 = the last). NO_DAY if none or not covered. */
