@@ -186,10 +186,33 @@ int alert_detect_deadline(zq_db *db, int64_t now_ms, int *opened, zq_err *err)
 	e ".not_before)"
 #define SLOT_TIME "STR_TO_DATE(a.slot, '%Y-%m-%dT%H:%i:%s.%fZ')"
 
+/* A task whose calendar ran out will never start again: say so at once (not
+ * `after` s past a fire that is not coming), one alert per coverage end. The
+ * slot is "calendar:NAME:covered_until". ix_tasks_calendar */
+#define CAL_SLOT "CONCAT('calendar:', cal.name, ':', COALESCE(cal.covered_until, ''))"
+
+static int calendar_stopped(zq_db *db, int *opened, zq_err *err)
+{
+	return open_json(db,
+		"INSERT IGNORE INTO alerts (rule_id, task_id, slot, kind, summary) "
+		"SELECT r.id, t.id, " CAL_SLOT ", 'not_started', CONCAT('calendar ', cal.name, "
+		"' has no data after ', COALESCE(cal.covered_until, '?'), ': not scheduled further') "
+		"FROM calendars cal JOIN scheduled_tasks t ON t.calendar_id = cal.id "
+		"JOIN alert_rules r ON r.kind = 'not_started' AND r.enabled = 1 AND "
+		AD_APPLIES("r", "t.id") " "
+		"WHERE t.next_run_at IS NULL AND t.enabled = 1 AND t.paused = 0 AND "
+		"(COALESCE(t.cron_expression, '') <> '' OR t.interval_seconds > 0) AND NOT EXISTS "
+		"(SELECT 1 FROM alerts x WHERE x.rule_id = r.id AND x.task_key = t.id AND x.slot = "
+		CAL_SLOT ")",
+		NULL, "not_started", opened, err);
+}
+
 int alert_detect_not_started(zq_db *db, int *opened, zq_err *err)
 {
+	int rc, more = 0;
+
 	/* ix_tasks_next_run and ix_exec_claim: ranges over what is overdue */
-	return open_json(db,
+	rc = open_json(db,
 		"INSERT IGNORE INTO alerts (rule_id, task_id, slot, kind, execution_id, summary) "
 		"SELECT r.id, c.tid, " AD_ISO("c.at") ", 'not_started', c.eid, CONCAT('due at ', "
 		AD_ISO("c.at") ", ', not started ', " NS_AFTER ", ' s later') "
@@ -203,6 +226,9 @@ int alert_detect_not_started(zq_db *db, int *opened, zq_err *err)
 		"alerts x WHERE x.rule_id = r.id AND x.task_key = c.tid AND x.slot = " AD_ISO("c.at")
 		")",
 		NULL, "not_started", opened, err);
+	if (rc == 0 && (rc = calendar_stopped(db, &more, err)) == 0 && opened)
+		*opened += more;
+	return rc;
 }
 
 /* ---- duration ------------------------------------------------------------------------- */
@@ -481,12 +507,22 @@ int alert_detect_close_cleared(zq_db *db, zq_err *err)
 	 * still at the slot's time (it fired and started, or is gone) */
 	int rc = zq_db_exec(db,
 		"UPDATE alerts a SET a.state = 'closed', a.closed_at = NOW(3), a.closed_reason = 'started' "
-		"WHERE a.state = 'open' AND a.kind = 'not_started' "
+		"WHERE a.state = 'open' AND a.kind = 'not_started' AND a.slot NOT LIKE 'calendar:%' "
 		"AND NOT EXISTS (SELECT 1 FROM scheduled_tasks t WHERE t.id = a.task_id AND t.enabled = 1 "
 		"AND t.paused = 0 AND t.next_run_at = " SLOT_TIME ") "
 		"AND NOT EXISTS (SELECT 1 FROM task_executions e FORCE INDEX (ix_exec_task_status) "
 		"WHERE e.task_id = a.task_id AND e.status = 'pending' AND " NS_AT("e") " = " SLOT_TIME
 		")", err);
+
+	/* a calendar that ran out: the task is scheduled again (the calendar was
+	 * extended), or no longer waits (disabled, paused, off the calendar) */
+	if (rc == 0)
+		rc = zq_db_exec(db,
+			"UPDATE alerts a SET a.state = 'closed', a.closed_at = NOW(3), "
+			"a.closed_reason = 'scheduled' WHERE a.state = 'open' AND a.kind = 'not_started' "
+			"AND a.slot LIKE 'calendar:%' AND NOT EXISTS (SELECT 1 FROM scheduled_tasks t WHERE "
+			"t.id = a.task_id AND t.next_run_at IS NULL AND t.enabled = 1 AND t.paused = 0 AND "
+			"t.calendar_id IS NOT NULL)", err);
 
 	/* duration: the execution is no longer running (or gone) */
 	if (rc == 0)

@@ -325,6 +325,32 @@ def test_deadline_of_a_task_on_a_business_calendar_skips_its_holidays(stack, adm
     assert alerts_of(stack, f"rule_id = {roff}") == []
 
 
+def test_a_calendar_that_ran_out_alerts_at_once_and_closes_when_extended(stack, adm, chans):
+    """A task stopped at its calendar's coverage will never start: the
+    not_started rule says so at once (not `after` s past a fire that is not
+    coming), and the alert closes when the calendar is extended."""
+    r = adm.post(stack.api_url + "/scheduler/calendars", json={
+        "name": "ns-short", "timezone": "UTC", "weekend": [6, 7], "holidays": [],
+        "covered_from": "2020-01-01", "covered_until": "2021-12-31"}, timeout=10)
+    assert r.status_code == 201, r.text
+    cal = r.json()["id"]
+    t = task(stack, adm, "true", task_type="common_task", cron_expression="0 18 * * *",
+             timezone="UTC", calendar="ns-short")
+    assert stack.sql_value(f"SELECT next_run_at IS NULL FROM scheduled_tasks WHERE id = {t}") == "1"
+    ns = rule(stack, adm, "not_started", chans[:1], task_id=t, params={"after": 3600})
+    settle(stack, f"rule_id = {ns} AND event = 'not_started'", 1, timeout=30)
+    a = alerts_of(stack, f"rule_id = {ns}")
+    assert len(a) == 1 and a[0]["slot"] == "calendar:ns-short:2021-12-31", a
+    f = facts(stack, f"rule_id = {ns}")[0]
+    assert f["detail"] == "calendar ns-short has no data after 2021-12-31: not scheduled further", f
+    r = adm.put(stack.api_url + f"/scheduler/calendars/{cal}",
+                json={"covered_until": "2099-12-31"}, timeout=10)
+    assert r.status_code == 200, r.text
+    wait_for(lambda: alerts_of(stack, f"rule_id = {ns}")[0]["state"] == "closed", timeout=15,
+             interval=0.2, what="the calendar alert to close")
+    assert alerts_of(stack, f"rule_id = {ns}")[0]["closed_reason"] == "scheduled"
+
+
 def test_not_started_and_scheduler_down_while_no_daemon_runs(stack, adm, chans):
     down = rule(stack, adm, "scheduler_down", chans[:1], params={"after": 2})
     try:
