@@ -231,6 +231,9 @@ def test_manual_trigger_business_date(cs, adm):
     got = adm.get(cs.api_url + f"{TASKS}/{t['id']}/executions/{r['execution_id']}",
                   timeout=10).json()
     assert got["business_date"] == day(-1) and got["trigger"] == "manual"
+    # BI reads it too (111: bi_executions gains business_date at the end)
+    assert cs.sql_value("SELECT DATE_FORMAT(business_date, '%Y-%m-%d') FROM bi_executions "
+                        f"WHERE execution_id = {r['execution_id']}") == day(-1)
     assert trigger(adm, cs, t["id"], business_date=day(-3))["business_date"] == day(-3)
     for bad, words in [("2026-13-01", "YYYY-MM-DD"), ("yesterday", "YYYY-MM-DD"), (20260101, "YYYY"),
                        (day(-2), "not a business day"), (day(20), "has no data after")]:
