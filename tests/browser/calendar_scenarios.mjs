@@ -141,6 +141,9 @@ export async function cal_task_form(page, p) {
   await page.click('#task-submit');
   await page.waitForSelector('#tasks-table, .empty');
   out.saved_toast = await waitToast(page, /Saved/);
+  await page.goto(`${p.base}/#/tasks?q=${encodeURIComponent(p.task_name)}`);
+  await page.waitForSelector(`#tasks-table tr[data-task-name="${p.task_name}"] .sched-cal`);
+  out.list_line = (await page.textContent(`#tasks-table tr[data-task-name="${p.task_name}"] .sched-cal`)).trim();
   // Edited again, the form shows the calendar it saved.
   await page.goto(`${p.base}/#/tasks/${p.task_id}/edit`);
   await page.waitForSelector('#task-form');
@@ -277,7 +280,6 @@ export async function backfill_dialog(page, p) {
   out.counts = await row.locator('[data-done]').evaluate((e) => ({ ...e.dataset, text: e.textContent.trim() }));
   await shot(page, 'backfill-done');
   // The runs carry their business dates; filtered to one date, one run.
-  await page.click('#history-refresh');
   await until(async () => (await page.$$('#history-table td[data-col=business_date]')).length >= out.dates.length || null,
     { what: 'backfill runs listed' });
   out.biz_dates = await texts(page, '#history-table td[data-col=business_date]');
@@ -318,5 +320,26 @@ export async function biz_date_history(page, p) {
   await page.waitForSelector('#exec-business-date');
   out.exec = (await page.textContent('#exec-business-date')).trim();
   await shot(page, 'execution-business-date');
+  return out;
+}
+
+// ---- Cancel a running backfill from the history page ---------------------------------------------------
+export async function backfill_cancel(page, p) {
+  const out = {};
+  await loginAs(page, p, 'operator');
+  await page.goto(`${p.base}/#/tasks/${p.task_id}/history`);
+  const row = page.locator(`#backfills-table tr[data-backfill-id="${p.backfill_id}"]`);
+  await row.waitFor();
+  out.before = await row.getAttribute('data-status');
+  out.text = (await row.textContent()).trim();
+  await row.locator('[data-action=cancel-backfill]').click();
+  await page.click(dlg('.dialog-actions .btn-danger'));
+  out.toast = await waitToast(page, /cancelled/);
+  out.after = await until(async () => {
+    const st = await page.getAttribute(`#backfills-table tr[data-backfill-id="${p.backfill_id}"]`, 'data-status');
+    return st && st !== 'running' ? st : null;
+  }, { timeout: 60000, what: 'backfill cancelled' });
+  out.buttons = await page.$$eval(`#backfills-table tr[data-backfill-id="${p.backfill_id}"] [data-action=cancel-backfill]`, (x) => x.length);
+  await shot(page, 'backfill-cancelled');
   return out;
 }

@@ -498,7 +498,7 @@ export async function i18n(page, p) {
 export async function csp(page, p) {
   const out = {};
   await loginAs(page, p);
-  const pages = ['#/tasks', '#/tasks/new', '#/stats', '#/nodes', '#/alerts', '#/audit', '#/users', '#/tokens'];
+  const pages = ['#/tasks', '#/tasks/new', '#/stats', '#/nodes', '#/alerts', '#/calendars', '#/audit', '#/users', '#/tokens'];
   out.inline = {};
   for (const h of pages) {
     await page.goto(`${p.base}/${h}`);
@@ -570,6 +570,7 @@ export async function tour(page, p) {
   await visit('task-stats', `#/tasks/${p.task_id}/stats`, '#stats .stat-cards');
   await visit('global-stats', '#/stats', '#stats .stat-cards');
   await visit('nodes', '#/nodes', '#nodes-table, .empty');
+  await visit('calendars', '#/calendars', '#calendars-table, #calendars-none');
   await visit('audit', '#/audit', '#audit-table, .empty');
   await visit('users', '#/users', '#users-table');
   await visit('tokens', '#/tokens', '#tokens-table, .empty');

@@ -76,6 +76,7 @@ const expand = {
   'cal.kind.': ['business', 'weekend', 'holiday', 'workday', 'outside', 'normal'],
   'cal.rule.': ['only', 'next', 'previous'],
   'cal.rule_hint.': ['only', 'next', 'previous'],
+  'cal.sched.': ['only', 'next', 'previous'],
   'bf.mode.': ['missing', 'failed', 'all'],
   'bf.mode_hint.': ['missing', 'failed', 'all'],
   'bf.status.': ['running', 'done', 'cancelled'],

@@ -107,7 +107,7 @@ def test_task_form_calendar_preview_skips_the_holiday(ui, admin, stack):
     task = api_task(admin, stack, unique("ui-cal-form"))
     # weekly on the holiday's weekday: rule next can move it (the next day has no run of its own)
     cron = f"0 18 * * {hol.isoweekday() % 7}"
-    r = ui("cal_task_form", task_id=task["id"], calendar=cal["name"], holiday=str(hol), cron=cron)
+    r = ui("cal_task_form", task_id=task["id"], task_name=task["name"], calendar=cal["name"], holiday=str(hol), cron=cron)
     assert r["rule_hidden"] is True and r["rule_shown"] is True
     assert r["rules"] == ["only", "next", "previous"]
     assert cal["name"] in r["options"] and r["options"][0].startswith("—")
@@ -130,7 +130,7 @@ def test_task_form_calendar_preview_skips_the_holiday(ui, admin, stack):
     assert "next business day" in r["next_hint"]
     assert "calendar" in r["b1_without"], r["b1_without"]
     assert "1st business day" in r["b1_words"] and r["b1_error_hidden"] is True
-    assert r["saved_toast"]
+    assert r["saved_toast"] and r["list_line"] == f"on {cal['name']} business days", r.get("list_line")
     got = admin.get(f"{stack.api_url}/scheduler/tasks/{task['id']}").json()
     assert got["calendar"] == cal["name"] and got["calendar_rule"] == "only", got
     assert r["filled"] == {"calendar": cal["name"], "rule": "only"}
@@ -150,7 +150,8 @@ def test_import_csv(ui, admin, stack):
     assert "Imported 3 days" in r["toast"] and f"{y + 1}-12-31" in r["toast"], r["toast"]
     assert r["kinds"] == {str(wd): "holiday", str(sat): "workday"}
     assert r["coverage_before"] == f"{y}-01-02 – {y}-12-31"
-    assert r["coverage_after"].endswith(f" – {y + 1}-12-31"), r["coverage_after"]
+    # the coverage grows to the imported years: Jan 1 of the first, Dec 31 of the last
+    assert r["coverage_after"] == f"{y}-01-01 – {y + 1}-12-31", r["coverage_after"]
     saved = admin.get(f"{stack.api_url}/scheduler/calendars/{cal['id']}").json()
     assert saved["holidays"] == [str(wd), f"{y + 1}-05-01"] and saved["workdays"] == [str(sat)], saved
 
@@ -227,3 +228,19 @@ def test_backfill_dry_run_then_start(ui, admin, stack):
     assert all("Backfill" in x for x in r["triggers"]), r["triggers"]
     assert r["filtered"] == [want[0]] and f"bfrom={want[0]}" in r["filter_url"]
     assert r["exec_business_date"] in want
+
+
+def test_backfill_cancel(ui, admin, stack):
+    task = api_task(admin, stack, unique("ui-bf-cancel"), enabled=True,
+                    config={"duration_seconds": 3, "steps": 1, "success_rate": 1.0})
+    d0, d1 = today() - dt.timedelta(days=20), today() - dt.timedelta(days=1)
+    r = backfill_api(admin, stack, task["id"])
+    r = admin.post(f"{stack.api_url}/scheduler/tasks/{task['id']}/backfill",
+                   json={"from": str(d0), "to": str(d1), "mode": "all", "concurrency": 1})
+    assert r.status_code == 201, r.text
+    bid = r.json()["id"]
+    r = ui("backfill_cancel", task_id=task["id"], backfill_id=bid)
+    assert r["before"] == "running" and "running" in r["text"], r
+    assert f"#{bid}" in r["toast"] and r["after"] == "cancelled" and r["buttons"] == 0, r
+    b = admin.get(f"{stack.api_url}/scheduler/backfills/{bid}").json()
+    assert b["status"] == "cancelled" and b["done"] < b["total"] == 20, b

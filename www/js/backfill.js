@@ -94,10 +94,14 @@ export function openBackfillDialog(task, onStarted) {
   fromIn.focus();
 }
 
-/** The task's backfills, newest first: {el, load(), dispose()}; polls while one runs. */
-export function backfillPanel(taskId) {
+/**
+ * The task's backfills, newest first: {el, load(), dispose()}; polls while one
+ * runs and calls onProgress() when their counts change (the history reloads).
+ */
+export function backfillPanel(taskId, onProgress) {
   let timer = null;
   let disposed = false;
+  let seen = null;
   const el = h('section', { class: 'card backfills', id: 'backfills', hidden: true });
 
   async function cancel(b) {
@@ -131,6 +135,9 @@ export function backfillPanel(taskId) {
     if (disposed) return;
     const items = (res && (res.items || res.backfills)) || (Array.isArray(res) ? res : []);
     el.hidden = !items.length;
+    const now = JSON.stringify(items.map((b) => [b.id, b.status, b.done, b.running]));
+    if (seen !== null && now !== seen && onProgress) onProgress();
+    seen = now;
     rerenderKeepingFocus(el, () => [h('h2', {}, t('bf.list_title')), h('table', { class: 'grid', id: 'backfills-table' },
       h('thead', {}, h('tr', {}, ['col.id', 'bf.range', 'bf.mode', 'col.status', 'exec.progress', 'col.created', 'col.actions']
         .map((k) => h('th', { scope: 'col' }, t(k))))),

@@ -26,7 +26,7 @@ export const weekdayName = (d) => t(`cal.wd.${d}`);
 
 export function weekendText(w) {
   const s = [...weekendSet(w)].sort();
-  return s.length ? s.map(weekdayName).join(', ') : t('cal.no_weekend');
+  return s.length ? s.map(weekdayName).join(t('cal.list_sep')) : t('cal.no_weekend');
 }
 
 export function coverageText(cal) {

@@ -16,16 +16,24 @@ export function isActive(status) {
 }
 
 /** Schedule cell: cron + words, "every 1 h", one-off time, or "manual". */
+/** "on SSE business days" under a schedule that follows a calendar. */
+function calendarLine(task) {
+  if (!task.calendar) return null;
+  const rule = ['next', 'previous'].includes(task.calendar_rule) ? task.calendar_rule : 'only';
+  return h('div', { class: 'sched-cal muted', dataset: { calendar: task.calendar, rule } }, t(`cal.sched.${rule}`, { cal: task.calendar }));
+}
+
 export function scheduleCell(task) {
   if (task.cron_expression) {
     const words = describeCron(task.cron_expression, getLang());
     return h('div', { class: 'sched' },
       h('code', { class: 'cron' }, task.cron_expression),
       words ? h('div', { class: 'sched-words' }, words) : null,
-      task.timezone && task.timezone !== 'UTC' ? h('div', { class: 'sched-tz muted' }, task.timezone) : null);
+      task.timezone && task.timezone !== 'UTC' ? h('div', { class: 'sched-tz muted' }, task.timezone) : null,
+      calendarLine(task));
   }
   if (task.interval_seconds) {
-    return h('div', { class: 'sched' }, h('span', {}, fmtInterval(task.interval_seconds)));
+    return h('div', { class: 'sched' }, h('span', {}, fmtInterval(task.interval_seconds)), calendarLine(task));
   }
   if (task.run_at) {
     return h('div', { class: 'sched' }, h('span', {}, t('schedule.once')), ' ', timeEl(task.run_at));

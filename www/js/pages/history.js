@@ -37,7 +37,7 @@ export function render(main, ctx) {
   const cfgBox = h('div', {});
   const tableBox = h('div', { class: 'table-box' });
   const pagerBox = h('div', {});
-  const backfills = backfillPanel(taskId);
+  const backfills = backfillPanel(taskId, () => load());
   const pollNote = h('span', { class: 'muted poll-note', id: 'poll-note', role: 'status' });
 
   function schedule(active) {
