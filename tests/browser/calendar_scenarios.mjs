@@ -298,6 +298,21 @@ export async function backfill_dialog(page, p) {
 // ---- business dates in the history (column, filter) and on the execution page ------------------------
 export async function biz_date_history(page, p) {
   const out = {};
+  // An operator runs the task for a business date (the trigger dialog); a day that is none is refused there.
+  await loginAs(page, p, 'operator');
+  await page.goto(`${p.base}/#/tasks/${p.task_id}/history`);
+  await page.click('#history-trigger-params');
+  await page.waitForSelector('#trigger-dialog[open]');
+  out.hint = (await page.textContent('#trigger-dialog [data-field=business_date] .hint')).trim();
+  await page.fill('#trigger-business-date', p.other);
+  await page.click('#trigger-dialog .dialog-actions .btn-primary');
+  await page.waitForSelector('#trigger-business-date-err:not([hidden])');
+  out.refused = (await page.textContent('#trigger-business-date-err')).trim();
+  await page.fill('#trigger-business-date', p.date);
+  await page.click('#trigger-dialog .dialog-actions .btn-primary');
+  out.triggered = await waitToast(page, /Triggered|#\d+/);
+  await page.click('[data-testid=logout]');
+  await page.waitForSelector('#login-username');
   await loginAs(page, p, 'viewer');
   await page.goto(`${p.base}/#/tasks/${p.task_id}/history`);
   await page.waitForSelector('#history-table');

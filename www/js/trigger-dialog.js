@@ -84,6 +84,16 @@ function paramInput(name, spec) {
   return { el, input, read, setError };
 }
 
+/** The run's business date (optional: the API's default is today, or the last business day before it). */
+function bizDateInput(task) {
+  const input = h('input', { type: 'date', name: 'business_date', id: 'trigger-business-date' });
+  const error = h('div', { class: 'field-error', id: 'trigger-business-date-err', hidden: true });
+  const el = h('div', { class: 'field', dataset: { field: 'business_date' } },
+    h('label', { for: input.id }, t('col.business_date')), input,
+    h('div', { class: 'hint' }, task.calendar ? t('cal.biz_hint_cal', { cal: task.calendar }) : t('cal.biz_hint')), error);
+  return { el, input, setError: (msg) => showFieldError({ wrap: el, input, error }, msg) };
+}
+
 /**
  * The dialog: one input per param (defaults filled in, required marked,
  * descriptions shown), checked before it is sent; the API's 400 is shown in
@@ -94,11 +104,12 @@ export function openTriggerDialog(task) {
     const params = paramsOf(task);
     const inputs = params.map(([name, spec]) => [name, paramInput(name, spec)]);
     const apiError = h('div', { class: 'error-box', role: 'alert', id: 'trigger-error', hidden: true });
+    const biz = bizDateInput(task);
     let busy = false;
     let done = false;
     const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
       h('p', { class: 'muted' }, t('param.dialog_intro')),
-      apiError, inputs.map(([, x]) => x.el));
+      apiError, inputs.map(([, x]) => x.el), biz.el);
 
     async function submit(close) {
       if (busy) return false;
@@ -114,7 +125,9 @@ export function openTriggerDialog(task) {
       if (first) { first.focus(); return false; }
       busy = true;
       try {
-        const res = await post(`/scheduler/tasks/${task.id}/trigger`, { params: values });
+        const body = { params: values };
+        if (biz.input.value) body.business_date = biz.input.value;
+        const res = await post(`/scheduler/tasks/${task.id}/trigger`, body);
         toast(t('task.triggered', { name: task.name, id: res && res.execution_id != null ? res.execution_id : '?' }), 'ok');
         done = true;
         resolve(res);
@@ -126,7 +139,7 @@ export function openTriggerDialog(task) {
           apiError.hidden = false;
           const which = paramOfDetail(e.detail);
           const hit = which && which.name && inputs.find(([n]) => n === which.name);
-          if (hit) { hit[1].setError(e.detail); hit[1].input.focus(); }
+          if (hit) { hit[1].setError(e.detail); hit[1].input.focus(); } else if (/business_date/.test(e.detail || '')) { biz.setError(e.detail); biz.input.focus(); }
           return false;
         }
         toastError(e, t('action.trigger'));
@@ -161,7 +174,7 @@ export function openTriggerDialog(task) {
 export function triggerButtons(task, { onTriggered, plain, withParams }) {
   const out = [];
   if (!needsInput(task)) out.push(plain());
-  if (hasParams(task)) {
+  if (hasParams(task) || task.calendar) {
     out.push(withParams(async () => {
       const res = await openTriggerDialog(task);
       if (res && onTriggered) onTriggered(res);

@@ -682,6 +682,8 @@ export default {
   'cal.wd.5': 'Fri',
   'cal.wd.6': 'Sat',
   'cal.wd.7': 'Sun',
+  'cal.biz_hint_cal': 'Empty: today if it is a business day of {cal}, else the business day before.',
+  'cal.biz_hint': 'Empty: today. The run gets it as ZQ_BIZ_DATE.',
   'cal.list_sep': ', ',
   'cal.no_weekend': 'none',
   'cal.f.name': 'Name',

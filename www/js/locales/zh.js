@@ -681,6 +681,8 @@ export default {
   'cal.wd.5': '周五',
   'cal.wd.6': '周六',
   'cal.wd.7': '周日',
+  'cal.biz_hint_cal': '留空：今天若为 {cal} 的工作日则取今天，否则取之前最近的工作日。',
+  'cal.biz_hint': '留空：今天。运行时以 ZQ_BIZ_DATE 传入。',
   'cal.list_sep': '、',
   'cal.no_weekend': '无',
   'cal.f.name': '名称',
