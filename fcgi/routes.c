@@ -59,9 +59,9 @@ static const zq_route routes[] = {
 	 "run a task for past business dates (dry_run: only list them)"},
 	{"GET", "/scheduler/tasks/{id}/backfills", VIEW, 0, h_task_backfills,
 	 "a task's backfills, newest first"},
-	{"GET", "/scheduler/backfills/{bid}", VIEW, 0, h_backfill_get,
+	{"GET", "/scheduler/backfills/{id}", VIEW, 0, h_backfill_get,
 	 "one backfill with its progress and dates"},
-	{"POST", "/scheduler/backfills/{bid}/cancel", OPER, 0, h_backfill_cancel,
+	{"POST", "/scheduler/backfills/{id}/cancel", OPER, 0, h_backfill_cancel,
 	 "cancel a backfill (planned dates, pending and running runs)"},
 
 	{"GET", "/scheduler/tasks/{id}/workflow", VIEW, 0, h_workflow_get,
