@@ -59,10 +59,12 @@ def test_channel_send_test_and_history(ui, admin, stack, rx):
     assert got[0].verified, got[0].verify_error
     # the edit form shows the stored secret as ***; saved so, the secret stays
     assert r["edit_secret"] == "***" and r["edit_url"] == rx.url("/hook-ui")
-    assert r["edit_headers"] == "X-Team: ops"
+    # a header's value is a secret too: shown ***, kept when saved so
+    assert r["edit_headers"] == "X-Team: ***"
     assert r["test2"]["status"] == "sent", r["test2"]
     got = rx.wait_for(2, path="/hook-ui")
     assert all(g.verified for g in got), [g.verify_error for g in got]
+    assert [g.headers.get("x-team") for g in got] == ["ops", "ops"]
     saved = admin.get(f"{stack.api_url}/alert-channels/{r['channel_id']}").json()
     assert saved["lang"] == "zh" and saved["config"]["secret"] == "***"
     assert secret not in str(saved)
