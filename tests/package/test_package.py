@@ -35,7 +35,7 @@ UNITS = {"zq-api.socket": "fcgi/systemd/zq-api.socket",
          "zq-scheduler.service": "scheduler/systemd/zq-scheduler.service"}
 CONFFILES = ["/etc/zq/zq.conf", "/etc/nginx/snippets/zq.conf", "/etc/nginx/sites-available/zq",
              "/etc/nginx/sites-available/zq-plain"]
-RUNTIME_LIBS = {"libc6", "libcjson1", "libfcgi0ldbl", "libmariadb3", "libsodium23"}
+RUNTIME_LIBS = {"libc6", "libcjson1", "libcurl4", "libfcgi0ldbl", "libmariadb3", "libsodium23"}
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
              "DEBIAN_FRONTEND": "noninteractive", "TERM": "dumb"}
 
@@ -111,6 +111,16 @@ def expected_contents():
             dirs.append(base)
         files += [base + "/" + n for n in names
                   if not n.startswith(".") and not n.endswith("~") and n != "README.md"]
+    # the example jobs and the SSE calendar (db/package/package.cmake: not the
+    # npm project that derives the calendar, nor the build's embedding script)
+    ex = os.path.join(SRC, "db", "examples")
+    skip = {"package.json", "package-lock.json", "embed.cmake"}
+    for top, subdirs, names in os.walk(ex):
+        subdirs[:] = [d for d in subdirs if d not in ("node_modules", "__pycache__")]
+        rel = os.path.relpath(top, ex)
+        base = "/usr/share/zq/examples" + ("" if rel == "." else "/" + rel)
+        dirs.append(base)
+        files += [base + "/" + n for n in names if n not in skip and not n.endswith(".pyc")]
     want = {d: "drwxr-xr-x" for d in dirs}
     want.update({f: "-rw-r--r--" for f in files})
     want.update({"/usr/bin/" + b: "-rwxr-xr-x" for b in ("zq-api", "zq-scheduler", "zq-db")})
