@@ -57,6 +57,15 @@ int api_audit(zq_ctx *c, const char *action, const char *target_type, int64_t ta
 	return audit_store_add(c->db, &a, &c->err);
 }
 
+int api_body_object(zq_ctx *c, const char *const *fields, const char *const *readonly)
+{
+	if (!c->body)
+		return zq_errf(&c->err, ZQ_EINVAL, "body: required (a JSON object)");
+	if (!cJSON_IsObject(c->body))
+		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
+	return jin_check_fields(c->body, "body.", fields, readonly, &c->err);
+}
+
 int api_tx(zq_ctx *c, int (*fn)(zq_ctx *c, void *arg), void *arg)
 {
 	int rc = 0;

@@ -91,6 +91,10 @@ int api_audit(zq_ctx *c, const char *action, const char *target_type, int64_t ta
  * must not write the response before the commit succeeded, so it writes
  * into scratch state the caller renders after. */
 int api_tx(zq_ctx *c, int (*fn)(zq_ctx *c, void *arg), void *arg);
+/* The request body as a JSON object whose keys are among fields (NULL-ended)
+ * and none of readonly (may be NULL): 0, or ZQ_EINVAL with "body: required
+ * (a JSON object)", "body: must be a JSON object", "body.x: unknown field". */
+int api_body_object(zq_ctx *c, const char *const *fields, const char *const *readonly);
 /* Pagination parameters: skip (0..) and limit (1..max_limit, default def). */
 int api_paging(zq_ctx *c, int64_t def, int64_t max_limit, int64_t *skip, int64_t *limit);
 /* Begin / end {"<items>": [...], "total": N, "skip": S, "limit": L} */

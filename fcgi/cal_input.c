@@ -158,11 +158,7 @@ int cal_input_apply(zq_ctx *c, calendar_row *r, int create, int *days)
 	int rc;
 
 	*days = 0;
-	if (!c->body)
-		return zq_errf(&c->err, ZQ_EINVAL, "body: required (a JSON object)");
-	if (!cJSON_IsObject(c->body))
-		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
-	if ((rc = jin_check_fields(c->body, "body.", cal_fields, cal_readonly, &c->err)) < 0)
+	if ((rc = api_body_object(c, cal_fields, cal_readonly)) < 0)
 		return rc;
 	if ((v = jin_get(c->body, "name")) || create) {
 		if (!v)

@@ -90,11 +90,7 @@ int h_alert_channel_get(zq_ctx *c)
 
 static int need_object(zq_ctx *c)
 {
-	if (!c->body)
-		return zq_errf(&c->err, ZQ_EINVAL, "body: required (a JSON object)");
-	if (!cJSON_IsObject(c->body))
-		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
-	return jin_check_fields(c->body, "body.", chan_fields, chan_readonly, &c->err);
+	return api_body_object(c, chan_fields, chan_readonly);
 }
 
 /* Apply name, kind, enabled, lang of the body to r; *kind_changed when the

@@ -121,11 +121,7 @@ int h_alert_rule_get(zq_ctx *c)
 
 static int need_object(zq_ctx *c)
 {
-	if (!c->body)
-		return zq_errf(&c->err, ZQ_EINVAL, "body: required (a JSON object)");
-	if (!cJSON_IsObject(c->body))
-		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
-	return jin_check_fields(c->body, "body.", rule_fields, rule_readonly, &c->err);
+	return api_body_object(c, rule_fields, rule_readonly);
 }
 
 static int get_channels(zq_ctx *c, const cJSON *v, alert_rule_row *r)
