@@ -13,7 +13,7 @@ set(ZQ_PKG_OUT ${CMAKE_BINARY_DIR}/package-files)
 set(ZQ_DOC share/doc/zq)
 
 # --- programs -----------------------------------------------------------------
-install(TARGETS zq-api zq-scheduler zq-db RUNTIME DESTINATION bin)
+install(TARGETS zq-api zq-scheduler zq-db zqctl RUNTIME DESTINATION bin)
 
 # --- admin pages ----------------------------------------------------------------
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/www/ DESTINATION share/zq/www

@@ -123,7 +123,7 @@ def expected_contents():
         files += [base + "/" + n for n in names if n not in skip and not n.endswith(".pyc")]
     want = {d: "drwxr-xr-x" for d in dirs}
     want.update({f: "-rw-r--r--" for f in files})
-    want.update({"/usr/bin/" + b: "-rwxr-xr-x" for b in ("zq-api", "zq-scheduler", "zq-db")})
+    want.update({"/usr/bin/" + b: "-rwxr-xr-x" for b in ("zq-api", "zq-scheduler", "zq-db", "zqctl")})
     return want
 
 
@@ -281,7 +281,7 @@ def test_units_say_what_the_issue_asks(unpacked):
 
 
 def test_binaries_are_stripped(unpacked):
-    for b in ("zq-api", "zq-scheduler", "zq-db"):
+    for b in ("zq-api", "zq-scheduler", "zq-db", "zqctl"):
         out = subprocess.run(["file", "-b", str(unpacked / "data" / "usr/bin" / b)],
                              capture_output=True, text=True, check=True).stdout
         assert ", stripped" in out and "debug_info" not in out, out
