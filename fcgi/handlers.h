@@ -35,6 +35,9 @@ int h_executions_list(zq_ctx *c);
 int h_execution_get(zq_ctx *c);
 int h_execution_cancel(zq_ctx *c);
 
+/* h_output.c */
+int h_execution_output(zq_ctx *c);
+
 /* h_workflow.c */
 int h_workflow_get(zq_ctx *c);
 int h_workflow_validate(zq_ctx *c);

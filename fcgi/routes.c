@@ -51,6 +51,8 @@ static const zq_route routes[] = {
 	 "a task's executions, newest first"},
 	{"GET", "/scheduler/tasks/{id}/executions/{eid}", VIEW, 0, h_execution_get,
 	 "one execution with progress, steps and output"},
+	{"GET", "/scheduler/tasks/{id}/executions/{eid}/output", VIEW, 0, h_execution_output,
+	 "a run's output after a byte offset (live while it runs)"},
 	{"POST", "/scheduler/tasks/{id}/executions/{eid}/cancel", OPER, 0, h_execution_cancel,
 	 "stop a pending or running execution"},
 

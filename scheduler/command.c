@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "env.h"
+#include "exec_store.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
@@ -43,6 +44,8 @@ struct cmd {
 	int64_t kill_at;             /* monotonic ms to send KILL; 0 = not scheduled */
 	int killed;
 	int recorded;                /* record_process done (or not needed) */
+	int64_t out_flush_mono;      /* last live output write (or the start) */
+	uint64_t flushed_out, flushed_err; /* totals that write carried */
 };
 
 /* A run records where its processes are as soon as they exist (one UPDATE
@@ -188,6 +191,52 @@ static void drain(struct cmd *c, int *fd, tail *t, int is_stdout)
 	}
 }
 
+/* ---- live output ---------------------------------------------------------------- */
+
+/* Milliseconds until the next live output write is due: -1 when there is
+ * nothing new or live writes are off (scheduler.output_flush_ms = 0). */
+static int64_t output_due_ms(const struct cmd *c)
+{
+	int64_t ms = c->r->set.output_flush_ms, left;
+
+	if (ms <= 0 || !c->r->db ||
+	    (c->out.total == c->flushed_out && c->err.total == c->flushed_err))
+		return -1;
+	left = c->out_flush_mono + ms - zq_mono_ms();
+	return left < 0 ? 0 : left;
+}
+
+/* The tails so far, at most every output_flush_ms and only when there is
+ * new output: one autocommit upsert on the worker's connection (the final
+ * write at settle overwrites it). exit_code stays NULL while running. */
+static void flush_output(struct cmd *c)
+{
+	exec_output o = {.exec_id = c->r->job.id, .exit_code = -1};
+	zq_err err = ZQ_ERR_INIT;
+	char *out, *errt;
+
+	if (output_due_ms(c) != 0)
+		return;
+	c->out_flush_mono = zq_mono_ms();
+	out = tail_text(&c->out, &o.stdout_len);
+	errt = tail_text(&c->err, &o.stderr_len);
+	o.stdout_tail = out;
+	o.stderr_tail = errt;
+	o.stdout_bytes = (int64_t)c->out.total;
+	o.stderr_bytes = (int64_t)c->err.total;
+	if (exec_store_put_output(c->r->db, &o, &err) < 0) {
+		zq_debug("OUTPUT exec=%lld not written: %s", (long long)c->r->job.id, err.msg);
+	} else {
+		c->flushed_out = c->out.total;
+		c->flushed_err = c->err.total;
+		zq_debug("OUTPUT exec=%lld stdout_bytes=%lld stderr_bytes=%lld",
+			 (long long)c->r->job.id, (long long)o.stdout_bytes,
+			 (long long)o.stderr_bytes);
+	}
+	free(out);
+	free(errt);
+}
+
 /* ---- supervision ------------------------------------------------------------------ */
 
 static const char *stop_reason_name(int stop)
@@ -240,11 +289,13 @@ static void wait_round(struct cmd *c)
 {
 	struct pollfd fds[4];
 	int nfds = 0;
-	int64_t want = 1000, now = zq_mono_ms();
+	int64_t want = 1000, now = zq_mono_ms(), due = output_due_ms(c);
 	uint64_t v;
 
 	if (c->kill_at && !c->killed)
 		want = c->kill_at - now;
+	if (due >= 0 && due < want)
+		want = due;
 	if (c->p.out_fd >= 0)
 		fds[nfds++] = (struct pollfd){c->p.out_fd, POLLIN, 0};
 	if (c->p.err_fd >= 0)
@@ -275,6 +326,7 @@ static void supervise_loop(struct cmd *c)
 		drain(c, &c->p.out_fd, &c->out, 1);
 		drain(c, &c->p.err_fd, &c->err, 0);
 		run_flush(c->r);
+		flush_output(c);
 	}
 	drain(c, &c->p.out_fd, &c->out, 1);
 	drain(c, &c->p.err_fd, &c->err, 0);
@@ -428,6 +480,7 @@ void command_run(run *r)
 		goto out;
 	}
 	c.buf = zq_malloc(READ_CHUNK);
+	c.out_flush_mono = zq_mono_ms();
 	supervise_loop(&c);
 	end_run(&c);
 out:

@@ -41,6 +41,7 @@ typedef struct run_settings {
 	int progress_ms;         /* minimum gap between progress writes */
 	int kill_grace_ms;       /* TERM -> KILL */
 	int output_tail;         /* bytes kept of stdout / stderr */
+	int output_flush_ms;     /* live output writes at most this often; 0 = only at the end */
 } run_settings;
 
 typedef struct run_step {

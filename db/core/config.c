@@ -58,6 +58,7 @@ static const struct key keys[] = {
 	I("scheduler.history_days", sched_history_days, 0, 36500),
 	I("scheduler.retention_duty", sched_retention_duty, 1, 100),
 	I("scheduler.progress_ms", sched_progress_ms, 0, 60000),
+	I("scheduler.output_flush_ms", sched_output_flush_ms, 0, 60000),
 	S("scheduler.wakeup_dir", sched_wakeup_dir),
 	S("scheduler.node_name", sched_node_name),
 	S("scheduler.run_as", sched_run_as),
@@ -109,6 +110,7 @@ void zq_config_defaults(zq_config *c)
 	c->sched_retention_duty = 25;
 	c->sched_progress_ms = 250;
 	c->alerts_enabled = 1;
+	c->sched_output_flush_ms = 1000;
 	c->alerts_deny_private = 1;
 	c->alerts_timeout_s = 10;
 	c->alerts_max_attempts = 10;
@@ -170,6 +172,9 @@ int zq_config_set(zq_config *c, const char *name, const char *value, zq_err *err
 			return zq_errf(err, ZQ_ECONFIG, "%s: must be an integer %ld-%ld%s, got '%s'", name,
 				       k->min, k->max, k->type == K_OCT ? " (octal)" : "", value);
 		*(int *)(void *)field = (int)n;
+		if (k->off == offsetof(zq_config, sched_output_flush_ms) && n > 0 && n < 100)
+			return zq_errf(err, ZQ_ECONFIG, "%s: must be 0 or 100-60000, got '%s'", name,
+				       value);
 		return 0;
 	case K_LOGLEVEL:
 		if ((lvl = zq_log_level_parse(value)) < 0)

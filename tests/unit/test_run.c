@@ -15,7 +15,7 @@
 #include "settle.h"
 #include "task.h"
 
-static const run_settings set = {250, 5000, 65536};
+static const run_settings set = {250, 5000, 65536, 0};
 
 static run *make(const char *config, const char *override, int timeout_s)
 {
