@@ -70,8 +70,8 @@ static void tunables_from(struct tunables *t, const zq_config *c)
 	t->set.progress_ms = c->sched_progress_ms;
 	t->set.kill_grace_ms = c->sched_kill_grace_s * 1000;
 	t->set.output_tail = c->sched_output_tail;
-}
 	t->set.output_flush_ms = c->sched_output_flush_ms;
+}
 
 
 /* SIGHUP: a run_as policy that does not resolve keeps the one in force. */

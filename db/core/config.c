@@ -109,8 +109,8 @@ void zq_config_defaults(zq_config *c)
 	c->sched_history_days = 90;
 	c->sched_retention_duty = 25;
 	c->sched_progress_ms = 250;
-	c->alerts_enabled = 1;
 	c->sched_output_flush_ms = 1000;
+	c->alerts_enabled = 1;
 	c->alerts_deny_private = 1;
 	c->alerts_timeout_s = 10;
 	c->alerts_max_attempts = 10;
@@ -171,10 +171,10 @@ int zq_config_set(zq_config *c, const char *name, const char *value, zq_err *err
 		if (parse_long(value, k->type == K_OCT ? 8 : 10, &n) < 0 || n < k->min || n > k->max)
 			return zq_errf(err, ZQ_ECONFIG, "%s: must be an integer %ld-%ld%s, got '%s'", name,
 				       k->min, k->max, k->type == K_OCT ? " (octal)" : "", value);
-		*(int *)(void *)field = (int)n;
 		if (k->off == offsetof(zq_config, sched_output_flush_ms) && n > 0 && n < 100)
 			return zq_errf(err, ZQ_ECONFIG, "%s: must be 0 or 100-60000, got '%s'", name,
 				       value);
+		*(int *)(void *)field = (int)n;
 		return 0;
 	case K_LOGLEVEL:
 		if ((lvl = zq_log_level_parse(value)) < 0)
