@@ -184,6 +184,7 @@ static void count_rows(const fire_batch *b, tick_tx *tx, fire_result *res)
 		run_state_ids_add_unfinished(&tx->touched, b->rows[i].task_id);
 		if (b->rows[i].skipped) {
 			res->skipped++;
+			res->skip_by[metrics_skip_reason(b->rows[i].reason)]++;
 			stats_batch_add(&tx->stats, b->rows[i].task_id, ZQ_EXEC_SKIPPED, tx->now_ms, -1);
 		} else {
 			res->runs++;

@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "exec_store.h"
+#include "sched_metrics.h"
 
 #define FIRE_REASON_MAX 400
 
@@ -24,6 +25,7 @@ typedef struct fire_result {
 	int pending;     /* of runs, inserted pending */
 	exec_fire_row *started;  /* of runs, inserted running (fire_insert) */
 	int nstarted;
+	int skip_by[METRICS_SKIP_COUNT];  /* skipped rows by reason (sched_metrics.h) */
 } fire_result;
 
 /* One tick's fires between fire_prepare and fire_insert. */

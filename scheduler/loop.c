@@ -43,6 +43,7 @@
 #include "log.h"
 #include "loop_priv.h"
 #include "mem.h"
+#include "sched_metrics.h"
 #include "migrate.h"
 #include "node_store.h"
 #include "proc.h"
@@ -142,6 +143,7 @@ static void worker_run(void *ctx, void *state, void *job)
 
 	r->db = state;
 	run_started(r);
+	metrics_started(r->job.scheduled_ms, r->job.start_ms);
 	zq_info("START exec=%lld task=%lld type=%s trigger=%s retry=%d timeout_s=%d",
 		(long long)r->job.id, (long long)r->job.task_id, zq_task_type_name(r->job.task_type),
 		zq_trigger_name(r->job.trigger), r->job.retry_count, r->timeout_s);
@@ -246,6 +248,7 @@ static int tick_body(loop *L, struct tick *k, zq_err *err)
 static void tick_committed(loop *L, struct tick *k)
 {
 	settle_committed(L, k);
+	metrics_committed(&k->fired, k->c.nrun);
 	L->claimed += (uint64_t)k->c.nrun;
 	L->more = k->fired.full || L->sq.n > 0 || k->wf_more ||
 		  (k->claim_limit > 0 && k->c.nrun == k->claim_limit);
@@ -314,6 +317,8 @@ static void tick(loop *L)
 	zq_err err = ZQ_ERR_INIT;
 	int rc;
 
+	int64_t t0 = zq_mono_ms();
+
 	settle_collect_done(L);
 	/* lease before work: after an outage (a failed tick or heartbeat) the
 	 * node row and every execution this daemon holds are renewed before
@@ -339,6 +344,7 @@ static void tick(loop *L)
 	} else if (rc < 0) {
 		zq_debug("tick: %s", err.msg);
 	}
+	metrics_tick(rc, zq_mono_ms() - t0, L->ninflight, L->threads, L->sq.n);
 }
 
 /* ---- shutdown --------------------------------------------------------------------------- */

@@ -19,8 +19,11 @@
 #include "db.h"
 #include "log.h"
 #include "loop.h"
+#include "sched_metrics.h"
+#include "sched_metrics_http.h"
 #include "proc.h"
 #include "taskcfg.h"
+#include "timeutil.h"
 #include "tz.h"
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 	zq_err err = ZQ_ERR_INIT;
 	loop_signals sig = {&got_term, &got_hup};
 	loop *L;
+	metrics_http *mh = NULL;
 	proc_run_as *ra;
 	char who[1024];
 	int rc;
@@ -101,7 +105,17 @@ int main(int argc, char **argv)
 		proc_run_as_install(NULL);
 		return 2;
 	}
+	atomic_store(&metrics_global()->start_time_s, zq_wall_ms() / 1000);
+	if (cfg.sched_metrics_listen[0] && !(mh = metrics_http_start(cfg.sched_metrics_listen, &err))) {
+		fprintf(stderr, "zq-scheduler: %s\n", err.msg);
+		loop_free(L);
+		zq_db_library_end();
+		zq_tz_cache_free();
+		proc_run_as_install(NULL);
+		return 2;
+	}
 	rc = loop_run(L);
+	metrics_http_stop(mh);
 	loop_free(L);
 	zq_db_library_end();
 	zq_tz_cache_free();

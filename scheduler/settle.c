@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop_priv.h"
 #include "mem.h"
+#include "sched_metrics.h"
 #include "task.h"
 #include "timeutil.h"
 #include "wf_engine.h"
@@ -333,6 +334,11 @@ int settle_claimed_ended(loop *L, struct tick *k, int from, zq_err *err)
 
 void settle_committed(loop *L, const struct tick *k)
 {
+	for (int i = 0; i < k->nsettle + k->c.nended; i++) {
+		const run *r = i < k->nsettle ? L->sq.runs[i] : k->c.ended[i - k->nsettle];
+		if (i >= k->nsettle || !k->lost[i])
+			metrics_settled(r->job.task_type, r->status, settle_should_retry(r), r->duration_ms);
+	}
 	for (int i = 0; i < k->nsettle; i++)
 		run_free(L->sq.runs[i]);
 	if (k->nsettle) {

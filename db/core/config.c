@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	I("scheduler.progress_ms", sched_progress_ms, 0, 60000),
 	I("scheduler.output_flush_ms", sched_output_flush_ms, 0, 60000),
 	S("scheduler.wakeup_dir", sched_wakeup_dir),
+	S("scheduler.metrics_listen", sched_metrics_listen),
 	S("scheduler.node_name", sched_node_name),
 	S("scheduler.run_as", sched_run_as),
 	S("scheduler.run_as_allowed", sched_run_as_allowed),

@@ -37,6 +37,8 @@
 #include "timeutil.h"
 
 #define ALERT_BATCH 20
+
+alert_counts alert_thread_counts;
 #define ALERT_BACKOFF_MAX_S 300
 #define ALERT_RETRY_MS 1000     /* after a failed claim */
 
@@ -103,6 +105,9 @@ static void finish(alert_thread *T, const ev_desc *d, alert_outbox_result *res)
 	if (stale)
 		zq_warn(EV_FMT " outcome not recorded: its lease ended and another sender took it",
 			EV_ARGS(d));
+	atomic_fetch_add(res->outcome == ALERT_SENT    ? &alert_thread_counts.sent
+			 : res->outcome == ALERT_RETRY ? &alert_thread_counts.retry
+						       : &alert_thread_counts.failed, 1);
 	if (res->outcome == ALERT_SENT)
 		zq_info(EV_FMT " sent in %lld ms", EV_ARGS(d), (long long)res->latency_ms);
 	else if (res->outcome == ALERT_RETRY)

@@ -7,6 +7,8 @@
 #ifndef ZQ_NOTIFY_ALERT_THREAD_H
 #define ZQ_NOTIFY_ALERT_THREAD_H
 
+#include <stdatomic.h>
+
 #include "config.h"
 #include "err.h"
 
@@ -21,6 +23,13 @@ alert_thread *alert_thread_start(const zq_config *cfg, const char *who, zq_err *
 void alert_thread_request_stop(alert_thread *T);
 /* Stop (the delivery under way completes), join and free. NULL is ok. */
 void alert_thread_stop(alert_thread *T);
+
+/* Delivery outcomes of every alert thread in this process, for metrics
+ * (scheduler/sched_metrics.h): attempts sent, failed and retried, failed for good. */
+typedef struct alert_counts {
+	_Atomic unsigned long long sent, retry, failed;
+} alert_counts;
+extern alert_counts alert_thread_counts;
 
 /* Seconds before the retry of an event whose attempt `attempts` (from 1)
  * failed: min(2^attempts, 300). */

@@ -1,0 +1,197 @@
+"""zq-scheduler's Prometheus endpoint (scheduler.metrics_listen, README
+"Metrics"): counters move exactly with a known sequence of runs, the
+lateness histogram has those observations, 404 for other paths, a silent
+client does not stop the loop, and it is off by default."""
+import os
+import re
+import socket
+import sys
+import time
+
+import pytest
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sched_util import SchedEnv, clean_between_tests  # noqa: E402
+from zqstack import free_port, wait_for  # noqa: E402
+
+OK = {"duration_seconds": 0, "steps": 1, "success_rate": 1.0}
+BAD = {"duration_seconds": 0, "steps": 1, "success_rate": 0.0}
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = SchedEnv().start()
+    yield e
+    e.close()
+
+
+@pytest.fixture(autouse=True)
+def clean(env):
+    yield from clean_between_tests(env)
+
+
+def scrape(port, path="/metrics"):
+    return requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+
+
+def parse(text):
+    """{'name{labels}': value} of every sample line."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
+def metrics_daemon(env):
+    port = free_port()
+    d = env.daemon(scheduler__metrics_listen=f"127.0.0.1:{port}")
+    wait_for(lambda: "METRICS listening" in d.output_since_start(), what="the metrics listener")
+    return d, port
+
+
+def test_counters_follow_a_known_sequence_of_runs(env):
+    d, port = metrics_daemon(env)
+    r = scrape(port)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    before = parse(r.text)
+    ok = env.task("m-ok", "example_task", OK, max_retries=0)
+    bad = env.task("m-bad", "example_task", BAD, max_retries=0)
+    # one fire a minute late, beyond its 1 s grace, not coalesced: one skipped row
+    env.task("m-skip", "example_task", OK, interval_seconds=3600, misfire_grace_seconds=1,
+             coalesce_misfires=0, next_run_at=env.now_ms() - 60000)
+    ids = [env.trigger(ok) for _ in range(3)] + [env.trigger(bad) for _ in range(2)]
+    for eid in ids:
+        env.wait_final(eid)
+    env.wait(lambda: env.count("status = 'skipped'") == 1, what="the misfire row")
+
+    def settled():
+        m = parse(scrape(port).text)
+        key = 'zq_scheduler_outcomes_total{type="example_task",status="%s"}'
+        done = (m[key % "success"] - before[key % "success"] == 3 and
+                m[key % "failed"] - before[key % "failed"] == 2)
+        return m if done else None
+    after = wait_for(settled, timeout=30, interval=0.2, what="the outcomes counted")
+    time.sleep(1.0)  # nothing more may arrive
+    after = parse(scrape(port).text)
+
+    def delta(k):
+        return after[k] - before.get(k, 0)
+    assert delta('zq_scheduler_outcomes_total{type="example_task",status="success"}') == 3
+    assert delta('zq_scheduler_outcomes_total{type="example_task",status="failed"}') == 2
+    assert delta('zq_scheduler_skipped_total{reason="misfire"}') == 1
+    assert delta('zq_scheduler_skipped_total{reason="max_instances"}') == 0
+    assert delta("zq_scheduler_starts_total") == 5
+    assert delta("zq_scheduler_claims_total") == 5
+    assert delta("zq_scheduler_fires_total") == 0  # manual triggers are not fires
+    assert delta("zq_scheduler_retries_total") == 0
+    assert delta("zq_scheduler_fire_lateness_seconds_count") == 5
+    assert delta('zq_scheduler_fire_lateness_seconds_bucket{le="+Inf"}') == 5
+    assert delta("zq_scheduler_run_duration_seconds_count") == 5
+    assert delta("zq_scheduler_fire_lateness_seconds_sum") >= 0
+    buckets = [v for k, v in after.items() if k.startswith("zq_scheduler_fire_lateness_seconds_bucket")]
+    assert buckets == sorted(buckets)  # cumulative
+    assert after["zq_scheduler_ticks_total"] > before["zq_scheduler_ticks_total"]
+    assert after["zq_scheduler_workers_total"] == 4
+    assert after["zq_scheduler_up"] == 1
+    assert not any(re.search(r'task="|exec', k) for k in after), "no id labels"
+
+
+def test_other_paths_are_404_and_other_methods_refused(env):
+    d, port = metrics_daemon(env)
+    assert listening_inodes(d.pid)  # the check test_off_by_default relies on
+    assert scrape(port, "/").status_code == 404
+    assert scrape(port, "/metricsx").status_code == 404
+    assert scrape(port, "/metrics?x=1").status_code == 200
+    assert requests.post(f"http://127.0.0.1:{port}/metrics", timeout=10).status_code == 405
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"X" * 10000)  # no line end within the size cap
+        data = s.recv(4096)
+        assert b"400" in data.split(b"\r\n")[0] or data == b""
+
+
+def test_a_silent_client_does_not_stop_the_loop(env):
+    d, port = metrics_daemon(env)
+    ok = env.task("m-slow", "example_task", OK)
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    try:
+        eid = env.trigger(ok)
+        assert env.wait_final(eid, timeout=20)["status"] == "success"
+    finally:
+        for s in silent:
+            s.close()
+    # and the endpoint still answers once they are gone (each is dropped after its timeout)
+    assert wait_for(lambda: scrape(port).status_code == 200, timeout=20, what="a scrape")
+
+
+def test_off_by_default(env):
+    d = env.daemon()
+    ok = env.task("m-off", "example_task", OK)
+    env.wait_final(env.trigger(ok))
+    assert "METRICS" not in d.output_since_start()
+    assert not listening_inodes(d.pid), "zq-scheduler listens on TCP without metrics_listen"
+
+
+def listening_inodes(pid):
+    """Inodes of the TCP sockets in LISTEN state that process pid holds."""
+    listen = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "0A":
+                        listen.add(cols[9])
+        except FileNotFoundError:
+            pass
+    mine = set()
+    fd_dir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            link = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            mine.add(link[8:-1])
+    return mine & listen
+
+
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                       "scheduler", "metrics")
+
+
+def test_shipped_rules_and_dashboard_name_real_metrics(env):
+    """scheduler/metrics/: the alert rules (promtool check rules when
+    installed, else structurally) and the Grafana dashboard use only
+    metric families this daemon serves."""
+    import json
+    import shutil
+    import subprocess
+
+    import yaml
+    d, port = metrics_daemon(env)
+    text = scrape(port).text
+    families = {f for f, _ in re.findall(r"^# TYPE (\S+) (\S+)", text, re.M)}
+    served = families | {f + s for f in families for s in ("_bucket", "_sum", "_count")} | {"up"}
+    rules_path = os.path.join(SHIPPED, "prometheus-rules.yml")
+    if shutil.which("promtool"):
+        subprocess.run(["promtool", "check", "rules", rules_path], check=True)
+    rules = yaml.safe_load(open(rules_path))
+    alerts = {r["alert"]: r for g in rules["groups"] for r in g["rules"]}
+    for name in ("ZqSchedulerDown", "ZqSchedulerBacklogGrowing", "ZqSchedulerFailureRate"):
+        assert name in alerts, name
+    exprs = [r["expr"] for r in alerts.values()]
+    for r in alerts.values():
+        assert r["labels"]["severity"] in ("critical", "warning")
+        assert r["annotations"]["summary"]
+    dash = json.load(open(os.path.join(SHIPPED, "grafana-dashboard.json")))
+    assert dash["title"] == "zq-scheduler" and dash["panels"]
+    exprs += [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    for e in exprs:
+        assert e.count("(") == e.count(")"), e
+        for name in re.findall(r"\b(zq_scheduler_\w+|up)\b(?=\{|\[|\)|\s|$)", e):
+            assert name in served, (name, e)
