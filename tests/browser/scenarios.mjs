@@ -6,6 +6,8 @@ import { env, login, shot, until, rowOf } from './lib.mjs';
 
 // The Calendars pages, the task form's calendar pickers, Backfill.
 export * from './calendar_scenarios.mjs';
+// The execution page's Follow view.
+export * from './follow_scenarios.mjs';
 
 const creds = (role) => [env(`ZQ_${role.toUpperCase()}_USER`), env(`ZQ_${role.toUpperCase()}_PASS`)];
 

@@ -1,5 +1,6 @@
 // execution.js - one execution: summary, progress, steps, output tails,
-// result, workflow children, cancel. Polls every 2 s while it is active.
+// result, workflow children, cancel. Polls every 2 s while it is active;
+// the Follow view (exec-follow.js) polls the live output every second.
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, auth } from '../api.js';
@@ -10,6 +11,7 @@ import { paramsInline } from '../params.js';
 import {
   triggerOf, resultOf, progressOf, durationText, cancelExecution,
 } from '../exec-common.js';
+import { followView } from '../exec-follow.js';
 
 const POLL_MS = 2000;
 
@@ -43,6 +45,7 @@ export function render(main, ctx) {
   let nodeNames = null;  // task_id -> name, for a workflow run's children
   let schedulerName = null;  // the scheduler node that ran it
   const box = h('div', { id: 'execution' });
+  const follow = followView(taskId, execId);
   main.append(box);
 
   async function load() {
@@ -152,6 +155,7 @@ export function render(main, ctx) {
             h('td', {}, s.message || ''),
             withAt ? h('td', {}, timeEl(s.at)) : null))))
           : h('p', { class: 'muted' }, t('exec.no_steps'))),
+      follow.el,
       h('section', { class: 'card' },
         h('h2', {}, t('exec.output')),
         outputBlock(t('exec.stdout'), out.stdout, out.stdoutBytes, 'stdout'),
@@ -168,5 +172,6 @@ export function render(main, ctx) {
   return () => {
     disposed = true;
     clearTimeout(timer);
+    follow.dispose();
   };
 }
