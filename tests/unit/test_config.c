@@ -178,6 +178,29 @@ static void overlong_string_rejected(void **state)
 	assert_non_null(strstr(err.msg, "db.user: value longer than"));
 }
 
+/* scheduler.output_flush_ms: 0 (only at the end) or 100-60000, default 1000;
+ * a refused value leaves the field as it was. */
+static void output_flush_ms_range(void **state)
+{
+	zq_config c;
+	zq_err err = ZQ_ERR_INIT;
+	static const char *const bad[] = {"1", "99", "60001", "-1", "x"};
+
+	(void)state;
+	zq_config_defaults(&c);
+	assert_int_equal(c.sched_output_flush_ms, 1000);
+	assert_int_equal(zq_config_set(&c, "scheduler.output_flush_ms", "0", &err), 0);
+	assert_int_equal(c.sched_output_flush_ms, 0);
+	assert_int_equal(zq_config_set(&c, "scheduler.output_flush_ms", "100", &err), 0);
+	assert_int_equal(zq_config_set(&c, "scheduler.output_flush_ms", "60000", &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(zq_config_set(&c, "scheduler.output_flush_ms", bad[i], &err),
+				 ZQ_ECONFIG);
+		assert_non_null(strstr(err.msg, "scheduler.output_flush_ms"));
+		assert_int_equal(c.sched_output_flush_ms, 60000);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +210,7 @@ int main(void)
 		cmocka_unit_test_setup(bad_lines_are_reported_precisely, clear_zq_env),
 		cmocka_unit_test_setup(missing_file, clear_zq_env),
 		cmocka_unit_test_setup(overlong_string_rejected, clear_zq_env),
+		cmocka_unit_test_setup(output_flush_ms_range, clear_zq_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
