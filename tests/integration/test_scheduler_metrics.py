@@ -165,12 +165,10 @@ SHIPPED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 
 def test_shipped_rules_and_dashboard_name_real_metrics(env):
-    """scheduler/metrics/: the alert rules (promtool check rules when
-    installed, else structurally) and the Grafana dashboard use only
-    metric families this daemon serves."""
+    """scheduler/metrics/: the alert rules (checked structurally: Debian's
+    prometheus package, with promtool, is not a test dependency) and the
+    Grafana dashboard use only metric families this daemon serves."""
     import json
-    import shutil
-    import subprocess
 
     import yaml
     d, port = metrics_daemon(env)
@@ -178,8 +176,6 @@ def test_shipped_rules_and_dashboard_name_real_metrics(env):
     families = {f for f, _ in re.findall(r"^# TYPE (\S+) (\S+)", text, re.M)}
     served = families | {f + s for f in families for s in ("_bucket", "_sum", "_count")} | {"up"}
     rules_path = os.path.join(SHIPPED, "prometheus-rules.yml")
-    if shutil.which("promtool"):
-        subprocess.run(["promtool", "check", "rules", rules_path], check=True)
     rules = yaml.safe_load(open(rules_path))
     alerts = {r["alert"]: r for g in rules["groups"] for r in g["rules"]}
     for name in ("ZqSchedulerDown", "ZqSchedulerBacklogGrowing", "ZqSchedulerFailureRate"):
