@@ -194,12 +194,14 @@ static void drain(struct cmd *c, int *fd, tail *t, int is_stdout)
 /* ---- live output ---------------------------------------------------------------- */
 
 /* Milliseconds until the next live output write is due: -1 when there is
- * nothing new or live writes are off (scheduler.output_flush_ms = 0). */
+ * nothing new, live writes are off (scheduler.output_flush_ms = 0) or the
+ * run is being stopped (a lost lease: the row may be a peer's now; settle
+ * writes what a run that is still ours printed). */
 static int64_t output_due_ms(const struct cmd *c)
 {
 	int64_t ms = c->r->set.output_flush_ms, left;
 
-	if (ms <= 0 || !c->r->db ||
+	if (ms <= 0 || !c->r->db || c->stop ||
 	    (c->out.total == c->flushed_out && c->err.total == c->flushed_err))
 		return -1;
 	left = c->out_flush_mono + ms - zq_mono_ms();
