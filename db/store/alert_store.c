@@ -109,6 +109,17 @@ static int name_taken(zq_err *err, const char *name)
 		       name);
 }
 
+/* The columns insert and update share: name .. secrets at 0..5. */
+static void bind_channel(zq_stmt *st, const alert_channel_row *r)
+{
+	zq_stmt_bind_str(st, 0, r->name);
+	zq_stmt_bind_str(st, 1, r->kind);
+	zq_stmt_bind_i64(st, 2, r->enabled ? 1 : 0);
+	zq_stmt_bind_str(st, 3, r->lang);
+	zq_stmt_bind_str(st, 4, r->config);
+	zq_stmt_bind_str(st, 5, r->secrets);
+}
+
 int alert_store_channel_insert(zq_db *db, const alert_channel_row *r, int64_t *id, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db,
@@ -119,12 +130,7 @@ int alert_store_channel_insert(zq_db *db, const alert_channel_row *r, int64_t *i
 
 	if (!st)
 		return err->code;
-	zq_stmt_bind_str(st, 0, r->name);
-	zq_stmt_bind_str(st, 1, r->kind);
-	zq_stmt_bind_i64(st, 2, r->enabled ? 1 : 0);
-	zq_stmt_bind_str(st, 3, r->lang);
-	zq_stmt_bind_str(st, 4, r->config);
-	zq_stmt_bind_str(st, 5, r->secrets);
+	bind_channel(st, r);
 	zq_stmt_bind_str(st, 6, r->created_by[0] ? r->created_by : NULL);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT)
@@ -146,12 +152,7 @@ int alert_store_channel_update(zq_db *db, const alert_channel_row *r, zq_err *er
 
 	if (!st)
 		return err->code;
-	zq_stmt_bind_str(st, 0, r->name);
-	zq_stmt_bind_str(st, 1, r->kind);
-	zq_stmt_bind_i64(st, 2, r->enabled ? 1 : 0);
-	zq_stmt_bind_str(st, 3, r->lang);
-	zq_stmt_bind_str(st, 4, r->config);
-	zq_stmt_bind_str(st, 5, r->secrets);
+	bind_channel(st, r);
 	zq_stmt_bind_i64(st, 6, r->id);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT)
@@ -167,17 +168,8 @@ int alert_store_channel_rules(zq_db *db, int64_t id, int64_t *rules, int max, in
 			      zq_err *err)
 {
 	/* ix_arc_channel */
-	zq_stmt *st = zq_db_prepare(db, "SELECT rule_id FROM alert_rule_channels WHERE "
-				    "channel_id = ? ORDER BY rule_id", err);
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_fetch_ids(st, rules, max, n, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_query_ids(db, "SELECT rule_id FROM alert_rule_channels WHERE channel_id = ? "
+			       "ORDER BY rule_id", id, rules, max, n, err);
 }
 
 int alert_store_channel_delete(zq_db *db, int64_t id, zq_err *err)

@@ -348,6 +348,19 @@ static int name_taken(zq_err *err, const char *name)
 		       name);
 }
 
+/* The columns insert and update share: name .. covered_until at 0..5. The
+ * statement keeps a pointer to wk (the weekend's text) until it runs. */
+static void bind_calendar(zq_stmt *st, const calendar_row *r, char wk[16])
+{
+	zq_cal_weekend_format(r->cal.weekend, wk);
+	zq_stmt_bind_str(st, 0, r->cal.name);
+	zq_stmt_bind_str(st, 1, r->description);
+	zq_stmt_bind_str(st, 2, r->timezone);
+	zq_stmt_bind_str(st, 3, wk);
+	bind_day(st, 4, r->set_from);
+	bind_day(st, 5, r->set_until);
+}
+
 int calendar_store_insert(zq_db *db, calendar_row *r, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db,
@@ -361,13 +374,7 @@ int calendar_store_insert(zq_db *db, calendar_row *r, zq_err *err)
 
 	if (!st)
 		return err->code;
-	zq_cal_weekend_format(r->cal.weekend, wk);
-	zq_stmt_bind_str(st, 0, r->cal.name);
-	zq_stmt_bind_str(st, 1, r->description);
-	zq_stmt_bind_str(st, 2, r->timezone);
-	zq_stmt_bind_str(st, 3, wk);
-	bind_day(st, 4, r->set_from);
-	bind_day(st, 5, r->set_until);
+	bind_calendar(st, r, wk);
 	zq_stmt_bind_str(st, 6, r->created_by[0] ? r->created_by : NULL);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT)
@@ -394,13 +401,7 @@ int calendar_store_update(zq_db *db, const calendar_row *r, int days, zq_err *er
 
 	if (!st)
 		return err->code;
-	zq_cal_weekend_format(r->cal.weekend, wk);
-	zq_stmt_bind_str(st, 0, r->cal.name);
-	zq_stmt_bind_str(st, 1, r->description);
-	zq_stmt_bind_str(st, 2, r->timezone);
-	zq_stmt_bind_str(st, 3, wk);
-	bind_day(st, 4, r->set_from);
-	bind_day(st, 5, r->set_until);
+	bind_calendar(st, r, wk);
 	zq_stmt_bind_i64(st, 6, r->cal.id);
 	rc = zq_stmt_exec(st, err);
 	if (rc == ZQ_ECONFLICT)
@@ -438,17 +439,8 @@ int calendar_store_until(zq_db *db, int64_t id, int32_t *until, zq_err *err)
 int calendar_store_users(zq_db *db, int64_t id, int64_t *ids, int *n, zq_err *err)
 {
 	/* ix_tasks_calendar */
-	zq_stmt *st = zq_db_prepare(db, "SELECT id FROM scheduled_tasks WHERE calendar_id = ? "
-				    "ORDER BY id LIMIT 50", err);
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, id);
-	rc = zq_stmt_fetch_ids(st, ids, CALENDAR_USED_MAX, n, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_query_ids(db, "SELECT id FROM scheduled_tasks WHERE calendar_id = ? "
+			       "ORDER BY id LIMIT 50", id, ids, CALENDAR_USED_MAX, n, err);
 }
 
 int calendar_store_delete(zq_db *db, int64_t id, zq_err *err)

@@ -107,6 +107,10 @@ void zq_stmt_done(zq_stmt *st);
  * when there is no row. */
 #define ZQ_NO_PARAM INT64_MIN
 int zq_db_query_i64(zq_db *db, const char *sql, int64_t param, int64_t *out, zq_err *err);
+/* The same shape for a one-column BIGINT result: its rows into ids (at most
+ * max), *n of them (zq_stmt_fetch_ids). */
+int zq_db_query_ids(zq_db *db, const char *sql, int64_t param, int64_t *ids, int max, int *n,
+		    zq_err *err);
 
 /* One row by id: bind id as st's parameter `param`, execute and fetch the
  * row. 0 with the row current (read it, then zq_stmt_done), ZQ_ENOTFOUND

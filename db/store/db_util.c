@@ -33,6 +33,22 @@ out:
 	return rc;
 }
 
+int zq_db_query_ids(zq_db *db, const char *sql, int64_t param, int64_t *ids, int max, int *n,
+		    zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	if (param != ZQ_NO_PARAM)
+		zq_stmt_bind_i64(st, 0, param);
+	rc = zq_stmt_fetch_ids(st, ids, max, n, err);
+	zq_stmt_done(st);
+	return rc;
+}
+
 int zq_stmt_one(zq_stmt *st, int param, int64_t id, const char *what, zq_err *err)
 {
 	int rc;

@@ -250,18 +250,8 @@ int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int m
 				 zq_err *err)
 {
 	/* ix_exec_node (node_id, status) */
-	zq_stmt *st = zq_db_prepare(db,
-		"SELECT id FROM task_executions WHERE node_id = ? AND status = 'running' "
-		"AND cancel_requested = 1", err);
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return err->code;
-	zq_stmt_bind_i64(st, 0, node_id);
-	rc = zq_stmt_fetch_ids(st, ids, max, n, err);
-	zq_stmt_done(st);
-	return rc;
+	return zq_db_query_ids(db, "SELECT id FROM task_executions WHERE node_id = ? AND status = "
+			       "'running' AND cancel_requested = 1", node_id, ids, max, n, err);
 }
 
 /* ---- finish ----------------------------------------------------------- */
