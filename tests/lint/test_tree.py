@@ -15,8 +15,9 @@ ALLOWED = {
     "db/core": set(),
     "db/store": {"db/core", "mariadb"},
     "db/notify": {"db/core", "db/store"},
-    "db/admin": {"db/core", "db/store", "mariadb"},
-    "fcgi": {"db/core", "db/store", "db/notify"},
+    "db/jobs": {"db/core", "db/store"},
+    "db/admin": {"db/core", "db/store", "db/jobs", "mariadb"},
+    "fcgi": {"db/core", "db/store", "db/notify", "db/jobs"},
     "scheduler": {"db/core", "db/store", "db/notify"},
 }
 MAX_FILE_LINES = 700

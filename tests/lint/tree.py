@@ -12,7 +12,7 @@ from collections import Counter
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # the folders that hold product C code, most specific first
-FOLDERS = ("db/core", "db/store", "db/notify", "db/admin", "fcgi", "scheduler")
+FOLDERS = ("db/core", "db/store", "db/notify", "db/jobs", "db/admin", "fcgi", "scheduler")
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]', re.M)
 
 
