@@ -96,9 +96,73 @@ class Proc:
             return f.read().decode("utf-8", "replace")
 
 
+# ----- MariaDB time zone tables (README "Reporting (BI)": CONVERT_TZ) ---------
+# `mariadb-tzinfo-to-sql /usr/share/zoneinfo` as ./zq up loads it takes ~3.5 s
+# per server (7,000 small statements, then ALTER ... ORDER BY): too much for a
+# stack per module. Its output is rewritten once per machine and zoneinfo
+# version into a cache file of a few large INSERTs with fixed ids, without the
+# right/ (leap second) and posix/ copies of the zones (599 zones left), loaded
+# into every fresh stack: ~0.3-0.5 s per stack on the 2-core VM.
+_TZ_SKIP = ("right/", "posix/")
+
+
+def _tz_batch(text):
+    zones, names, trans, types = [], [], [], []
+    zid, keep, cur, leap = 0, False, None, "N"
+    for line in text.splitlines():
+        if line.startswith("INSERT INTO time_zone (Use_leap_seconds)"):
+            leap, cur = line.split("'")[1], None
+        elif line.startswith("INSERT INTO time_zone_name"):
+            name = line.split("'")[1]
+            keep = not name.startswith(_TZ_SKIP)
+            if keep:
+                zid += 1
+                zones.append(f"({zid},'{leap}')")
+                names.append(f"('{name}',{zid})")
+        elif line.startswith("INSERT INTO time_zone_transition_type"):
+            cur = types
+        elif line.startswith("INSERT INTO time_zone_transition "):
+            cur = trans
+        elif cur is not None and keep and line[:2] in (" (", ",("):
+            cur.append(line[1:].replace("@time_zone_id", str(zid)))
+        elif line.startswith(";"):
+            cur = None
+    out = [f"TRUNCATE TABLE {t};" for t in ("time_zone", "time_zone_name", "time_zone_transition",
+                                             "time_zone_transition_type", "time_zone_leap_second")]
+    for head, rows in (("time_zone (Time_zone_id, Use_leap_seconds)", zones),
+                       ("time_zone_name (Name, Time_zone_id)", names),
+                       ("time_zone_transition (Time_zone_id, Transition_time, Transition_type_id)",
+                        trans),
+                       ("time_zone_transition_type (Time_zone_id, Transition_type_id, `Offset`, "
+                        "Is_DST, Abbreviation)", types)):
+        for i in range(0, len(rows), 20000):
+            out.append(f"INSERT INTO {head} VALUES " + ",".join(rows[i:i + 20000]) + ";")
+    return "\n".join(out) + "\n"
+
+
+def tz_sql_file():
+    """The cached, batched time zone SQL (generated on first use); None when
+    mariadb-tzinfo-to-sql or /usr/share/zoneinfo is missing."""
+    zi = "/usr/share/zoneinfo"
+    if not shutil.which("mariadb-tzinfo-to-sql") or not os.path.isdir(zi):
+        return None
+    stamp = int(os.stat(os.path.join(zi, "tzdata.zi") if os.path.exists(
+        os.path.join(zi, "tzdata.zi")) else zi).st_mtime)
+    path = os.path.join(tempfile.gettempdir(), f"zq-tzinfo-{os.geteuid()}-{stamp}.sql")
+    if not os.path.exists(path):
+        r = subprocess.run(["mariadb-tzinfo-to-sql", zi], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "w") as f:
+            f.write(_tz_batch(r.stdout))
+        os.replace(tmp, path)     # atomic: suites generating it at once agree
+    return path
+
+
 class Stack:
     def __init__(self, build_dir=None, scheduler=True, api_threads=4, sched_threads=4,
-                 extra_config="", mariadb_cnf=None):
+                 extra_config="", mariadb_cnf=None, tz_tables=True):
         self.build = build_dir or os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "test")
         self.tmp = tempfile.mkdtemp(prefix="zq-test-")
         self.run_dir = os.path.join(self.tmp, "run")
@@ -123,6 +187,8 @@ class Stack:
         # benchmarks pass it (ZQ_BENCH_MARIADB_CNF, set by ./zq bench) so the
         # figures are for the database zq is run with, not the tests' 128 MB.
         self.mariadb_cnf = mariadb_cnf
+        # load MariaDB's time zone tables into a fresh server (tz_sql_file)
+        self.tz_tables = tz_tables
         self.mariadb = self.api = self.nginx = None
         self.schedulers = []
         self._tokens = {}
@@ -173,6 +239,19 @@ class Stack:
             for (u,) in self._root_sql("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM "
                                        "mysql.user WHERE User = 'root' AND Host <> 'localhost'"):
                 self._root_sql(f"DROP USER {u}")
+            if self.tz_tables:
+                self.load_tz_tables()
+
+    def load_tz_tables(self):
+        """Fill mysql.time_zone* (what ./zq up does with mariadb-tzinfo-to-sql)."""
+        path = tz_sql_file()
+        if path:
+            with open(path) as f:
+                self._root_sql(f.read(), db="mysql")
+
+    def tz_tables_loaded(self):
+        """Does CONVERT_TZ know named zones on this server?"""
+        return int(self._root_sql("SELECT COUNT(*) FROM mysql.time_zone_name")[0][0]) > 0
 
     def _db_ping(self, fresh):
         if not os.path.exists(self.sock):
