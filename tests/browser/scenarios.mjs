@@ -8,6 +8,8 @@ import { env, login, shot, until, rowOf } from './lib.mjs';
 export * from './calendar_scenarios.mjs';
 // The execution page's Follow view.
 export * from './follow_scenarios.mjs';
+// A task's History of changes, the edit form's If-Match, Deleted tasks.
+export * from './version_scenarios.mjs';
 
 const creds = (role) => [env(`ZQ_${role.toUpperCase()}_USER`), env(`ZQ_${role.toUpperCase()}_PASS`)];
 

@@ -22,7 +22,7 @@ const jsFiles = walk(path.join(www, 'js')).filter((f) => f.endsWith('.js') && !f
 const used = new Set();
 const dynamic = [];
 const markupSinks = [];
-const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param|alerts|cal|bf)\./;
+const NS = /^(app|lang|nav|title|common|error|user|role|auth|action|type|status|sstatus|state|trigger|unit|time|schedule|refresh|filter|pager|progress|tasks|col|task|form|wf|history|exec|stats|nodes|audit|users|tokens|step|param|alerts|cal|bf|ver|del)\./;
 for (const f of jsFiles) {
   const src = fs.readFileSync(f, 'utf8');
   for (const m of src.matchAll(/\bt(?:Or)?\(\s*'([^']+)'/g)) used.add(m[1]);
@@ -80,6 +80,8 @@ const expand = {
   'bf.mode.': ['missing', 'failed', 'all'],
   'bf.mode_hint.': ['missing', 'failed', 'all'],
   'bf.status.': ['running', 'done', 'cancelled'],
+  'history.tab.': ['runs', 'changes'],
+  'ver.action.': ['baseline', 'create', 'update', 'enable', 'disable', 'pause', 'resume', 'restore', 'import', 'delete'],
 };
 for (const [prefix, vals] of Object.entries(expand)) vals.forEach((v) => used.add(prefix + v));
 

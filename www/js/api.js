@@ -80,11 +80,12 @@ function detailOf(body, status) {
 
 /**
  * api('GET', '/scheduler/tasks', {query: {skip: 0}}) -> parsed JSON.
+ * opts.headers: extra request headers (If-Match, X-Zq-Change-Comment).
  * Throws ApiError (status, detail) for non-2xx answers and for network errors
  * (status 0).
  */
 export async function api(method, path, opts = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...(opts.headers || {}) };
   const token = auth.token();
   if (token && !opts.anonymous) headers.Authorization = `Bearer ${token}`;
   let body;

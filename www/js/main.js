@@ -19,11 +19,13 @@ import * as tokensPage from './pages/tokens.js';
 import * as alertsPage from './pages/alerts.js';
 import * as calendarsPage from './pages/calendars.js';
 import * as calendarPage from './pages/calendar.js';
+import * as deletedPage from './pages/deleted-tasks.js';
 
 const ROUTES = [
   { re: /^\/login$/, page: loginPage, anonymous: true },
   { re: /^\/tasks$/, page: tasksPage, nav: 'tasks' },
   { re: /^\/tasks\/new$/, page: formPage, nav: 'tasks', role: 'admin' },
+  { re: /^\/tasks\/deleted$/, page: deletedPage, nav: 'tasks' },
   { re: /^\/tasks\/(\d+)\/edit$/, page: formPage, nav: 'tasks', keys: ['id'], role: 'admin' },
   { re: /^\/tasks\/(\d+)\/history$/, page: historyPage, nav: 'tasks', keys: ['id'] },
   { re: /^\/tasks\/(\d+)\/executions\/(\d+)$/, page: executionPage, nav: 'tasks', keys: ['id', 'eid'] },

@@ -2,6 +2,8 @@
 // bar; the page polls every 2 s while anything is pending or running and
 // stops once nothing is. Each run's business date, a filter by it, and the
 // task's backfills (backfill.js: the Backfill dialog, progress, Cancel).
+// Two tabs: the executions and the History of changes (history/changes.js:
+// the task's versions, their diff, Restore); ?tab=changes opens the second.
 import { h, rerenderKeepingFocus, replace, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, auth } from '../api.js';
@@ -12,6 +14,7 @@ import { triggerOf, resultCell, durationText, cancelExecution } from '../exec-co
 import { paramsInline, taskConfigView } from '../params.js';
 import { triggerButtons } from '../trigger-dialog.js';
 import { openBackfillDialog, backfillPanel } from '../backfill.js';
+import * as changesTab from './history/changes.js';
 
 const POLL_MS = 2000;
 
@@ -32,6 +35,9 @@ export function render(main, ctx) {
   let timer = null;
   let disposed = false;
   let seq = 0;  // the newest load wins; older answers are dropped
+  let changesCleanup = null;
+  const runsPanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'runs-panel', 'aria-labelledby': 'task-tab-runs' });
+  const changesPanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'changes-panel', 'aria-labelledby': 'task-tab-changes' });
 
   const head = h('div', {});
   const cfgBox = h('div', {});
@@ -45,7 +51,7 @@ export function render(main, ctx) {
     timer = null;
     pollNote.textContent = active ? t('exec.polling') : '';
     pollNote.dataset.polling = active ? '1' : '0';
-    if (active && !disposed) timer = setTimeout(load, POLL_MS);
+    if (active && !disposed && !runsPanel.hidden) timer = setTimeout(load, POLL_MS);
   }
 
   async function load() {
@@ -159,6 +165,7 @@ export function render(main, ctx) {
   }
 
   function persist() {
+    if (runsPanel.hidden) return;
     ctx.setQuery({
       status: state.status, from: state.from, to: state.to, bfrom: state.bfrom, bto: state.bto, skip: state.skip || '', limit: state.limit !== 20 ? state.limit : '',
     });
@@ -170,7 +177,7 @@ export function render(main, ctx) {
   const bfromId = nextId('f');
   const btoId = nextId('f');
   const dateChange = (key) => (e) => { state[key] = e.target.value; state.skip = 0; persist(); load(); };
-  main.append(head, cfgBox, h('div', { class: 'toolbar' },
+  runsPanel.append(h('div', { class: 'toolbar' },
     h('div', { class: 'field-inline' }, h('label', { for: statusId }, t('filter.status')),
       h('select', {
         id: statusId, onchange: (e) => { state.status = e.target.value; state.skip = 0; persist(); load(); },
@@ -187,13 +194,54 @@ export function render(main, ctx) {
     h('div', { class: 'toolbar-right' }, pollNote,
       h('button', { type: 'button', class: 'btn', id: 'history-refresh', onclick: () => load() }, t('refresh.now')))),
   backfills.el, tableBox, pagerBox);
+  const tabs = ['runs', 'changes'];
+  const tabButtons = tabs.map((key, i) => h('button', {
+    type: 'button', role: 'tab', class: 'tab', id: `task-tab-${key}`, 'aria-controls': `${key}-panel`, dataset: { tab: key },
+    onclick: () => showTab(key),
+    onkeydown: (e) => {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      e.preventDefault();
+      const j = (i + 1) % tabs.length;
+      showTab(tabs[j]);
+      tabButtons[j].focus();
+    },
+  }, t(`history.tab.${key}`)));
+
+  function showTab(key, query = {}) {
+    tabButtons.forEach((b) => {
+      const on = b.dataset.tab === key;
+      b.setAttribute('aria-selected', on ? 'true' : 'false');
+      b.tabIndex = on ? 0 : -1;
+      b.classList.toggle('active', on);
+    });
+    runsPanel.hidden = key !== 'runs';
+    changesPanel.hidden = key !== 'changes';
+    if (key === 'runs') { persist(); load().catch((e) => toastError(e)); return; }
+    clearTimeout(timer);
+    if (!state.task) {
+      get(`/scheduler/tasks/${taskId}`).then((task) => { if (!state.task) { state.task = task; draw(); } }).catch((e) => toastError(e));
+    }
+    if (changesCleanup) return ctx.setQuery({ tab: 'changes' });
+    ctx.setQuery({ tab: 'changes', from: query.from, to: query.to, vskip: query.vskip });
+    changesCleanup = changesTab.render(changesPanel, {
+      ...ctx, query, taskId, task: () => state.task,
+      setQuery: (q) => ctx.setQuery({ tab: 'changes', ...q }),
+      onTaskChanged: (task) => { state.task = task; replace(cfgBox); draw(); },
+    }) || null;
+  }
+
+  main.append(head, cfgBox, h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('history.tabs') }, tabButtons),
+    runsPanel, changesPanel);
+  const first = ctx.query.tab === 'changes' ? 'changes' : 'runs';
   draw();
-  load().catch((e) => toastError(e));
+  if (first === 'changes') showTab('changes', ctx.query);
+  else showTab('runs');
   backfills.load();
 
   return () => {
     disposed = true;
     clearTimeout(timer);
     backfills.dispose();
+    if (changesCleanup) changesCleanup();
   };
 }

@@ -274,7 +274,8 @@ export function render(main, ctx) {
   main.append(
     pageHeader(t('tasks.title'),
       auth.can('admin') ? h('a', { class: 'btn btn-primary', href: '#/tasks/new', id: 'create-task' }, t('tasks.create')) : null,
-      h('a', { class: 'btn', href: '#/stats' }, t('tasks.global_stats'))),
+      h('a', { class: 'btn', href: '#/stats' }, t('tasks.global_stats')),
+      h('a', { class: 'btn', href: '#/tasks/deleted', id: 'deleted-tasks' }, t('tasks.deleted'))),
     h('div', { class: 'toolbar', role: 'search' },
       h('div', { class: 'field-inline' }, h('label', { for: searchId }, t('filter.search')), searchIn),
       h('div', { class: 'field-inline' }, h('label', { for: typeId }, t('filter.type')), typeSel),
