@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "proc.h"
 #include "progress.h"
+#include "sched_metrics.h"
 #include "tail.h"
 #include "taskcfg.h"
 #include "task.h"
@@ -231,6 +232,7 @@ static void flush_output(struct cmd *c)
 	} else {
 		c->flushed_out = c->out.total;
 		c->flushed_err = c->err.total;
+		metrics_count(&metrics_global()->output_flushes, 1);
 		zq_debug("OUTPUT exec=%lld stdout_bytes=%lld stderr_bytes=%lld",
 			 (long long)c->r->job.id, (long long)o.stdout_bytes,
 			 (long long)o.stderr_bytes);

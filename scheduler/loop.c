@@ -301,6 +301,7 @@ static int tick_once(loop *L, int64_t now_ms, zq_err *err)
 		rc = tick_tx_commit(&L->tx, err);
 	if (rc < 0) {
 		tick_tx_rollback(&L->tx);
+		metrics_rolled_back();
 		if (L->tx.commit_sent && rc == ZQ_EDBDOWN)
 			claims_in_doubt(L, &k);
 		L->more = 0;
@@ -345,6 +346,8 @@ static void tick(loop *L)
 		zq_debug("tick: %s", err.msg);
 	}
 	metrics_tick(rc, zq_mono_ms() - t0, L->ninflight, L->threads, L->sq.n);
+	if (rc == 0)
+		metrics_backlog(L->db, zq_mono_ms());  /* every METRICS_BACKLOG_MS, when served */
 }
 
 /* ---- shutdown --------------------------------------------------------------------------- */

@@ -106,6 +106,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	atomic_store(&metrics_global()->start_time_s, zq_wall_ms() / 1000);
+	metrics_task_labels(metrics_global(),
+			    cfg.sched_metrics_task_labels ? cfg.sched_metrics_task_labels_max : 0);
+	if (cfg.sched_metrics_listen[0])
+		metrics_backlog_enable();
 	if (cfg.sched_metrics_listen[0] && !(mh = metrics_http_start(cfg.sched_metrics_listen, &err))) {
 		fprintf(stderr, "zq-scheduler: %s\n", err.msg);
 		loop_free(L);

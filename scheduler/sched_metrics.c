@@ -16,7 +16,7 @@ static const double tick_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.
 				     2.5, 5, 10};
 
 static const char *const skip_names[METRICS_SKIP_COUNT] = {"misfire", "max_instances",
-							   "clock_jump", "other"};
+							   "clock_jump", "other", "workflow"};
 
 #define NB(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -26,6 +26,7 @@ static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 void metrics_init(metrics *m)
 {
 	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->tasks_mu, NULL);
 	m->lateness.bounds = lateness_bounds;
 	m->lateness.nbounds = NB(lateness_bounds);
 	m->duration.bounds = duration_bounds;
@@ -86,13 +87,12 @@ void metrics_started(int64_t scheduled_ms, int64_t start_ms)
 		metrics_hist_observe(&m->lateness, start_ms - scheduled_ms);
 }
 
-void metrics_settled(int task_type, int status, int retried, int64_t duration_ms)
+void metrics_settled(int64_t task_id, const char *task_name, int task_type, int status,
+		     int retried, int64_t duration_ms)
 {
 	metrics *m = metrics_global();
 
-	if (task_type >= 0 && task_type < ZQ_TASK_TYPE_COUNT && status >= 0 &&
-	    status < ZQ_EXEC_STATUS_COUNT)
-		metrics_count(&m->outcomes[task_type][status], 1);
+	metrics_outcome(m, task_id, task_name, task_type, status);
 	if (retried)
 		metrics_count(&m->retries, 1);
 	if (duration_ms >= 0)
@@ -111,21 +111,21 @@ static int64_t lds(_Atomic int64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-static int head(zq_buf *b, const char *name, const char *type, const char *help)
+int metrics_head(zq_buf *b, const char *name, const char *type, const char *help)
 {
 	return zq_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static int counter(zq_buf *b, const char *name, const char *help, uint64_t v)
 {
-	int rc = head(b, name, "counter", help);
+	int rc = metrics_head(b, name, "counter", help);
 
 	return rc < 0 ? rc : zq_buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
 }
 
 static int gauge(zq_buf *b, const char *name, const char *help, int64_t v)
 {
-	int rc = head(b, name, "gauge", help);
+	int rc = metrics_head(b, name, "gauge", help);
 
 	return rc < 0 ? rc : zq_buf_printf(b, "%s %lld\n", name, (long long)v);
 }
@@ -133,7 +133,7 @@ static int gauge(zq_buf *b, const char *name, const char *help, int64_t v)
 static int hist(zq_buf *b, const char *name, const char *help, metrics_hist *h)
 {
 	uint64_t cum = 0;
-	int rc = head(b, name, "histogram", help);
+	int rc = metrics_head(b, name, "histogram", help);
 
 	for (int i = 0; rc == 0 && i < h->nbounds; i++) {
 		cum += ld(&h->bucket[i]);
@@ -150,23 +150,16 @@ static int hist(zq_buf *b, const char *name, const char *help, metrics_hist *h)
 
 static int labelled(metrics *m, zq_buf *b)
 {
-	int rc = head(b, "zq_scheduler_outcomes_total", "counter",
-		      "Executions whose final state this daemon committed, by task type and status.");
+	int rc = metrics_render_outcomes(m, b);
 
-	for (int t = 0; rc == 0 && t < ZQ_TASK_TYPE_COUNT; t++)
-		for (int s = 0; rc == 0 && s < ZQ_EXEC_STATUS_COUNT; s++)
-			if (zq_exec_status_is_final(s))
-				rc = zq_buf_printf(b, "zq_scheduler_outcomes_total{type=\"%s\",status=\"%s\"} "
-						   "%llu\n", zq_task_type_name(t), zq_exec_status_name(s),
-						   (unsigned long long)ld(&m->outcomes[t][s]));
 	if (rc == 0)
-		rc = head(b, "zq_scheduler_skipped_total", "counter",
+		rc = metrics_head(b, "zq_scheduler_skipped_total", "counter",
 			  "Fires recorded as skipped executions, by reason.");
 	for (int i = 0; rc == 0 && i < METRICS_SKIP_COUNT; i++)
 		rc = zq_buf_printf(b, "zq_scheduler_skipped_total{reason=\"%s\"} %llu\n", skip_names[i],
 				   (unsigned long long)ld(&m->skipped[i]));
 	if (rc == 0)
-		rc = head(b, "zq_scheduler_alert_deliveries_total", "counter",
+		rc = metrics_head(b, "zq_scheduler_alert_deliveries_total", "counter",
 			  "Alert delivery attempts by this daemon's alert thread, by outcome.");
 	if (rc == 0)
 		rc = zq_buf_printf(b, "zq_scheduler_alert_deliveries_total{outcome=\"sent\"} %llu\n"
@@ -208,6 +201,18 @@ int metrics_render(metrics *m, zq_buf *b)
 			     lds(&m->workers_total));
 	rc = rc ? rc : gauge(b, "zq_scheduler_settle_queue",
 			     "Finished runs waiting for their final commit.", lds(&m->settle_queue));
+	rc = rc ? rc : counter(b, "zq_scheduler_output_flushes_total",
+			       "Live output writes of running commands (scheduler.output_flush_ms).",
+			       ld(&m->output_flushes));
+	rc = rc ? rc : gauge(b, "zq_scheduler_executions_pending",
+			     "Executions pending in the database, any node's (capped count, refreshed "
+			     "every 5 s).", lds(&m->pending));
+	rc = rc ? rc : gauge(b, "zq_scheduler_tasks_due",
+			     "Enabled, unpaused tasks whose next_run_at has passed (capped count, "
+			     "refreshed every 5 s).", lds(&m->due));
+	rc = rc ? rc : gauge(b, "zq_scheduler_backlog_updated_seconds",
+			     "Unix time the backlog gauges were last read (0: not yet).",
+			     lds(&m->backlog_at_s));
 	rc = rc ? rc : hist(b, "zq_scheduler_fire_lateness_seconds",
 			    "Start time minus scheduled time of runs started here.", &m->lateness);
 	rc = rc ? rc : hist(b, "zq_scheduler_run_duration_seconds",
@@ -223,6 +228,7 @@ void metrics_committed(const fire_result *res, int claimed)
 
 	metrics_count(&m->fires, (uint64_t)res->runs);
 	metrics_count(&m->claims, (uint64_t)claimed);
+	metrics_wf_committed(m);
 	for (int i = 0; i < METRICS_SKIP_COUNT; i++)
 		metrics_count(&m->skipped[i], (uint64_t)res->skip_by[i]);
 }

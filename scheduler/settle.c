@@ -337,7 +337,8 @@ void settle_committed(loop *L, const struct tick *k)
 	for (int i = 0; i < k->nsettle + k->c.nended; i++) {
 		const run *r = i < k->nsettle ? L->sq.runs[i] : k->c.ended[i - k->nsettle];
 		if (i >= k->nsettle || !k->lost[i])
-			metrics_settled(r->job.task_type, r->status, settle_should_retry(r), r->duration_ms);
+			metrics_settled(r->job.task_id, r->job.task_name, r->job.task_type, r->status,
+					settle_should_retry(r), r->duration_ms);
 	}
 	for (int i = 0; i < k->nsettle; i++)
 		run_free(L->sq.runs[i]);
@@ -349,7 +350,7 @@ void settle_committed(loop *L, const struct tick *k)
 	L->settled += (uint64_t)k->nsettle;
 }
 
-/* Settle one run in its own transaction. */
+/* Settle one run in its own transaction (counted once it commits). */
 static int settle_one(loop *L, run *r, zq_err *err)
 {
 	int lost = 0, queued = 0, rc;
@@ -360,6 +361,9 @@ static int settle_one(loop *L, run *r, zq_err *err)
 		rc = tick_tx_commit(&L->tx, err);
 	if (rc < 0)
 		tick_tx_rollback(&L->tx);
+	else if (!lost)
+		metrics_settled(r->job.task_id, r->job.task_name, r->job.task_type, r->status,
+				settle_should_retry(r), r->duration_ms);
 	return rc;
 }
 

@@ -21,6 +21,7 @@
 #include "alert_detect.h"
 #include "exec_store.h"
 #include "mem.h"
+#include "sched_metrics.h"
 #include "task.h"
 #include "timeutil.h"
 #include "wf_decide.h"
@@ -401,6 +402,9 @@ static void account(const struct adv *a, tick_tx *tx)
 				a->run.start_ms != ZQ_TIME_NONE ? now_ms - a->run.start_ms : -1);
 		run_state_ids_add(&tx->touched, a->run.task_id);
 	}
+	/* counted once the tick commits (sched_metrics.h) */
+	metrics_wf_ended(tx->db, a->run.task_id, d->final_status,
+			 a->run.start_ms != ZQ_TIME_NONE ? now_ms - a->run.start_ms : -1, d->nskip);
 }
 
 static int write_decision(zq_db *db, struct adv *a, int64_t now_ms, zq_buf *events, zq_err *err)

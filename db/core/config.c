@@ -61,6 +61,9 @@ static const struct key keys[] = {
 	I("scheduler.output_flush_ms", sched_output_flush_ms, 0, 60000),
 	S("scheduler.wakeup_dir", sched_wakeup_dir),
 	S("scheduler.metrics_listen", sched_metrics_listen),
+	{"scheduler.metrics_task_labels", K_BOOL, offsetof(zq_config, sched_metrics_task_labels), 0, 0,
+	 1},
+	I("scheduler.metrics_task_labels_max", sched_metrics_task_labels_max, 1, 1000),
 	S("scheduler.node_name", sched_node_name),
 	S("scheduler.run_as", sched_run_as),
 	S("scheduler.run_as_allowed", sched_run_as_allowed),
@@ -111,6 +114,7 @@ void zq_config_defaults(zq_config *c)
 	c->sched_retention_duty = 25;
 	c->sched_progress_ms = 250;
 	c->sched_output_flush_ms = 1000;
+	c->sched_metrics_task_labels_max = 100;
 	c->alerts_enabled = 1;
 	c->alerts_deny_private = 1;
 	c->alerts_timeout_s = 10;

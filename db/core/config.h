@@ -61,6 +61,8 @@ typedef struct zq_config {
 	int sched_output_flush_ms;      /* live output writes at most this often; 0 = at the end */
 	char sched_wakeup_dir[PATH_MAX];/* "" = no wake-up datagrams */
 	char sched_metrics_listen[ZQ_CFG_STR];/* host:port of /metrics; "" = off */
+	int sched_metrics_task_labels;  /* a task label on the outcome counters (bool) */
+	int sched_metrics_task_labels_max; /* ... for at most this many tasks, the rest "other" */
 	char sched_node_name[ZQ_CFG_STR];/* "" = host:pid */
 	char sched_run_as[ZQ_CFG_STR];  /* USER[:GROUP] commands run as; "" = the daemon's user */
 	char sched_run_as_allowed[1024];/* comma list a task's run_as may name; "" = none */

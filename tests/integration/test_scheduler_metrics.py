@@ -97,7 +97,91 @@ def test_counters_follow_a_known_sequence_of_runs(env):
     assert after["zq_scheduler_ticks_total"] > before["zq_scheduler_ticks_total"]
     assert after["zq_scheduler_workers_total"] == 4
     assert after["zq_scheduler_up"] == 1
-    assert not any(re.search(r'task="|exec', k) for k in after), "no id labels"
+    assert not any(re.search(r'task="|exec(ution)?_id', k) for k in after), "no id labels"
+
+
+def workflow(env, name, nodes, **cfg):
+    """A parallel workflow: nodes [(task_id, [dependency task ids])]."""
+    cfg.update({"workflow_type": "parallel",
+                "tasks": [{"task_id": t, "name": f"n{t}", "dependencies": deps} for t, deps in nodes]})
+    return env.task(name, "workflow", cfg, max_retries=0)
+
+
+def test_workflow_runs_move_the_counters(env):
+    """A workflow's final state is committed by the engine, not by a worker's
+    settle: it is counted too (type workflow), once its tick commits, and the
+    nodes it records skipped under reason workflow."""
+    d, port = metrics_daemon(env)
+    ok = env.task("wf-ok-node", "example_task", OK, max_retries=0)
+    bad = env.task("wf-bad-node", "example_task", BAD, max_retries=0)
+    after_bad = env.task("wf-after-bad", "example_task", OK, max_retries=0)
+    good = workflow(env, "wf-good", [(ok, [])])
+    cont = workflow(env, "wf-continue", [(bad, []), (after_bad, [bad])], on_failure="continue")
+    stop = workflow(env, "wf-stop", [(bad, [])])
+    before = parse(scrape(port).text)
+    ends = {}
+    for wf in (good, cont, stop):  # one after the other: bad runs once at a time
+        eid = env.trigger(wf)
+        r = env.wait_final(eid, timeout=60)
+        ends[wf] = (eid, r["status"], r.get("error_message"))
+    assert [ends[w][1] for w in (good, cont, stop)] == ["success", "completed", "failed"], ends
+    skipped = int(env.value("SELECT COUNT(*) FROM task_executions WHERE parent_execution_id = "
+                            f"{ends[cont][0]} AND status = 'skipped'"))
+    key = 'zq_scheduler_outcomes_total{type="%s",status="%s"}'
+
+    def counted():
+        m = parse(scrape(port).text)
+        done = all(m[key % ("workflow", s)] - before[key % ("workflow", s)] == 1
+                   for s in ("success", "completed", "failed"))
+        return m if done else None
+    wait_for(counted, timeout=30, interval=0.2, what="the workflow outcomes counted")
+    time.sleep(1.0)
+    after = parse(scrape(port).text)
+
+    def delta(k):
+        return after[k] - before.get(k, 0)
+    for s in ("success", "completed", "failed"):
+        assert delta(key % ("workflow", s)) == 1, s
+    assert delta(key % ("example_task", "success")) == 1
+    assert delta(key % ("example_task", "failed")) == 2
+    assert skipped == 1
+    assert delta('zq_scheduler_skipped_total{reason="workflow"}') == 1
+    assert delta("zq_scheduler_run_duration_seconds_count") == 6  # three nodes, three workflows
+
+
+def test_task_labels_are_bounded(env):
+    """scheduler.metrics_task_labels: the outcome counters carry the task's
+    name (escaped) for the first metrics_task_labels_max tasks, the rest
+    under task="other"."""
+    port = free_port()
+    d = env.daemon(scheduler__metrics_listen=f"127.0.0.1:{port}",
+                   scheduler__metrics_task_labels="true", scheduler__metrics_task_labels_max=2)
+    wait_for(lambda: "METRICS listening" in d.output_since_start(), what="the metrics listener")
+    names = ['lab "one" \\ x', "lab-two", "lab-three"]
+    ids = [env.task(n, "example_task", OK, max_retries=0) for n in names]
+    for t in ids:  # one after the other: the first two seen get the label
+        env.wait_final(env.trigger(t))
+    first = 'zq_scheduler_outcomes_total{task="lab \\"one\\" \\\\ x",type="example_task",status="success"}'
+    second = 'zq_scheduler_outcomes_total{task="lab-two",type="example_task",status="success"}'
+    other = 'zq_scheduler_outcomes_total{task="other",type="example_task",status="success"}'
+    m = wait_for(lambda: (lambda m: m if m.get(other) == 1 else None)(parse(scrape(port).text)),
+                 timeout=30, interval=0.2, what="the labelled outcomes")
+    assert m[first] == 1 and m[second] == 1
+    assert not any("lab-three" in k for k in m)
+    assert not any(k.startswith("zq_scheduler_outcomes_total{type=") for k in m)
+
+
+def test_backlog_gauges(env):
+    """zq_scheduler_executions_pending follows the database within the
+    refresh period (5 s); zq_scheduler_tasks_due is served."""
+    d, port = metrics_daemon(env)
+    t = env.task("m-later", "example_task", OK)
+    for _ in range(3):  # pending, not due for an hour: nobody claims them
+        env.trigger(t, not_before_ms=env.now_ms() + 3600 * 1000)
+    m = wait_for(lambda: (lambda m: m if m.get("zq_scheduler_executions_pending") == 3 else None)(
+        parse(scrape(port).text)), timeout=30, interval=0.5, what="the pending gauge")
+    assert m["zq_scheduler_tasks_due"] >= 0
+    assert m["zq_scheduler_backlog_updated_seconds"] > time.time() - 60
 
 
 def test_other_paths_are_404_and_other_methods_refused(env):

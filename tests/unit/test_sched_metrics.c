@@ -77,6 +77,37 @@ static void skip_reasons(void **state)
 	assert_int_equal(metrics_skip_reason(NULL), METRICS_SKIP_OTHER);
 }
 
+static void task_labels_are_bounded_and_escaped(void **state)
+{
+	char *s;
+
+	(void)state;
+	metrics_init(&m);
+	metrics_task_labels(&m, 2);
+	metrics_outcome(&m, 1, "a\"b\\c\nd", ZQ_TASK_COMMON, ZQ_EXEC_SUCCESS);
+	metrics_outcome(&m, 1, "a\"b\\c\nd", ZQ_TASK_COMMON, ZQ_EXEC_SUCCESS);
+	metrics_outcome(&m, 2, "two", ZQ_TASK_COMMON, ZQ_EXEC_FAILED);
+	metrics_outcome(&m, 3, "three", ZQ_TASK_COMMON, ZQ_EXEC_FAILED);  /* past the bound */
+	metrics_outcome(&m, 4, "four", ZQ_TASK_EXAMPLE, ZQ_EXEC_SUCCESS);
+	s = render();
+	assert_non_null(strstr(s, "zq_scheduler_outcomes_total{task=\"a\\\"b\\\\c\\nd\","
+				  "type=\"common_task\",status=\"success\"} 2\n"));
+	assert_non_null(strstr(s, "zq_scheduler_outcomes_total{task=\"two\",type=\"common_task\","
+				  "status=\"failed\"} 1\n"));
+	assert_null(strstr(s, "three"));
+	assert_non_null(strstr(s, "zq_scheduler_outcomes_total{task=\"other\",type=\"common_task\","
+				  "status=\"failed\"} 1\n"));
+	assert_non_null(strstr(s, "zq_scheduler_outcomes_total{task=\"other\",type=\"example_task\","
+				  "status=\"success\"} 1\n"));
+	assert_null(strstr(s, "zq_scheduler_outcomes_total{type="));  /* every series has the label */
+	free(s);
+	metrics_task_labels(&m, 0);
+	s = render();
+	assert_non_null(strstr(s, "zq_scheduler_outcomes_total{type=\"common_task\",status=\"failed\"} 2\n"));
+	assert_null(strstr(s, "task=\""));
+	free(s);
+}
+
 static void a_small_cap_is_an_error(void **state)
 {
 	zq_buf b = ZQ_BUF_INIT(100);
@@ -93,6 +124,7 @@ int main(void)
 		cmocka_unit_test(counters_and_labels),
 		cmocka_unit_test(histograms_are_cumulative),
 		cmocka_unit_test(skip_reasons),
+		cmocka_unit_test(task_labels_are_bounded_and_escaped),
 		cmocka_unit_test(a_small_cap_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
