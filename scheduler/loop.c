@@ -105,17 +105,16 @@ static void reload(loop *L)
 		return;
 	}
 	tunables_from(&L->t, &nc);
-	retention_set_days(L->ret, L->t.history_days);
+	retention_set(L->ret, L->t.history_days, nc.sched_retention_duty);
 	zq_log_set_level(nc.log_level);
 	reload_run_as(&nc);
 	if (nc.sched_threads != c->sched_threads || strcmp(nc.sched_wakeup_dir, c->sched_wakeup_dir) ||
 	    strcmp(nc.db_host, c->db_host) || strcmp(nc.db_socket, c->db_socket) ||
 	    strcmp(nc.db_name, c->db_name) || strcmp(nc.db_user, c->db_user) ||
 	    strcmp(nc.db_password, c->db_password) || nc.db_port != c->db_port ||
-	    strcmp(nc.sched_node_name, c->sched_node_name) ||
-	    nc.sched_retention_duty != c->sched_retention_duty)
-		zq_warn("SIGHUP: scheduler.threads, scheduler.wakeup_dir, scheduler.node_name, "
-			"scheduler.retention_duty and db.* take effect only after a restart");
+	    strcmp(nc.sched_node_name, c->sched_node_name))
+		zq_warn("SIGHUP: scheduler.threads, scheduler.wakeup_dir, scheduler.node_name "
+			"and db.* take effect only after a restart");
 	zq_info("SIGHUP: configuration reloaded: log.level=%s poll_ms=%d heartbeat_s=%d lease_s=%d "
 		"batch=%d progress_ms=%d kill_grace_s=%d shutdown_grace_s=%d output_tail=%d "
 		"history_days=%d",

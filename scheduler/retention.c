@@ -55,10 +55,11 @@ struct retention {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;           /* CLOCK_MONOTONIC */
 	int days;                    /* under mu, as the other fields below */
-	int kick;                    /* start a pass now (days lowered) */
+	int duty;                    /* scheduler.retention_duty, 1-100 */
+	int kick;                    /* start a pass now (a retention key changed) */
 	int stop;
 	int64_t busy_until;          /* monotonic ms */
-	int duty, chunk;             /* the thread's: scheduler.retention_duty, RETENTION_CHUNK */
+	int chunk;                   /* the thread's: RETENTION_CHUNK */
 	double best_us;              /* the thread's: fastest chunk so far, per row deleted */
 	run_state_ids touched;       /* the thread's */
 };
@@ -102,17 +103,17 @@ static int purge_chunk(retention *R, int64_t cutoff, int64_t *after, int64_t hi,
 static int yield(retention *R, int days, int64_t work_us, int n)
 {
 	double per_row = (double)work_us / (n > 0 ? n : 1);
-	int64_t until = zq_mono_ms();
-	int rc;
+	int contended = 0, rc;
+	int64_t until;
 
 	if (n >= R->chunk / 2) {
 		if (R->best_us <= 0 || per_row < R->best_us)
 			R->best_us = per_row;
-		if (per_row > RETENTION_CONTENDED * R->best_us)
-			until += work_us * (100 - R->duty) / R->duty / 1000;
+		contended = per_row > RETENTION_CONTENDED * R->best_us;
 	}
 
 	pthread_mutex_lock(&R->mu);
+	until = zq_mono_ms() + (contended ? work_us * (100 - R->duty) / R->duty / 1000 : 0);
 	if (zq_mono_ms() < R->busy_until && until < zq_mono_ms() + RETENTION_YIELD_MS)
 		until = zq_mono_ms() + RETENTION_YIELD_MS;
 	while (!R->stop && R->days == days && zq_mono_ms() < until)
@@ -194,15 +195,18 @@ static void *retention_main(void *arg)
 		pthread_mutex_unlock(&R->mu);
 		rc = days > 0 ? pass(R, days) : 0;
 		next = zq_mono_ms() + (rc < 0 ? RETENTION_RETRY_MS : RETENTION_PERIOD_MS);
-		pthread_mutex_lock(&R->mu);
-		if (R->days != days && R->days > 0 && (days <= 0 || R->days < days))
-			R->kick = 1;  /* lowered while the pass ran: again with the new cutoff */
+		pthread_mutex_lock(&R->mu);   /* changed meanwhile: kick is set */
 	}
 	pthread_mutex_unlock(&R->mu);
 	zq_db_free(R->db);
 	R->db = NULL;
 	zq_db_thread_end();
 	return NULL;
+}
+
+static int duty_of(int duty)
+{
+	return duty >= 1 && duty <= 100 ? duty : 100;
 }
 
 retention *retention_start(const zq_config *cfg, int history_days, zq_err *err)
@@ -213,8 +217,7 @@ retention *retention_start(const zq_config *cfg, int history_days, zq_err *err)
 
 	R->cfg = cfg;
 	R->days = history_days;
-	R->duty = cfg->sched_retention_duty >= 1 && cfg->sched_retention_duty <= 100 ?
-		cfg->sched_retention_duty : 100;
+	R->duty = duty_of(cfg->sched_retention_duty);
 	R->chunk = RETENTION_CHUNK;
 	run_state_ids_init(&R->touched);
 	pthread_mutex_init(&R->mu, NULL);
@@ -233,16 +236,19 @@ retention *retention_start(const zq_config *cfg, int history_days, zq_err *err)
 	return R;
 }
 
-void retention_set_days(retention *R, int history_days)
+void retention_set(retention *R, int history_days, int duty)
 {
 	if (!R)
 		return;
+	duty = duty_of(duty);
 	pthread_mutex_lock(&R->mu);
-	if (history_days > 0 && (R->days <= 0 || history_days < R->days)) {
+	if (history_days > 0 && (history_days != R->days || duty != R->duty)) {
 		R->kick = 1;
-		zq_info("retention: history_days %d -> %d: a pass starts now", R->days, history_days);
+		zq_info("retention: history_days %d -> %d, retention_duty %d -> %d: a pass starts now",
+			R->days, history_days, R->duty, duty);
 	}
 	R->days = history_days;
+	R->duty = duty;
 	pthread_cond_signal(&R->cv);
 	pthread_mutex_unlock(&R->mu);
 }

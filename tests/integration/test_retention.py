@@ -76,12 +76,17 @@ def test_sighup_lowering_history_days_purges_at_once_and_keeps_the_rules(env):
             f"'failed', UTC_TIMESTAMP(3)); INSERT INTO execution_output (execution_id, stdout_tail) "
             f"VALUES ({recent}, 'kept')")
     env.sql(transaction(refresh_sql(f"t.id BETWEEN {lo} AND {hi}")))
+    env.sql("INSERT INTO task_stats_daily (task_id, day, runs, successes) SELECT "
+            f"{lo} + seq, UTC_DATE() - INTERVAL 10 DAY, 100, 90 FROM seq_0_to_{TASKS - 1}")
+    stats = env.rows("SELECT * FROM task_stats_daily ORDER BY task_id, day")
+    kept_rows = env.rows(f"SELECT * FROM task_executions WHERE task_id = {keep} AND "
+                         "created_at > UTC_TIMESTAMP(3) - INTERVAL 2 DAY ORDER BY id")
     old_gone = env.count(f"task_id = {gone}")
     assert old_gone > 0
-    # a cron task every second: the loop must keep firing on time
+    # a cron task every second: the loop must keep firing every slot, once
     first = (env.now_ms() // 1000 + 1) * 1000
     cron = env.task("ret-cron", "example_task", QUICK, cron_expression="* * * * * *",
-                    next_run_at=first)
+                    next_run_at=first, max_instances=50)
     d = env.daemon("ret", scheduler__history_days="0")
     time.sleep(2)
     assert env.count(f"task_id BETWEEN {lo} AND {hi}") == OLD + 3   # 0 = keep forever
@@ -111,6 +116,11 @@ def test_sighup_lowering_history_days_purges_at_once_and_keeps_the_rules(env):
     assert env.value(f"SELECT COUNT(*) FROM execution_steps WHERE execution_id = {recent}") == "1"
     assert env.value(f"SELECT stdout_tail FROM execution_output WHERE execution_id = {recent}") \
         == "kept"
+    # the executions newer than the cut are untouched, the daily statistics too
+    assert env.rows(f"SELECT * FROM task_executions WHERE task_id = {keep} AND "
+                    "created_at > UTC_TIMESTAMP(3) - INTERVAL 2 DAY ORDER BY id") == kept_rows
+    assert env.rows(f"SELECT * FROM task_stats_daily WHERE task_id <> {cron} "
+                    "ORDER BY task_id, day") == stats
     # run state exact: the emptied tasks have none, `keep` shows its pending run
     assert env.rows(DIFF_ROWS_SQL) == []
     state = env.rows(f"SELECT * FROM task_run_state WHERE task_id = {gone}")[0]
@@ -126,9 +136,17 @@ def test_sighup_lowering_history_days_purges_at_once_and_keeps_the_rules(env):
     assert max(late) < 500, late
     env.stop_daemon(d)
     assert int(env.value(DIFF_SQL)) == 0
+    # every second from the first fire to the last has exactly one execution
+    slots = [int(r["s"]) for r in env.rows(
+        "SELECT ROUND(UNIX_TIMESTAMP(scheduled_time)) AS s FROM task_executions "
+        f"WHERE task_id = {cron} ORDER BY scheduled_time")]
+    assert len(slots) >= 5, slots
+    assert slots == list(range(slots[0], slots[0] + len(slots))), slots
 
 
 def test_raising_history_days_keeps_history_and_zero_keeps_all(env):
+    """Raised, history stays (a pass runs and finds nothing); 0 keeps all
+    (no pass); from 0, or a new retention_duty, a pass at once."""
     tid = env.task("ret-raise", "example_task", QUICK)
     env.sql(transaction(
         "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
@@ -138,18 +156,28 @@ def test_raising_history_days_keeps_history_and_zero_keeps_all(env):
     d = env.daemon("raise", scheduler__history_days="5")   # a pass at start: day 6 goes
     env.wait(lambda: env.count(f"task_id = {tid}") == 2, what="the pass at start")
     mark = len(d.output())
-    sighup(env, d, "raise", scheduler__history_days="30")   # raised: nothing to do
+    sighup(env, d, "raise", scheduler__history_days="30")   # raised: a pass, nothing to do
     env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 1,
              what="a reload")
+    assert "history_days 5 -> 30, retention_duty 25 -> 25: a pass starts now" in d.output()[mark:]
+    mark = len(d.output())
     sighup(env, d, "raise", scheduler__history_days="0")    # off
-    env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 2,
+    env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 1,
              what="a second reload")
+    sighup(env, d, "raise", scheduler__history_days="0")    # unchanged
+    env.wait(lambda: d.output().count("SIGHUP: configuration reloaded", mark) == 2,
+             what="a third reload")
     time.sleep(1)
     assert env.count(f"task_id = {tid}") == 2
     assert "a pass starts now" not in d.output()[mark:]
     sighup(env, d, "raise", scheduler__history_days="4")    # from off: a pass now
     env.wait(lambda: env.count(f"task_id = {tid}") == 1, timeout=15, what="the pass")
     assert env.rows(DIFF_ROWS_SQL) == []
+    mark = len(d.output())
+    sighup(env, d, "raise", scheduler__history_days="4", scheduler__retention_duty="60")
+    env.wait(lambda: "retention_duty 25 -> 60: a pass starts now" in d.output()[mark:],
+             timeout=15, what="a pass for the new duty")
+    assert "take effect only after a restart" not in d.output()[mark:]
     env.stop_daemon(d)
 
 
@@ -237,3 +265,39 @@ def test_alert_history_older_than_history_days_goes_with_a_pass(env):
         f"SELECT slot FROM alerts WHERE task_id = {tid}")) == ["new-closed", "old-open"]
     env.stop_daemon(d)
     env.sql(f"DELETE FROM alert_events WHERE channel_id = {ch}; DELETE FROM alert_channels WHERE id = {ch}")
+
+
+def test_shutdown_during_a_pass_exits_cleanly_and_the_next_start_resumes(env):
+    """SIGTERM while a long pass runs: the daemon stops after the chunk under
+    way (exit 0; sanitizer reports are checked when the module ends), what
+    is left is consistent, and the next daemon's pass at start finishes."""
+    n = 60000
+    tid = env.task("ret-stop", "example_task", QUICK)
+    env.sql(transaction(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) SELECT {tid}, 'manual', IF(seq MOD 2, 'success', 'failed'), "
+        "UTC_TIMESTAMP(3) - INTERVAL 9 DAY, UTC_TIMESTAMP(3) - INTERVAL 9 DAY + INTERVAL seq SECOND, "
+        f"UTC_TIMESTAMP(3) - INTERVAL 9 DAY + INTERVAL seq SECOND FROM seq_1_to_{n}; "
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) VALUES ({tid}, 'manual', 'success', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), "
+        "UTC_TIMESTAMP(3)); " + refresh_sql(f"t.id = {tid}")))
+    env.sql("INSERT INTO execution_steps (execution_id, step, status, at) SELECT id, 1, 'success', "
+            f"created_at FROM task_executions WHERE task_id = {tid} AND id MOD 3 = 0")
+    d = env.daemon("ret-stop", scheduler__history_days="2", scheduler__retention_duty="100")
+    env.wait(lambda: env.count(f"task_id = {tid}") < n + 1, timeout=30, interval=0.1,
+             what="the first chunk")
+    t0 = time.monotonic()
+    env.stop_daemon(d)                      # exit 0, or the helper raises
+    stopped_in = time.monotonic() - t0
+    left = env.count(f"task_id = {tid}")
+    assert 1 < left < n + 1, left           # stopped during the pass
+    assert stopped_in < 20, stopped_in
+    assert "(interrupted)" in d.output_since_start()
+    # consistent where it stopped: run state exact, no orphaned steps
+    assert env.rows(DIFF_ROWS_SQL) == []
+    assert env.value("SELECT COUNT(*) FROM execution_steps s LEFT JOIN task_executions e "
+                     "ON e.id = s.execution_id WHERE e.id IS NULL") == "0"
+    d = env.daemon("ret-stop", scheduler__history_days="2", scheduler__retention_duty="100")
+    env.wait(lambda: env.count(f"task_id = {tid}") == 1, timeout=120, what="the resumed pass")
+    assert env.rows(DIFF_ROWS_SQL) == []
+    env.stop_daemon(d)
