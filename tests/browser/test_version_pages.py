@@ -99,14 +99,20 @@ def test_stale_edit_shows_412_and_overwrites_nothing(ui, admin, stack):
     assert "reload to see the new version" in r["message"] and "version 1" in r["message"], r["message"]
     assert r["still_on_form"] is True
     got = admin.get(f"{stack.api_url}/scheduler/tasks/{t['id']}").json()
-    assert got["cron_expression"] == CRON1 and got["description"] == "changed elsewhere", got
+    assert got["cron_expression"] == CRON1 and got["description"] == "changed elsewhere again", got
     assert r["reloaded_cron"] == CRON1 and r["reloaded_errors_hidden"] is True
+    # a Restore from a page that missed an edit: 412 in the dialog, no new version
+    assert r["versions_before"] == [2, 1] and r["other2"]["status"] == 200, r
+    assert "changed by someone else" in r["restore_error"] and "version 3" in r["restore_error"], r["restore_error"]
+    v = versions(admin, stack, t["id"])
+    assert v["total"] == 3 and v["items"][0]["action"] == "update", v
 
 
 @pytest.mark.parametrize("role", ["viewer", "operator"])
 def test_viewer_and_operator_see_history_but_no_restore(ui, edited, role):
     t, _ = edited
     r = ui("ver_readonly", task_id=t["id"], role=role)
+    assert r["whoami"] == f"ui-{role} {role}", r
     assert r["rows"] == 4 and r["restore"] == 0 and r["diff_rows"] == 2, r
     assert r["deleted_restore"] == 0, r
 

@@ -30,10 +30,10 @@ async function save(page) {
 const versionRows = (page) => page.$$eval('#versions-table tbody tr', (trs) => trs.map((tr) => {
   const cell = (c) => (tr.querySelector(`td[data-col=${c}]`) || {}).textContent || '';
   return {
-    version: Number(tr.dataset.version), action: tr.dataset.action, label: cell('action').trim(),
+    version: Number(tr.dataset.version), action: tr.dataset.verAction, label: cell('action').trim(),
     actor: cell('actor').trim(), comment: cell('comment').trim(), at: cell('at').trim(),
     changes: [...tr.querySelectorAll('td[data-col=changes] code')].map((c) => c.textContent),
-    restore: tr.querySelectorAll('[data-action=restore]').length,
+    restore: tr.querySelectorAll('button[data-action=restore]').length,
     from: tr.querySelector('input[name=ver-from]').checked, to: tr.querySelector('input[name=ver-to]').checked,
   };
 }));
@@ -122,18 +122,22 @@ export async function ver_edit_restore(page, p) {
 
 /** Open the edit form, let someone else change the task (a PUT from the same page's token),
  * then save: the 412 says so and nothing is overwritten; Reload shows the other edit. */
+/** Someone else's edit: a PUT of the description with this page's token (no If-Match). */
+const otherEdit = (page, id, description) => page.evaluate(async (a) => {
+  const r = await fetch(`/api/v1/scheduler/tasks/${a.id}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${sessionStorage.getItem('zq.token')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ description: a.description }),
+  });
+  return { status: r.status, etag: r.headers.get('ETag') };
+}, { id, description });
+
+/** ... and the same for a Restore in the History of changes tab (the dialog says so). */
 export async function ver_stale_edit(page, p) {
   const out = {};
   await loginAs(page, p);
   await openForm(page, p, p.task_id);
-  out.other = await page.evaluate(async ({ id, description }) => {
-    const r = await fetch(`/api/v1/scheduler/tasks/${id}`, {
-      method: 'PUT',
-      headers: { Authorization: `Bearer ${sessionStorage.getItem('zq.token')}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ description }),
-    });
-    return { status: r.status, etag: r.headers.get('ETag') };
-  }, { id: p.task_id, description: p.other_description });
+  out.other = await otherEdit(page, p.task_id, p.other_description);
   await page.fill('input[name=cron_expression]', p.stale_cron);
   await page.click('#task-submit');
   await page.waitForSelector('#form-errors[data-stale="1"]:not([hidden])');
@@ -145,6 +149,17 @@ export async function ver_stale_edit(page, p) {
     { what: 'the reloaded form' });
   out.reloaded_cron = await page.inputValue('input[name=cron_expression]');
   out.reloaded_errors_hidden = await page.$eval('#form-errors', (e) => e.hidden);
+
+  await openChanges(page, p, p.task_id);
+  out.versions_before = (await versionRows(page)).map((r) => r.version);
+  out.other2 = await otherEdit(page, p.task_id, `${p.other_description} again`);
+  await page.click('#versions-table tr[data-version="1"] button[data-action=restore]');
+  await page.waitForSelector('dialog[open] .restore-form');
+  await page.click('dialog[open] .btn-primary');
+  await page.waitForSelector('#restore-error:not([hidden])');
+  out.restore_error = (await page.textContent('#restore-error')).trim();
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog[open]', { state: 'detached' });
   return out;
 }
 
@@ -155,14 +170,15 @@ export async function ver_readonly(page, p) {
   await openChanges(page, p, p.task_id);
   await page.waitForSelector('#version-diff[data-ready="1"]');
   out.rows = (await versionRows(page)).length;
-  out.restore = await page.$$eval('#changes-panel [data-action=restore]', (els) => els.length);
+  out.restore = await page.$$eval('#changes-panel button[data-action=restore]', (els) => els.length);
+  out.whoami = (await page.textContent('.whoami')).trim();
   out.diff_rows = await page.$$eval('#version-diff-table tbody tr', (els) => els.length);
   await page.goto(`${p.base}/#/tasks`);
   await page.waitForSelector('#deleted-tasks');
   await page.click('#deleted-tasks');
   await page.waitForSelector('#deleted-table, #deleted-none, .error-box');
   out.deleted_intro = (await page.textContent('.intro')).trim();
-  out.deleted_restore = await page.$$eval('#deleted-table [data-action=restore]', (els) => els.length);
+  out.deleted_restore = await page.$$eval('#deleted-table button[data-action=restore]', (els) => els.length);
   out.deleted_error = await page.$$eval('.error-box', (els) => els.map((e) => e.textContent.trim()));
   return out;
 }

@@ -112,7 +112,7 @@ export function render(panel, ctx) {
     const isNewest = x.version === newest();
     const changes = Array.isArray(x.changes) ? x.changes : [];
     const sel = x.version === state.to ? 'to' : x.version === state.from ? 'from' : null;
-    return h('tr', { class: ['version-row', sel && `sel-${sel}`], dataset: { version: x.version, action: x.action || '' } },
+    return h('tr', { class: ['version-row', sel && `sel-${sel}`], dataset: { version: x.version, verAction: x.action || '' } },
       h('td', { class: 'pick' }, radio('from', x.version)),
       h('td', { class: 'pick' }, radio('to', x.version)),
       h('td', { class: 'num', dataset: { col: 'version' } }, `v${x.version}`, isNewest ? h('span', { class: 'badge badge-ok ver-current' }, t('ver.current')) : null),
