@@ -44,7 +44,9 @@ int h_metrics(zq_ctx *c)
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	zq_metrics_render(c->api->metrics, c->api->routes, c->api->nroutes, &c->resp->body);
 	/* the database's figures; without the database, the process counters alone */
-	if (alert_outbox_stats_get(c->db, &as, &e) == 0)
+	if (alert_outbox_stats_get(c->db, &as, &e) == 0 &&
+	    zq_metrics_render_db(c->api->metrics, c->db, c->api->cfg->sched_lease_s, &c->resp->body,
+				 &e) == 0)
 		zq_metrics_render_alerts(&as, &c->resp->body);
 	else
 		zq_metrics_db_error(c->api->metrics);

@@ -2,6 +2,7 @@
  * the API answers with, so the array never grows at run time. */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "alert_outbox.h"
 #include "mem.h"
+#include "metrics_store.h"
+#include "timeutil.h"
 
 static const int status_codes[] = {200, 201, 202, 204, 400, 401, 403, 404,
 				   405, 409, 413, 429, 500, 503, 0 /* other */};
@@ -26,6 +29,9 @@ struct zq_metrics {
 	atomic_uint_fast64_t sum_us;
 	atomic_uint_fast64_t db_errors;
 	atomic_int in_flight;
+	pthread_mutex_t db_mu;         /* the cached database gauges */
+	int64_t db_at_mono;            /* when read; 0 = never */
+	metrics_db_gauges db;
 };
 
 zq_metrics *zq_metrics_new(int nroutes)
@@ -33,6 +39,7 @@ zq_metrics *zq_metrics_new(int nroutes)
 	zq_metrics *m = zq_calloc(1, sizeof(*m));
 
 	m->nslots = nroutes + 1;
+	pthread_mutex_init(&m->db_mu, NULL);
 	m->count = zq_calloc((size_t)m->nslots * NSTATUS, sizeof(*m->count));
 	return m;
 }
@@ -42,6 +49,7 @@ void zq_metrics_free(zq_metrics *m)
 	if (!m)
 		return;
 	free(m->count);
+	pthread_mutex_destroy(&m->db_mu);
 	free(m);
 }
 
@@ -170,4 +178,49 @@ void zq_metrics_render_alerts(const alert_outbox_stats *s, zq_buf *out)
 			   "# TYPE zq_alert_backlog_oldest_seconds gauge\nzq_alert_backlog_oldest_seconds %.3f\n"
 			   "# HELP zq_alerts_open Open alerts.\n# TYPE zq_alerts_open gauge\nzq_alerts_open %lld\n",
 		      (long long)s->due, s->oldest_due_s, (long long)s->open_alerts);
+}
+
+/* The cached gauges, read again once older than the TTL (one reader at a
+ * time: the others wait for its few milliseconds and share the figures). */
+static int db_gauges(zq_metrics *m, zq_db *db, int lease_s, metrics_db_gauges *g, zq_err *err)
+{
+	int64_t now = zq_mono_ms();
+	int rc = 0;
+
+	pthread_mutex_lock(&m->db_mu);
+	if (!m->db_at_mono || now - m->db_at_mono >= ZQ_METRICS_DB_TTL_MS) {
+		if ((rc = metrics_store_gauges(db, lease_s, &m->db, err)) == 0)
+			m->db_at_mono = now;
+	}
+	*g = m->db;
+	pthread_mutex_unlock(&m->db_mu);
+	return rc;
+}
+
+int zq_metrics_render_db(zq_metrics *m, zq_db *db, int lease_s, zq_buf *out, zq_err *err)
+{
+	metrics_db_gauges g;
+	int rc = db_gauges(m, db, lease_s, &g, err);
+
+	if (rc < 0)
+		return rc;
+	zq_buf_printf(out, "# HELP zq_tasks Tasks by state (from the database: the same from any "
+			   "process).\n# TYPE zq_tasks gauge\n"
+			   "zq_tasks{state=\"enabled\"} %lld\nzq_tasks{state=\"disabled\"} %lld\n"
+			   "zq_tasks{state=\"paused\"} %lld\n",
+		      (long long)g.tasks_enabled, (long long)g.tasks_disabled, (long long)g.tasks_paused);
+	zq_buf_printf(out, "# HELP zq_executions Executions running or pending (from the database; "
+			   "counts capped at %d).\n# TYPE zq_executions gauge\n"
+			   "zq_executions{status=\"running\"} %lld\nzq_executions{status=\"pending\"} "
+			   "%lld\n", METRICS_COUNT_CAP, (long long)g.exec_running,
+		      (long long)g.exec_pending);
+	zq_buf_printf(out, "# HELP zq_executions_oldest_pending_seconds How long the oldest pending "
+			   "execution that may start has waited (0: none).\n"
+			   "# TYPE zq_executions_oldest_pending_seconds gauge\n"
+			   "zq_executions_oldest_pending_seconds %.3f\n"
+			   "# HELP zq_nodes_alive zq-scheduler nodes running with a heartbeat "
+			   "within scheduler.lease_s (from the database).\n"
+			   "# TYPE zq_nodes_alive gauge\nzq_nodes_alive %lld\n",
+		      g.oldest_pending_s, (long long)g.nodes_alive);
+	return 0;
 }

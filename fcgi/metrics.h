@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "db.h"
 #include "router.h"
 
 typedef struct zq_metrics zq_metrics;
@@ -31,5 +32,13 @@ void zq_metrics_render(zq_metrics *m, const zq_route *routes, int nroutes, zq_bu
  * zq-api process answers: they are read from the database. */
 struct alert_outbox_stats;
 void zq_metrics_render_alerts(const struct alert_outbox_stats *s, zq_buf *out);
+
+/* The gauges read from the database, the same whichever process answers:
+ * tasks by state, executions running / pending, the oldest pending
+ * execution's age, scheduler nodes alive (db/store/metrics_store.h). Read
+ * with db at most every ZQ_METRICS_DB_TTL_MS per process, else from the
+ * process's cache. 0, or the error of the read (nothing appended). */
+#define ZQ_METRICS_DB_TTL_MS 2000
+int zq_metrics_render_db(zq_metrics *m, zq_db *db, int lease_s, zq_buf *out, zq_err *err);
 
 #endif
