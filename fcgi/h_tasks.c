@@ -1,143 +1,26 @@
 /* h_tasks.c - task CRUD and the enable / disable / pause / resume actions.
  *
- * Every write runs in one transaction with its audit row (and, for
- * workflows, the derived workflow_nodes rows), so a failure never leaves a
- * half-written task. next_run_at follows the data contract: computed with
- * zq_task_first_run when the schedule, enabled or paused change, NULL when
- * the task is not due, and version is bumped by every UPDATE. */
+ * The writes are db/jobs/task_write.c's, each in one transaction (api_tx)
+ * with its audit row, its task_versions row and, for workflows, the
+ * derived workflow_nodes rows, so a failure never leaves a half-written
+ * task. Write answers carry ETag: "<version>"; PUT, DELETE and the actions
+ * honour If-Match (412 when stale); X-Zq-Change-Comment becomes the
+ * version's comment (task_http.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar_store.h"
 #include "handlers.h"
 #include "jsonin.h"
 #include "log.h"
 #include "mem.h"
-#include "task_input.h"
+#include "task_http.h"
 #include "task_store.h"
-#include "taskcfg.h"
-#include "timeutil.h"
 #include "user_store.h"
 #include "views.h"
 #include "wakeup.h"
-#include "wf_check.h"
 
 #define USED_BY_MAX 20
-
-/* ---- shared -------------------------------------------------------------------- */
-
-/* Respond with the task as stored now. */
-static int respond_task(zq_ctx *c, int64_t id, int status)
-{
-	task_store_row row;
-	int rc = task_store_get_row(c->db, id, &row, &c->err);
-
-	if (rc == 0) {
-		api_status(c, status);
-		view_task(&c->w, &row, c->who.role >= ZQ_ROLE_ADMIN);
-	}
-	task_store_row_release(&row);
-	return rc;
-}
-
-/* next_run_at for the task's current state (NULL when not due). A one-off
- * that already fired is not due again. cal: the task's calendar or NULL. */
-static int compute_next(zq_task *t, const zq_calendar *cal, zq_err *err)
-{
-	int rc = zq_task_first_run(t, zq_wall_ms(), cal, &t->next_run_at_ms, err);
-
-	if (rc == 0 && t->run_at_ms != ZQ_TIME_NONE && t->last_fire_at_ms != ZQ_TIME_NONE &&
-	    t->last_fire_at_ms >= t->run_at_ms)
-		t->next_run_at_ms = ZQ_TIME_NONE;
-	return rc;
-}
-
-/* The task's calendar into cal (initialised here): the one its body named
- * (calendar_id -1) or the stored one; t gets its id and name. A name that
- * is no calendar is a bad field. */
-static int load_calendar(zq_ctx *c, zq_task *t, zq_calendar *cal)
-{
-	int rc;
-
-	zq_cal_init(cal);
-	if (!t->calendar_id)
-		return 0;
-	rc = calendar_store_load(c->db, t->calendar_id > 0 ? t->calendar_id : 0,
-				 t->calendar_id > 0 ? NULL : t->calendar, cal, &c->err);
-	if (rc == ZQ_ENOTFOUND)
-		return zq_errf(&c->err, ZQ_EINVAL, "calendar: no calendar named '%.64s'",
-			       t->calendar);
-	if (rc < 0)
-		return rc;
-	t->calendar_id = cal->id;
-	zq_strlcpy(t->calendar, cal->name, sizeof(t->calendar));
-	return 0;
-}
-
-/* Inside the transaction that writes the task: its calendar stays (a
- * delete of the calendar waits for this transaction, then sees the task). */
-static int lock_calendar(zq_ctx *c, const zq_task *t)
-{
-	int rc;
-
-	if (t->calendar_id <= 0)
-		return 0;
-	rc = calendar_store_lock_shared(c->db, t->calendar_id, &c->err);
-	if (rc == ZQ_ENOTFOUND)
-		return zq_errf(&c->err, ZQ_EINVAL, "calendar: no calendar named '%.64s'",
-			       t->calendar);
-	return rc;
-}
-
-/* Validate the whole task, including the database half for workflows. */
-static int check_task(zq_ctx *c, const zq_task *t, const zq_calendar *cal, zq_workflow *wf)
-{
-	zq_wf_errors errs;
-	int rc;
-
-	if ((rc = task_input_check_cal(t, t->calendar_id ? cal : NULL, wf, &c->err)) < 0 ||
-	    t->type != ZQ_TASK_WORKFLOW)
-		return rc;
-	zq_wf_errors_init(&errs);
-	if ((rc = wf_check_db(c->db, t->id, wf, "config", &errs, &c->err)) == 0 && errs.n)
-		rc = zq_wf_errors_to_err(&errs, &c->err);
-	zq_wf_errors_release(&errs);
-	return rc;
-}
-
-/* workflow_nodes follow the config of a workflow; other types have none. */
-static int sync_nodes(zq_ctx *c, const zq_task *t, const zq_workflow *wf)
-{
-	char *ids = t->type == ZQ_TASK_WORKFLOW ? wf_check_ids_json(wf) : zq_strdup("[]");
-	int rc = task_store_set_nodes(c->db, t->id, ids, &c->err);
-
-	free(ids);
-	return rc;
-}
-
-/* Env values "***" in a config the client sent keep the stored ones (a
- * form shows them masked and sends them back); stored is NULL on create,
- * where "***" has nothing to stand for. */
-static int unmask_config(zq_ctx *c, zq_task *t, const char *stored)
-{
-	cJSON *cfg, *old;
-	char *text;
-	int rc;
-
-	if (!t->config || !strstr(t->config, "\"" TASKCFG_MASK "\"") ||
-	    !(cfg = cJSON_Parse(t->config)))
-		return 0;
-	old = stored ? cJSON_Parse(stored) : NULL;
-	if ((rc = taskcfg_unmask(cfg, old, "config", &c->err)) == 0) {
-		text = cJSON_PrintUnformatted(cfg);
-		zq_task_set_config(t, text);
-		cJSON_free(text);
-	}
-	cJSON_Delete(cfg);
-	cJSON_Delete(old);
-	return rc;
-}
 
 static int need_body(zq_ctx *c)
 {
@@ -146,6 +29,26 @@ static int need_body(zq_ctx *c)
 	if (!cJSON_IsObject(c->body))
 		return zq_errf(&c->err, ZQ_EINVAL, "body: must be a JSON object");
 	return 0;
+}
+
+/* One write: the writer, its target and what it reports. */
+struct write {
+	task_writer w;
+	int64_t id;
+	int if_match;
+	const char *what;  /* an action's name */
+	int changed;
+};
+
+static int write_begin(zq_ctx *c, struct write *x, int64_t id)
+{
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	if ((rc = task_http_writer(c, &x->w)) < 0)
+		return rc;
+	x->id = id;
+	return id ? task_http_if_match(c, &x->if_match) : 0;
 }
 
 /* ---- list / get ---------------------------------------------------------------- */
@@ -199,276 +102,163 @@ int h_tasks_list(zq_ctx *c)
 int h_task_get(zq_ctx *c)
 {
 	if (!c->task) /* not read with the token */
-		return respond_task(c, c->p[0], 200);
+		return task_http_respond(c, c->p[0], 200);
 	if (!c->task_found)
 		return zq_errf(&c->err, ZQ_ENOTFOUND, "task %lld not found", (long long)c->p[0]);
+	task_http_etag(c, c->task->t.version);
 	view_task(&c->w, c->task, c->who.role >= ZQ_ROLE_ADMIN);
 	return 0;
 }
 
 /* ---- create ----------------------------------------------------------------------- */
 
-struct create {
-	zq_task t;
-	zq_workflow wf;
-	zq_calendar cal;
-};
-
 static int create_tx(zq_ctx *c, void *arg)
 {
-	struct create *cr = arg;
-	int rc;
+	struct write *x = arg;
 
-	if ((rc = lock_calendar(c, &cr->t)) < 0 ||
-	    (rc = task_store_insert(c->db, &cr->t, &c->err)) < 0)
-		return rc;
-	if (cr->t.type == ZQ_TASK_WORKFLOW && (rc = sync_nodes(c, &cr->t, &cr->wf)) < 0)
-		return rc;
-	return api_audit(c, "create", "task", cr->t.id, cr->t.id, zq_task_type_name(cr->t.type));
-}
-
-static int create_prepare(zq_ctx *c, struct create *cr)
-{
-	unsigned mask;
-	int rc;
-
-	zq_task_init(&cr->t);
-	cr->t.type = -1;
-	zq_strlcpy(cr->t.timezone, c->api->cfg->timezone, sizeof(cr->t.timezone));
-	zq_strlcpy(cr->t.created_by, c->who.actor, sizeof(cr->t.created_by));
-	if ((rc = need_body(c)) < 0 ||
-	    (rc = task_input_apply(&cr->t, c->body, 1, &mask, &c->err)) < 0)
-		return rc;
-	if (!cr->t.config && cr->t.type == ZQ_TASK_EXAMPLE)
-		zq_task_set_config(&cr->t, "{}");
-	if ((rc = unmask_config(c, &cr->t, NULL)) < 0)
-		return rc;
-	if ((rc = load_calendar(c, &cr->t, &cr->cal)) < 0 ||
-	    (rc = check_task(c, &cr->t, &cr->cal, &cr->wf)) < 0)
-		return rc;
-	return compute_next(&cr->t, cr->t.calendar_id ? &cr->cal : NULL, &c->err);
+	return task_write_create(&x->w, c->body, &x->id);
 }
 
 int h_task_create(zq_ctx *c)
 {
-	struct create cr;
+	struct write x;
 	int rc;
 
-	zq_workflow_init(&cr.wf);
-	zq_cal_init(&cr.cal);
-	if ((rc = create_prepare(c, &cr)) == 0 && (rc = api_tx(c, create_tx, &cr)) == 0) {
-		zq_info("TASK CREATE id=%lld type=%s by=%s", (long long)cr.t.id,
-			zq_task_type_name(cr.t.type), c->who.actor);
-		zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
-		rc = respond_task(c, cr.t.id, 201);
-	}
-	zq_workflow_release(&cr.wf);
-	zq_cal_release(&cr.cal);
-	zq_task_release(&cr.t);
-	return rc;
+	if ((rc = need_body(c)) < 0 || (rc = write_begin(c, &x, 0)) < 0 ||
+	    (rc = api_tx(c, create_tx, &x)) < 0)
+		return rc;
+	zq_info("TASK CREATE id=%lld by=%s", (long long)x.id, c->who.actor);
+	zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
+	return task_http_respond(c, x.id, 201);
 }
 
 /* ---- update ----------------------------------------------------------------------- */
 
-#define SCHEDULE_BITS (TI_TYPE | TI_SCHEDULE | TI_TIMEZONE | TI_ENABLED | TI_PAUSED | TI_CALENDAR)
-
 static int update_tx(zq_ctx *c, void *arg)
 {
-	int64_t id = *(int64_t *)arg;
-	zq_workflow wf;
-	zq_calendar cal;
-	unsigned mask;
-	char fields[256], *stored = NULL;
-	zq_task t;
-	int rc, was_workflow;
+	struct write *x = arg;
 
-	zq_task_init(&t);
-	zq_workflow_init(&wf);
-	zq_cal_init(&cal);
-	if ((rc = task_store_get_for_update(c->db, id, &t, &c->err)) < 0)
-		goto out;
-	was_workflow = t.type == ZQ_TASK_WORKFLOW;
-	stored = t.config ? zq_strdup(t.config) : NULL;
-	if ((rc = task_input_apply(&t, c->body, 0, &mask, &c->err)) < 0 ||
-	    ((mask & TI_CONFIG) && (rc = unmask_config(c, &t, stored)) < 0) ||
-	    (rc = load_calendar(c, &t, &cal)) < 0 || (rc = lock_calendar(c, &t)) < 0 ||
-	    (rc = check_task(c, &t, &cal, &wf)) < 0)
-		goto out;
-	if ((mask & SCHEDULE_BITS) &&
-	    (rc = compute_next(&t, t.calendar_id ? &cal : NULL, &c->err)) < 0)
-		goto out;
-	if ((rc = task_store_update(c->db, &t, &c->err)) < 0)
-		goto out;
-	if ((t.type == ZQ_TASK_WORKFLOW && (mask & (TI_CONFIG | TI_TYPE))) || was_workflow)
-		if ((rc = sync_nodes(c, &t, &wf)) < 0)
-			goto out;
-	task_input_mask_names(mask, fields, sizeof(fields));
-	rc = api_audit(c, "update", "task", id, id, fields);
-out:
-	free(stored);
-	zq_workflow_release(&wf);
-	zq_cal_release(&cal);
-	zq_task_release(&t);
-	return rc;
+	return task_write_update(&x->w, x->id, c->body, x->if_match);
 }
 
 int h_task_update(zq_ctx *c)
 {
-	int64_t id = c->p[0];
+	struct write x;
 	int rc;
 
 	if ((rc = need_body(c)) < 0)
 		return rc;
 	if (!c->body->child)
 		return zq_errf(&c->err, ZQ_EINVAL, "body: no fields to update");
-	if ((rc = api_tx(c, update_tx, &id)) < 0)
+	if ((rc = write_begin(c, &x, c->p[0])) < 0)
 		return rc;
+	if ((rc = api_tx(c, update_tx, &x)) < 0)
+		return task_http_failed(c, x.id, rc);
 	zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
-	return respond_task(c, id, 200);
+	return task_http_respond(c, x.id, 200);
 }
 
 /* ---- delete ----------------------------------------------------------------------- */
 
-struct del {
-	int64_t id;
-	int64_t users[USED_BY_MAX];
-	char names[USED_BY_MAX][ZQ_TASK_NAME_BYTES];
-	int nusers;
-};
-
 static int delete_tx(zq_ctx *c, void *arg)
 {
-	struct del *d = arg;
-	zq_task t;
-	int rc;
+	struct write *x = arg;
 
-	zq_task_init(&t);
-	if ((rc = task_store_get_for_update(c->db, d->id, &t, &c->err)) < 0)
-		goto out;
-	if ((rc = task_store_used_by(c->db, d->id, d->users, d->names, USED_BY_MAX, &d->nusers,
-				     &c->err)) < 0)
-		goto out;
-	if (d->nusers) {
-		rc = zq_errf(&c->err, ZQ_ECONFLICT, "task %lld is used by %s%d workflow%s; remove "
-			     "it from them first", (long long)d->id,
-			     d->nusers == USED_BY_MAX ? "at least " : "", d->nusers,
-			     d->nusers == 1 ? "" : "s");
-		goto out;
-	}
-	if ((rc = task_store_delete(c->db, d->id, &c->err)) == 0)
-		rc = api_audit(c, "delete", "task", d->id, d->id, t.name);
-out:
-	zq_task_release(&t);
-	return rc;
+	(void)c;
+	return task_write_delete(&x->w, x->id, x->if_match);
 }
 
-static void respond_used_by(zq_ctx *c, const struct del *d)
+/* 409 {detail, workflows: [{id, name}]}: the workflows that use task id. */
+static int respond_used_by(zq_ctx *c, int64_t id)
 {
+	int64_t users[USED_BY_MAX];
+	char (*names)[ZQ_TASK_NAME_BYTES] = zq_calloc(USED_BY_MAX, ZQ_TASK_NAME_BYTES);
+	char detail[ZQ_ERR_MSG_MAX];
+	zq_err err = ZQ_ERR_INIT;
+	int n = 0;
+
+	zq_strlcpy(detail, c->err.msg, sizeof(detail));
+	if (task_store_used_by(c->db, id, users, names, USED_BY_MAX, &n, &err) < 0)
+		n = 0;
 	api_status(c, 409);
 	jw_obj_begin(&c->w);
-	jw_kstr(&c->w, "detail", c->err.msg);
+	jw_kstr(&c->w, "detail", detail);
 	jw_key(&c->w, "workflows");
 	jw_arr_begin(&c->w);
-	for (int i = 0; i < d->nusers; i++) {
+	for (int i = 0; i < n; i++) {
 		jw_obj_begin(&c->w);
-		jw_kint(&c->w, "id", d->users[i]);
-		jw_kstr(&c->w, "name", d->names[i]);
+		jw_kint(&c->w, "id", users[i]);
+		jw_kstr(&c->w, "name", names[i]);
 		jw_obj_end(&c->w);
 	}
 	jw_arr_end(&c->w);
 	jw_obj_end(&c->w);
+	free(names);
+	return 0;
 }
 
 int h_task_delete(zq_ctx *c)
 {
-	struct del *d = zq_calloc(1, sizeof(*d));
+	struct write x;
 	int rc;
 
-	d->id = c->p[0];
-	rc = api_tx(c, delete_tx, d);
-	if (rc == ZQ_ECONFLICT && d->nusers) {
-		respond_used_by(c, d);
-		rc = 0;
-	} else if (rc == 0) {
-		zq_info("TASK DELETE id=%lld by=%s", (long long)d->id, c->who.actor);
-		jw_obj_begin(&c->w);
-		jw_kbool(&c->w, "deleted", 1);
-		jw_kint(&c->w, "id", d->id);
-		jw_obj_end(&c->w);
-	}
-	free(d);
-	return rc;
+	if ((rc = write_begin(c, &x, c->p[0])) < 0)
+		return rc;
+	if ((rc = api_tx(c, delete_tx, &x)) == ZQ_ECONFLICT)
+		return respond_used_by(c, x.id);
+	if (rc < 0)
+		return task_http_failed(c, x.id, rc);
+	zq_info("TASK DELETE id=%lld by=%s", (long long)x.id, c->who.actor);
+	jw_obj_begin(&c->w);
+	jw_kbool(&c->w, "deleted", 1);
+	jw_kint(&c->w, "id", x.id);
+	jw_obj_end(&c->w);
+	return 0;
 }
 
 /* ---- enable / disable / pause / resume --------------------------------------------- */
 
-enum { ACT_ENABLE, ACT_DISABLE, ACT_PAUSE, ACT_RESUME };
-static const char *const act_names[] = {"enable", "disable", "pause", "resume"};
-
-struct act {
-	int64_t id;
-	int what;
-	int changed;
-};
-
 static int action_tx(zq_ctx *c, void *arg)
 {
-	struct act *a = arg;
-	zq_calendar cal;
-	zq_task t;
-	int rc, *field, want;
+	struct write *x = arg;
 
-	zq_task_init(&t);
-	zq_cal_init(&cal);
-	if ((rc = task_store_get_for_update(c->db, a->id, &t, &c->err)) < 0)
-		goto out;
-	field = a->what == ACT_ENABLE || a->what == ACT_DISABLE ? &t.enabled : &t.paused;
-	want = a->what == ACT_ENABLE || a->what == ACT_PAUSE;
-	if (*field == want)
-		goto out; /* already so: nothing changes, nothing to audit */
-	*field = want;
-	a->changed = 1;
-	if ((rc = load_calendar(c, &t, &cal)) < 0 ||
-	    (rc = compute_next(&t, t.calendar_id ? &cal : NULL, &c->err)) < 0 ||
-	    (rc = task_store_update(c->db, &t, &c->err)) < 0)
-		goto out;
-	rc = api_audit(c, act_names[a->what], "task", a->id, a->id, NULL);
-out:
-	zq_cal_release(&cal);
-	zq_task_release(&t);
-	return rc;
+	(void)c;
+	return task_write_action_if(&x->w, x->id, x->what, &x->changed, x->if_match);
 }
 
-static int task_action(zq_ctx *c, int what)
+static int task_action(zq_ctx *c, const char *what)
 {
-	struct act a = {c->p[0], what, 0};
-	int rc = api_tx(c, action_tx, &a);
+	struct write x;
+	int rc;
 
-	if (rc < 0)
+	if ((rc = write_begin(c, &x, c->p[0])) < 0)
 		return rc;
-	if (a.changed) {
-		zq_info("TASK %s id=%lld by=%s", act_names[what], (long long)a.id, c->who.actor);
+	x.what = what;
+	if ((rc = api_tx(c, action_tx, &x)) < 0)
+		return task_http_failed(c, x.id, rc);
+	if (x.changed) {
+		zq_info("TASK %s id=%lld by=%s", what, (long long)x.id, c->who.actor);
 		zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
 	}
-	return respond_task(c, a.id, 200);
+	return task_http_respond(c, x.id, 200);
 }
 
 int h_task_enable(zq_ctx *c)
 {
-	return task_action(c, ACT_ENABLE);
+	return task_action(c, "enable");
 }
 
 int h_task_disable(zq_ctx *c)
 {
-	return task_action(c, ACT_DISABLE);
+	return task_action(c, "disable");
 }
 
 int h_task_pause(zq_ctx *c)
 {
-	return task_action(c, ACT_PAUSE);
+	return task_action(c, "pause");
 }
 
 int h_task_resume(zq_ctx *c)
 {
-	return task_action(c, ACT_RESUME);
+	return task_action(c, "resume");
 }

@@ -29,6 +29,14 @@ int h_task_disable(zq_ctx *c);
 int h_task_pause(zq_ctx *c);
 int h_task_resume(zq_ctx *c);
 
+/* h_versions.c */
+int h_task_versions(zq_ctx *c);
+int h_task_version_get(zq_ctx *c);
+int h_task_version_diff(zq_ctx *c);
+int h_task_version_restore(zq_ctx *c);
+int h_tasks_deleted(zq_ctx *c);
+int h_task_undelete(zq_ctx *c);
+
 /* h_exec.c */
 int h_task_trigger(zq_ctx *c);
 int h_executions_list(zq_ctx *c);

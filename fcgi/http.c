@@ -227,6 +227,7 @@ int zq_http_status_for(int code)
 	case ZQ_ENOTFOUND: return 404;
 	case ZQ_EUNSUPPORTED: return 405;
 	case ZQ_ECONFLICT: return 409;
+	case ZQ_ESTALE: return 412;
 	case ZQ_ETOOBIG: return 413;
 	case ZQ_ERATE: return 429;
 	case ZQ_EDBDOWN:

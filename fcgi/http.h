@@ -35,6 +35,8 @@ typedef struct zq_http_req {
 	const char *query_string;    /* raw, "" when none */
 	const char *content_type;    /* "" when none */
 	const char *authorization;   /* "" when none */
+	const char *if_match;        /* If-Match, NULL or "" when none */
+	const char *change_comment;  /* X-Zq-Change-Comment, NULL or "" when none */
 	const char *remote_addr;     /* "" when unknown */
 	int64_t content_length;      /* -1 when absent */
 	const char *body;            /* NUL-terminated copy of the body ("" when none) */

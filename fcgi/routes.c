@@ -47,6 +47,20 @@ static const zq_route routes[] = {
 	{"POST", "/scheduler/tasks/{id}/trigger", OPER, BODY, h_task_trigger,
 	 "run a task now (optional declared params; admins: one-off override)"},
 
+	/* versions (README "Versions"): every role that reads tasks reads them */
+	{"GET", "/scheduler/tasks/deleted", VIEW, 0, h_tasks_deleted,
+	 "deleted tasks (their versions stay), newest delete first"},
+	{"POST", "/scheduler/tasks/{id}/restore", ADMIN, BODY, h_task_undelete,
+	 "re-create a deleted task with its id from its last version"},
+	{"GET", "/scheduler/tasks/{id}/versions", VIEW, 0, h_task_versions,
+	 "a task's versions, newest first, with the fields each changed"},
+	{"GET", "/scheduler/tasks/{id}/versions/{v}", VIEW, 0, h_task_version_get,
+	 "one version with its definition (secrets masked)"},
+	{"GET", "/scheduler/tasks/{id}/versions/{v}/diff", VIEW, 0, h_task_version_diff,
+	 "what changed from version v to ?to (default: the latest)"},
+	{"POST", "/scheduler/tasks/{id}/versions/{v}/restore", ADMIN, BODY, h_task_version_restore,
+	 "make version v the task's definition again (a new version)"},
+
 	{"GET", "/scheduler/tasks/{id}/executions", VIEW, 0, h_executions_list,
 	 "a task's executions, newest first"},
 	{"GET", "/scheduler/tasks/{id}/executions/{eid}", VIEW, 0, h_execution_get,

@@ -76,6 +76,8 @@ static void serve(zq_server *s, FCGX_Request *r, zq_db *db)
 	req.query_string = param(r, "QUERY_STRING", "");
 	req.content_type = param(r, "CONTENT_TYPE", "");
 	req.authorization = param(r, "HTTP_AUTHORIZATION", "");
+	req.if_match = param(r, "HTTP_IF_MATCH", "");
+	req.change_comment = param(r, "HTTP_X_ZQ_CHANGE_COMMENT", "");
 	/* the client is whoever the trusted peer (nginx) says, else the peer */
 	plen = sizeof(peer);
 	if (getpeername(r->ipcFd, (struct sockaddr *)&peer, &plen) < 0)

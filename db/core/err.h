@@ -27,7 +27,8 @@
 	X(ETIMEDOUT, -14, "timed out")                             \
 	X(ECONFIG, -15, "configuration error")                     \
 	X(ENOSPACE, -16, "no space left")                          \
-	X(EINTERNAL, -17, "internal error")
+	X(EINTERNAL, -17, "internal error")                        \
+	X(ESTALE, -18, "version does not match")
 
 enum zq_errcode {
 	ZQ_OK = 0,

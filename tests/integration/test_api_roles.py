@@ -12,7 +12,8 @@ RANK = {"public": -1, "viewer": 0, "operator": 1, "admin": 2}
 
 
 def call(stack, method, path, token=None):
-    url = stack.url + path.replace("{id}", "999999999").replace("{eid}", "999999998")
+    url = stack.url + path.replace("{id}", "999999999").replace("{eid}", "999999998").replace(
+        "{v}", "999999997")
     headers = {"Authorization": "Bearer " + token} if token else {}
     kw = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
     return requests.request(method, url, headers=headers, timeout=30, **kw)
