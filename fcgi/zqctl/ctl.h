@@ -48,6 +48,22 @@ int cmd_cancel(ctl *c, int argc, char **argv);
 int cmd_action(ctl *c, int argc, char **argv);
 int cmd_stats(ctl *c, int argc, char **argv);
 int cmd_nodes(ctl *c, int argc, char **argv);
+int cmd_output(ctl *c, int argc, char **argv);
+
+/* Following a run's live output (ctl_follow.c): the next offset of each
+ * stream (stdout, stderr); bar: a progress bar is on stderr's last line. */
+typedef struct ctl_follow {
+	long long id, eid;
+	long long after[2];
+	int bar;
+} ctl_follow;
+/* Print what both streams gained since f's offsets; *running: the run is
+ * still pending or running. CTL_OK or CTL_API. */
+int ctl_follow_step(ctl *c, ctl_follow *f, int *running);
+/* Poll execution eid of task id until it ends (a progress bar on a
+ * terminal), with follow printing its live output as it comes; the exit
+ * code of its outcome (ctl_run.c). */
+int ctl_wait_run(ctl *c, long long id, long long eid, int follow);
 
 /* "usage: ..." on stderr; returns CTL_USAGE */
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

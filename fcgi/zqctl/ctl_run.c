@@ -1,5 +1,6 @@
 /* ctl_run.c - zqctl trigger (with --wait: poll the execution until it ends,
- * a progress bar on a terminal, exit with its outcome) and zqctl login. */
+ * a progress bar on a terminal, exit with its outcome; --follow: its live
+ * output too, ctl_follow.c) and zqctl login. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,27 +62,34 @@ static void progress_bar(const cJSON *e, const char *status)
 	fflush(stderr);
 }
 
-static void print_final(ctl *c, const cJSON *e, const char *status)
+/* the summary (--json: the execution) on to: stdout, stderr while following */
+static void print_final(ctl *c, const cJSON *e, const char *status, FILE *to)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(e, "error_message");
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "duration_seconds");
+	char *t;
 
 	if (c->json) {
-		ctl_print_json(e);
+		t = cJSON_Print(e);
+		fprintf(to, "%s\n", t ? t : "null");
+		cJSON_free(t);
 		return;
 	}
-	printf("execution %d: %s", num_of(e, "id", 0), status);
+	fprintf(to, "execution %d: %s", num_of(e, "id", 0), status);
 	if (cJSON_IsNumber(d))
-		printf(" in %.1f s", d->valuedouble);
+		fprintf(to, " in %.1f s", d->valuedouble);
 	if (cJSON_IsString(err) && *err->valuestring)
-		printf(": %s", err->valuestring);
-	putchar('\n');
+		fprintf(to, ": %s", err->valuestring);
+	fputc('\n', to);
 }
 
-/* poll GET …/executions/{eid} until the status is final */
-static int wait_run(ctl *c, long long id, long long eid)
+/* poll GET …/executions/{eid} until the status is final; following, the
+ * output read after each look at the status (the final state and output
+ * are committed together: the read after a final status has it all) */
+int ctl_wait_run(ctl *c, long long id, long long eid, int follow)
 {
-	int tty = isatty(2) && !c->json, rc = -1, api;
+	int tty = isatty(2) && !c->json, rc = -1, api, running;
+	ctl_follow f = {.id = id, .eid = eid, .bar = tty};
 	char path[128];
 	cJSON *e = NULL;
 
@@ -95,12 +103,16 @@ static int wait_run(ctl *c, long long id, long long eid)
 		if (!status)
 			status = "?";
 		rc = outcome(status);
+		if (follow && (api = ctl_follow_step(c, &f, &running)) != CTL_OK) {
+			cJSON_Delete(e);
+			return api;
+		}
 		if (tty)
 			progress_bar(e, status);
 		if (rc >= 0) {
 			if (tty)
 				fputc('\n', stderr);
-			print_final(c, e, status);
+			print_final(c, e, status, follow ? stderr : stdout);
 			break;
 		}
 		cJSON_Delete(e);
@@ -110,7 +122,9 @@ static int wait_run(ctl *c, long long id, long long eid)
 	return rc;
 }
 
-/* --param k=v (repeatable) and --wait into body / *wait */
+#define TRIGGER_USAGE "trigger ID [--param NAME=VALUE ...] [--wait] [--follow]"
+
+/* --param k=v (repeatable), --wait and --follow (it waits too) into body / *wait */
 static int trigger_args(int argc, char **argv, cJSON *params, int *wait)
 {
 	int i;
@@ -119,7 +133,9 @@ static int trigger_args(int argc, char **argv, cJSON *params, int *wait)
 		char *eq;
 
 		if (strcmp(argv[i], "--wait") == 0) {
-			*wait = 1;
+			*wait |= 1;
+		} else if (strcmp(argv[i], "--follow") == 0) {
+			*wait |= 2;
 		} else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc &&
 			   (eq = strchr(argv[i + 1], '=')) && eq != argv[i + 1]) {
 			char *k = zq_strndup(argv[i + 1], (size_t)(eq - argv[i + 1]));
@@ -128,7 +144,7 @@ static int trigger_args(int argc, char **argv, cJSON *params, int *wait)
 			free(k);
 			i++;
 		} else {
-			return ctl_usage("trigger ID [--param NAME=VALUE ...] [--wait]");
+			return ctl_usage(TRIGGER_USAGE);
 		}
 	}
 	return CTL_OK;
@@ -143,7 +159,7 @@ int cmd_trigger(ctl *c, int argc, char **argv)
 
 	rc = id > 0 && strspn(argv[1], "0123456789") == strlen(argv[1])
 		     ? trigger_args(argc, argv, params, &wait)
-		     : ctl_usage("trigger ID [--param NAME=VALUE ...] [--wait]");
+		     : ctl_usage(TRIGGER_USAGE);
 	if (cJSON_GetArraySize(params) > 0)
 		cJSON_AddItemToObject(body, "params", params);
 	else
@@ -162,7 +178,7 @@ int cmd_trigger(ctl *c, int argc, char **argv)
 			printf("execution %lld: pending\n", eid);
 	}
 	cJSON_Delete(r);
-	return wait ? wait_run(c, id, eid) : CTL_OK;
+	return wait ? ctl_wait_run(c, id, eid, wait & 2) : CTL_OK;
 }
 
 /* one line from stdin without its newline; echo off on a terminal for secrets */

@@ -17,6 +17,7 @@ static const struct {
 	{"trigger", cmd_trigger}, {"history", cmd_history}, {"cancel", cmd_cancel},
 	{"enable", cmd_action},   {"disable", cmd_action},  {"pause", cmd_action},
 	{"resume", cmd_action},   {"stats", cmd_stats},     {"nodes", cmd_nodes},
+	{"output", cmd_output},
 };
 
 static const char usage_text[] =
@@ -24,7 +25,10 @@ static const char usage_text[] =
 	"  login [USERNAME]                        log in, save the token (0600)\n"
 	"  tasks [--type T] [--status S] [--name N] [--limit N]\n"
 	"  show ID                                 one task\n"
-	"  trigger ID [--param K=V ...] [--wait]   run a task now (--wait: exit with its outcome)\n"
+	"  trigger ID [--param K=V ...] [--wait] [--follow]\n"
+	"                                          run a task now (--wait: exit with its outcome;\n"
+	"                                          --follow: print its live output meanwhile)\n"
+	"  output ID EID [--follow]                an execution's output (--follow: until it ends)\n"
 	"  history ID                              a task's latest executions\n"
 	"  cancel ID EID                           stop an execution of task ID\n"
 	"  enable|disable|pause|resume ID\n"

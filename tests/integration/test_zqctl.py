@@ -4,6 +4,7 @@ http:// to another host is refused before connecting, usage errors exit 2,
 and login saves the token in a 0600 file."""
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -48,6 +49,34 @@ def test_trigger_wait_exits_with_the_runs_status(ctl, stack, admin):
     assert json.loads(r.stdout)["status"] == "success"
 
 
+def test_trigger_follow_prints_every_line_once_in_order(ctl, stack, admin):
+    """--follow: the run's live output as it comes (both streams, each on
+    zqctl's own), the summary on stderr, the run's outcome as exit code."""
+    cmd = "for i in $(seq 1 30); do echo line-$i; sleep 0.1; done; echo warn >&2"
+    t = create(admin, stack, manual_body(config={"command": cmd}))
+    r = ctl("trigger", str(t["id"]), "--follow")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [f"line-{i}" for i in range(1, 31)], r.stdout
+    assert "warn" in r.stderr and "success" in r.stderr
+    eid = re.search(r"execution (\d+): success", r.stderr).group(1)
+    # zqctl output: what is kept, and --follow on an ended run exits with its outcome
+    r = ctl("output", str(t["id"]), eid)
+    assert r.returncode == 0 and r.stdout.splitlines() == [f"line-{i}" for i in range(1, 31)]
+    r = ctl("output", str(t["id"]), eid, "--follow")
+    assert r.returncode == 0 and r.stdout.count("line-30\n") == 1
+    r = ctl("--json", "output", str(t["id"]), eid)
+    assert json.loads(r.stdout)["stderr"]["data"] == "warn\n"
+
+
+def test_trigger_wait_follow_of_a_failing_run_exits_1(ctl, stack, admin):
+    t = create(admin, stack, manual_body(config={"command": "echo out-1; sleep 0.3; "
+                                                            "echo err-1 >&2; exit 5"}))
+    r = ctl("trigger", str(t["id"]), "--wait", "--follow")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == "out-1\n"
+    assert "err-1" in r.stderr and "failed" in r.stderr
+
+
 def test_json_output_parses(ctl, stack, admin):
     t = create(admin, stack, manual_body())
     for args, key in ((["tasks"], "tasks"), (["tasks", "--type", "manual_task"], "tasks"),
@@ -80,6 +109,7 @@ def test_plain_http_to_another_host_is_refused(ctl):
 
 
 @pytest.mark.parametrize("args", [[], ["bogus"], ["show"], ["show", "x"], ["trigger", "1", "--zz"],
+                                  ["output", "1"], ["output", "1", "x"], ["output", "1", "2", "--zz"],
                                   ["tasks", "--type"], ["cancel", "1"], ["--nope", "tasks"]])
 def test_usage_errors_exit_2(ctl, args):
     assert ctl(*args).returncode == 2
