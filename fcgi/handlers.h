@@ -74,6 +74,10 @@ int h_calendar_get(zq_ctx *c);
 int h_calendar_update(zq_ctx *c);
 int h_calendar_delete(zq_ctx *c);
 
+/* h_setup.c */
+int h_setup_export(zq_ctx *c);
+int h_setup_import(zq_ctx *c);
+
 /* h_calendar_days.c */
 int h_calendar_days_patch(zq_ctx *c);
 int h_calendar_days(zq_ctx *c);

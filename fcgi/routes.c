@@ -91,6 +91,12 @@ static const zq_route routes[] = {
 	{"GET", "/scheduler/nodes", VIEW, 0, h_nodes, "scheduler daemons and their load"},
 	{"GET", "/scheduler/audit", VIEW, 0, h_audit, "audit log"},
 
+	/* setup documents (README "Export and import"): the body may be YAML */
+	{"GET", "/scheduler/export", VIEW, 0, h_setup_export,
+	 "every task, calendar and alert channel / rule as one document (YAML or JSON)"},
+	{"POST", "/scheduler/import", ADMIN, 0, h_setup_import,
+	 "validate, plan and apply a setup document (dry_run, prune)"},
+
 	/* business calendars (README "Calendars and business dates"): {id} may be the name */
 	{"GET", "/scheduler/calendars", VIEW, 0, h_calendars_list, "business calendars (no days)"},
 	{"POST", "/scheduler/calendars", ADMIN, BODY, h_calendar_create, "create a calendar"},

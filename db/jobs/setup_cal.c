@@ -1,0 +1,315 @@
+/* setup_cal.c - the calendars of a setup
+ * document: checked (the API's rules: db/core's calendar.h and tz.h;
+ * the body checks of fcgi/cal_input.c are restated
+ * here, fcgi being above this library), compared with the target's and
+ * written with an audit row, in the import's transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_store.h"
+#include "jsonin.h"
+#include "mem.h"
+#include "setup_int.h"
+#include "task_def.h"
+#include "timeutil.h"
+#include "tz.h"
+
+static const char *const cal_keys[] = {"name", "description", "timezone", "weekend",
+				       "covered_from", "covered_until", "days", NULL};
+
+static int audit(setup_ctx *c, const char *action, const char *type, int64_t id,
+		 int64_t task_id, const char *name)
+{
+	char detail[600];
+	zq_audit a = {c->o->actor, action, type, id, task_id, detail, c->o->client_addr};
+
+	snprintf(detail, sizeof(detail), "import: %.500s", name);
+	return audit_store_add(c->db, &a, &c->err);
+}
+
+/* Items of a list that are objects, with path-bearing errors for the rest. */
+static int list_ok(setup_ctx *c, const cJSON *list, const char *key)
+{
+	int i = 0, bad = 0;
+
+	if (!list)
+		return 0;
+	if (!cJSON_IsArray(list)) {
+		setup_errorf(c, key, "must be a list");
+		return -1;
+	}
+	for (const cJSON *it = list->child; it; it = it->next, i++)
+		if (!cJSON_IsObject(it)) {
+			char p[60];
+			snprintf(p, sizeof(p), "%s[%d]", key, i);
+			setup_errorf(c, p, "must be a mapping");
+			bad = 1;
+		}
+	return bad ? -1 : 0;
+}
+
+static const char *item_name(const cJSON *it)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+
+	return cJSON_IsString(n) ? n->valuestring : NULL;
+}
+
+/* Is name given by an earlier item of list (before stop)? */
+static int given_before(const cJSON *list, const cJSON *stop, const char *name)
+{
+	for (const cJSON *it = list->child; it && it != stop; it = it->next)
+		if (item_name(it) && strcmp(item_name(it), name) == 0)
+			return 1;
+	return 0;
+}
+
+static int named_in(const cJSON *list, const char *name)
+{
+	return list && given_before(list, NULL, name);
+}
+
+/* The plan entry of an item whose before and after forms are known. */
+static int changed(setup_ctx *c, const char *kind, const char *name, const cJSON *before,
+		   const cJSON *after)
+{
+	cJSON *diff;
+
+	if (!before) {
+		setup_plan_add(c, kind, name, "create", NULL);
+		return 1;
+	}
+	diff = task_def_diff(before, after);
+	if (!diff->child) {
+		setup_plan_add(c, kind, name, "unchanged", diff);
+		return 0;
+	}
+	setup_plan_add(c, kind, name, "update", diff);
+	return 1;
+}
+
+/* ---- calendars ------------------------------------------------------------------------- */
+
+static int cal_name(setup_ctx *c, const cJSON *v, char out[65])
+{
+	const char *s;
+	int digits = 1;
+
+	if (jin_string(v, "name", 1, 64, 0, &s, &c->err) < 0)
+		return ZQ_EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+			return zq_errf(&c->err, ZQ_EINVAL, "name: only letters, digits and . _ - "
+				       "are allowed");
+		digits &= *p >= '0' && *p <= '9';
+	}
+	if (digits)
+		return zq_errf(&c->err, ZQ_EINVAL, "name: must not be all digits");
+	zq_strlcpy(out, s, 65);
+	return 0;
+}
+
+static int cal_day(setup_ctx *c, const cJSON *v, const char *f, int null_ok, int32_t *day)
+{
+	if (null_ok && cJSON_IsNull(v)) {
+		*day = ZQ_CAL_NO_DAY;
+		return 0;
+	}
+	if (!cJSON_IsString(v) || zq_day_parse(v->valuestring, day) < 0)
+		return zq_errf(&c->err, ZQ_EINVAL, "%s: must be a date (YYYY-MM-DD)%s", f,
+			       null_ok ? " or null" : "");
+	return 0;
+}
+
+static int cal_weekend(setup_ctx *c, const cJSON *v, unsigned char *mask)
+{
+	int64_t d;
+	int i = 0;
+	char f[32];
+
+	if (!cJSON_IsArray(v))
+		return zq_errf(&c->err, ZQ_EINVAL, "weekend: must be a list of ISO weekdays (1-7)");
+	*mask = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		snprintf(f, sizeof(f), "weekend[%d]", i);
+		if (jin_int(e, f, 1, 7, &d, &c->err) < 0)
+			return ZQ_EINVAL;
+		if (*mask & (1u << d))
+			return zq_errf(&c->err, ZQ_EINVAL, "%s: %d given twice", f, (int)d);
+		*mask |= (unsigned char)(1u << d);
+	}
+	return 0;
+}
+
+static int cal_days(setup_ctx *c, const cJSON *v, zq_calendar *cal)
+{
+	static const char *const day_keys[] = {"day", "kind", NULL};
+	int i = 0;
+	char f[48];
+
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > CALENDAR_DAYS_MAX)
+		return zq_errf(&c->err, ZQ_EINVAL, "days: must be a list of at most %d {day, kind}",
+			       CALENDAR_DAYS_MAX);
+	cal->nholidays = cal->nworkdays = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+		int32_t day;
+		snprintf(f, sizeof(f), "days[%d]", i);
+		if (!cJSON_IsObject(e) || jin_check_fields(e, f, day_keys, NULL, &c->err) < 0)
+			return cJSON_IsObject(e) ? ZQ_EINVAL
+				: zq_errf(&c->err, ZQ_EINVAL, "%s: must be {day, kind}", f);
+		snprintf(f, sizeof(f), "days[%d].day", i);
+		if (cal_day(c, cJSON_GetObjectItemCaseSensitive(e, "day"), f, 0, &day) < 0)
+			return ZQ_EINVAL;
+		if (!cJSON_IsString(k) || (strcmp(k->valuestring, "holiday") != 0 &&
+					   strcmp(k->valuestring, "workday") != 0))
+			return zq_errf(&c->err, ZQ_EINVAL, "days[%d].kind: must be holiday or workday", i);
+		zq_cal_add(cal, day, k->valuestring[0] == 'h' ? ZQ_CAL_HOLIDAY : ZQ_CAL_WORKDAY);
+	}
+	return 0;
+}
+
+static int cal_text(setup_ctx *c, const cJSON *it, calendar_row *r)
+{
+	const cJSON *v;
+	const char *s;
+	zq_err e;
+
+	if ((v = jin_get(it, "description"))) {
+		if (!cJSON_IsNull(v) && jin_string(v, "description", 0, 10000, 1, &s, &c->err) < 0)
+			return ZQ_EINVAL;
+		free(r->description);
+		r->description = cJSON_IsNull(v) || !*s ? NULL : zq_strdup(s);
+	}
+	if ((v = jin_get(it, "timezone"))) {
+		if (jin_string(v, "timezone", 1, 64, 0, &s, &c->err) < 0)
+			return ZQ_EINVAL;
+		if (!zq_tz_get(s, &e))
+			return zq_errf(&c->err, ZQ_EINVAL, "timezone: unknown time zone '%.64s'", s);
+		zq_strlcpy(r->timezone, s, sizeof(r->timezone));
+	}
+	return 0;
+}
+
+/* The item applied to r (the stored calendar or a new one). */
+static int cal_apply(setup_ctx *c, const cJSON *it, calendar_row *r)
+{
+	const cJSON *v;
+
+	if (cal_name(c, jin_get(it, "name"), r->cal.name) < 0 || cal_text(c, it, r) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(it, "weekend")) && cal_weekend(c, v, &r->cal.weekend) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(it, "covered_from")) && cal_day(c, v, "covered_from", 1, &r->set_from) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(it, "covered_until")) &&
+	    cal_day(c, v, "covered_until", 1, &r->set_until) < 0)
+		return ZQ_EINVAL;
+	if ((v = jin_get(it, "days")) && cal_days(c, v, &r->cal) < 0)
+		return ZQ_EINVAL;
+	r->cal.covered_from = r->set_from;
+	r->cal.covered_until = r->set_until;
+	if (zq_cal_finish(&r->cal, &c->err) < 0)
+		return zq_err_prefix(&c->err, "days: ");
+	if (r->cal.covered_from > r->cal.covered_until)
+		return zq_errf(&c->err, ZQ_EINVAL, "covered_until: before covered_from");
+	r->nholidays = (int64_t)r->cal.nholidays;
+	r->nworkdays = (int64_t)r->cal.nworkdays;
+	return 0;
+}
+
+static int cal_write(setup_ctx *c, calendar_row *r, int exists, int days)
+{
+	int rc;
+
+	if (!exists) {
+		zq_strlcpy(r->created_by, c->o->actor, sizeof(r->created_by));
+		if ((rc = calendar_store_insert(c->db, r, &c->err)) < 0)
+			return rc;
+		return audit(c, "calendar_create", "calendar", r->cal.id, 0, r->cal.name);
+	}
+	if ((rc = calendar_store_update(c->db, r, days, &c->err)) < 0)
+		return rc;
+	r->cal.version++;
+	if ((rc = calendar_store_recompute_tasks(c->db, &r->cal, zq_wall_ms(), &c->err)) < 0)
+		return rc;
+	return audit(c, "calendar_update", "calendar", r->cal.id, 0, r->cal.name);
+}
+
+static int import_calendar(setup_ctx *c, const cJSON *list, const cJSON *it, const char *base)
+{
+	const char *name = item_name(it);
+	cJSON *before = NULL, *after;
+	calendar_row r;
+	int rc = 0, exists;
+
+	if (setup_check_keys(c, it, base, cal_keys) < 0)
+		return 0;
+	if (name && given_before(list, it, name)) {
+		setup_errorf(c, base, "name: '%.64s' is given twice", name);
+		return 0;
+	}
+	rc = name ? calendar_store_get(c->db, 0, name, CAL_FOR_UPDATE, &r, &c->err) : ZQ_ENOTFOUND;
+	if (rc < 0 && rc != ZQ_ENOTFOUND)
+		return setup_fail(c, base, rc);
+	if ((exists = rc == 0))
+		before = setup_calendar_doc(&r);
+	else
+		calendar_row_init(&r);
+	zq_err_clear(&c->err);
+	if ((rc = cal_apply(c, it, &r)) < 0) {
+		rc = setup_fail(c, base, rc);
+	} else {
+		after = setup_calendar_doc(&r);
+		if (changed(c, "calendar", r.cal.name, before, after) &&
+		    (rc = cal_write(c, &r, exists, jin_get(it, "days") != NULL)) < 0)
+			rc = setup_fail(c, base, rc);
+		cJSON_Delete(after);
+	}
+	cJSON_Delete(before);
+	calendar_row_release(&r);
+	return rc;
+}
+
+int setup_import_calendars(setup_ctx *c, const cJSON *list)
+{
+	char base[40];
+	int i = 0, rc;
+
+	if (list_ok(c, list, "calendars") < 0 || !list)
+		return 0;
+	for (const cJSON *it = list->child; it; it = it->next, i++) {
+		snprintf(base, sizeof(base), "calendars[%d]", i);
+		if ((rc = import_calendar(c, list, it, base)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int setup_prune_calendars(setup_ctx *c, const cJSON *list)
+{
+	calendar_row *rows = NULL;
+	int64_t users[CALENDAR_USED_MAX];
+	int n = 0, nu, rc;
+
+	if ((rc = calendar_store_list(c->db, &rows, &n, &c->err)) < 0)
+		return setup_fail(c, "calendars", rc);
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (named_in(list, rows[i].cal.name))
+			continue;
+		if ((rc = calendar_store_users(c->db, rows[i].cal.id, users, &nu, &c->err)) < 0)
+			break;
+		if (nu) {
+			setup_errorf(c, "calendars", "calendar '%s' is not in the document, but %d "
+				     "task(s) that stay use it", rows[i].cal.name, nu);
+			continue;
+		}
+		if ((rc = calendar_store_delete(c->db, rows[i].cal.id, &c->err)) == 0 &&
+		    (rc = audit(c, "calendar_delete", "calendar", rows[i].cal.id, 0,
+				rows[i].cal.name)) == 0)
+			setup_plan_add(c, "calendar", rows[i].cal.name, "delete", NULL);
+	}
+	calendar_rows_free(rows, n);
+	return rc < 0 ? setup_fail(c, "calendars", rc) : 0;
+}
