@@ -18,6 +18,7 @@
 #include "migrate.h"
 #include "secret.h"
 #include "seed.h"
+#include "setup_cmd.h"
 #include "taskcfg.h"
 #include "timeutil.h"
 #include "user_store.h"
@@ -38,6 +39,10 @@ static const char usage[] =
 	"  calendar import NAME FILE [--replace] [--timezone TZ] [--weekend 6,7]\n"
 	"                                  load date,kind lines into a calendar (created if missing)\n"
 	"  calendar list                   the calendars, their coverage and days\n"
+	"  export [--format yaml|json] [--name S] [--type T] [-o FILE]\n"
+	"                                  tasks, calendars, alert channels / rules as one document\n"
+	"  import FILE [--dry-run] [--prune]\n"
+	"                                  validate, plan and apply a setup document (- = stdin)\n"
 	"  doctor [--json]                 check configuration, database, grants, clock,\n"
 	"                                  scheduler nodes and overdue work\n";
 
@@ -285,6 +290,17 @@ static int cmd_calendar(struct cli *c, int argc, char **argv)
 	return calendar_cmd(c->db, argc, argv, stdout);
 }
 
+static int cmd_setup(struct cli *c, int argc, char **argv)
+{
+	zq_err err = ZQ_ERR_INIT;
+
+	if (open_db(c, &err) < 0)
+		return fail("connect", &err);
+	if (zq_check_schema(c->db, &err) < 0)
+		return fail(argv[0], &err);
+	return setup_cmd(c->db, &c->cfg, argc, argv, stdout);
+}
+
 static int cmd_doctor(struct cli *c, int argc, char **argv)
 {
 	unsigned flags = 0;
@@ -314,6 +330,8 @@ static const struct command {
 	{"user", cmd_user},
 	{"token", cmd_token},
 	{"calendar", cmd_calendar},
+	{"export", cmd_setup},
+	{"import", cmd_setup},
 	{"doctor", cmd_doctor},
 };
 
