@@ -9,7 +9,6 @@
 
 #include "alert_chan.h"
 #include "alert_rule.h"
-#include "audit_store.h"
 #include "jsonin.h"
 #include "mem.h"
 #include "setup_int.h"
@@ -22,50 +21,6 @@ static const char *const chan_keys[] = {"name", "kind", "enabled", "lang", "conf
 static const char *const rule_keys[] = {"task", "kind", "enabled", "params", "repeat_every",
 					"channels", NULL};
 static const char *const secret_names[] = {"url", "secret", "password", NULL};
-
-static int audit(setup_ctx *c, const char *action, const char *type, int64_t id,
-		 int64_t task_id, const char *name)
-{
-	char detail[600];
-	zq_audit a = {c->o->actor, action, type, id, task_id, detail, c->o->client_addr};
-
-	snprintf(detail, sizeof(detail), "import: %.500s", name);
-	return audit_store_add(c->db, &a, &c->err);
-}
-
-static int list_ok(setup_ctx *c, const cJSON *list, const char *key)
-{
-	int i = 0, bad = 0;
-
-	if (!list)
-		return 0;
-	if (!cJSON_IsArray(list)) {
-		setup_errorf(c, key, "must be a list");
-		return -1;
-	}
-	for (const cJSON *it = list->child; it; it = it->next, i++)
-		if (!cJSON_IsObject(it)) {
-			char p[60];
-			snprintf(p, sizeof(p), "%s[%d]", key, i);
-			setup_errorf(c, p, "must be a mapping");
-			bad = 1;
-		}
-	return bad ? -1 : 0;
-}
-
-static int plan_of(setup_ctx *c, const char *kind, const char *name, const cJSON *before,
-		   const cJSON *after)
-{
-	cJSON *diff;
-
-	if (!before) {
-		setup_plan_add(c, kind, name, "create", NULL);
-		return 1;
-	}
-	diff = task_def_diff(before, after);
-	setup_plan_add(c, kind, name, diff->child ? "update" : "unchanged", diff);
-	return diff->child != NULL;
-}
 
 /* ---- channels ---------------------------------------------------------------------------- */
 
@@ -142,11 +97,11 @@ static int chan_write(setup_ctx *c, alert_channel_row *r, int exists)
 		zq_strlcpy(r->created_by, c->o->actor, sizeof(r->created_by));
 		if ((rc = alert_store_channel_insert(c->db, r, &r->id, &c->err)) < 0)
 			return rc;
-		return audit(c, "alert_channel_create", "alert_channel", r->id, 0, r->name);
+		return setup_audit(c, "alert_channel_create", "alert_channel", r->id, 0, r->name);
 	}
 	if ((rc = alert_store_channel_update(c->db, r, &c->err)) < 0)
 		return rc;
-	return audit(c, "alert_channel_update", "alert_channel", r->id, 0, r->name);
+	return setup_audit(c, "alert_channel_update", "alert_channel", r->id, 0, r->name);
 }
 
 static const alert_channel_row *chan_by_name(const alert_channel_row *rows, int n,
@@ -181,16 +136,17 @@ static int import_channel(setup_ctx *c, const cJSON *it, const alert_channel_row
 	} else {
 		int secrets_changed = (old_secrets == NULL) != (r.secrets == NULL) ||
 				      (old_secrets && strcmp(old_secrets, r.secrets) != 0);
+		cJSON *extra = NULL;
+		if (secrets_changed && stored) {  /* values never shown */
+			extra = cJSON_CreateObject();
+			cJSON_AddStringToObject(extra, "path", "config (secrets)");
+			cJSON_AddStringToObject(extra, "from", "***");
+			cJSON_AddStringToObject(extra, "to", "***");
+		}
 		after = setup_channel_doc(&r);
-		if ((plan_of(c, "alert_channel", r.name, before, after) || secrets_changed) &&
+		if (setup_plan_diff(c, "alert_channel", r.name, before, after, extra) &&
 		    (rc = chan_write(c, &r, stored != NULL)) < 0)
 			rc = setup_fail(c, base, rc);
-		if (rc == 0 && secrets_changed && before && !cJSON_GetArrayItem(
-			    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c->plan,
-			    cJSON_GetArraySize(c->plan) - 1), "changes"), 0)) {
-			cJSON *last = cJSON_GetArrayItem(c->plan, cJSON_GetArraySize(c->plan) - 1);
-			cJSON_ReplaceItemInObjectCaseSensitive(last, "action", cJSON_CreateString("update"));
-		}
 		cJSON_Delete(after);
 	}
 	free(old_secrets);
@@ -226,7 +182,7 @@ int setup_import_channels(setup_ctx *c, const cJSON *list)
 	char base[40];
 	int n = 0, i = 0, rc;
 
-	if (list_ok(c, list, "alert_channels") < 0)
+	if (setup_list_ok(c, list, "alert_channels") < 0)
 		return 0;
 	if ((rc = alert_store_channels_list(c->db, &rows, &n, &c->err)) < 0)
 		return setup_fail(c, "alert_channels", rc);
@@ -259,7 +215,7 @@ int setup_prune_channels(setup_ctx *c, const cJSON *list)
 		if (r->in_doc)
 			continue;
 		if ((rc = alert_store_channel_delete(c->db, r->id, &c->err)) == 0 &&
-		    (rc = audit(c, "alert_channel_delete", "alert_channel", r->id, 0, r->name)) == 0)
+		    (rc = setup_audit(c, "alert_channel_delete", "alert_channel", r->id, 0, r->name)) == 0)
 			setup_plan_add(c, "alert_channel", r->name, "delete", NULL);
 	}
 	return rc < 0 ? setup_fail(c, "alert_channels", rc) : 0;
@@ -373,7 +329,7 @@ static int rule_write(setup_ctx *c, alert_rule_row *r, int exists, const char *l
 	}
 	if (rc < 0)
 		return rc;
-	return audit(c, exists ? "alert_rule_update" : "alert_rule_create", "alert_rule", r->id,
+	return setup_audit(c, exists ? "alert_rule_update" : "alert_rule_create", "alert_rule", r->id,
 		     r->task_id, label);
 }
 
@@ -406,7 +362,7 @@ static int import_rule(setup_ctx *c, const cJSON *it, const alert_rule_row *rows
 		r.silenced_ms = old->silenced_ms;
 	}
 	after = setup_rule_doc(&r, &c->channels);
-	if (plan_of(c, "alert_rule", label, before, after) &&
+	if (setup_plan_diff(c, "alert_rule", label, before, after, NULL) &&
 	    (rc = rule_write(c, &r, old != NULL, label)) < 0)
 		rc = setup_fail(c, base, rc);
 	cJSON_Delete(before);
@@ -421,7 +377,7 @@ int setup_import_rules(setup_ctx *c, const cJSON *list)
 	char base[40], *seen;
 	int n = 0, i = 0, rc;
 
-	if (list_ok(c, list, "alert_rules") < 0 || !list)
+	if (setup_list_ok(c, list, "alert_rules") < 0 || !list)
 		return 0;
 	if ((rc = alert_store_rules_list(c->db, 0, 0, &rows, &n, &c->err)) < 0)
 		return setup_fail(c, "alert_rules", rc);
@@ -459,7 +415,7 @@ int setup_prune_rules(setup_ctx *c, const cJSON *list)
 		rule_label(rows[i].task_id ? rows[i].task_name : NULL, rows[i].kind, label,
 			   sizeof(label));
 		if ((rc = alert_store_rule_delete(c->db, rows[i].id, &c->err)) == 0 &&
-		    (rc = audit(c, "alert_rule_delete", "alert_rule", rows[i].id, rows[i].task_id,
+		    (rc = setup_audit(c, "alert_rule_delete", "alert_rule", rows[i].id, rows[i].task_id,
 				label)) == 0)
 			setup_plan_add(c, "alert_rule", label, "delete", NULL);
 	}

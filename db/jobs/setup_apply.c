@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_store.h"
 #include "jsonin.h"
 #include "mem.h"
 #include "setup_int.h"
@@ -100,6 +101,53 @@ int setup_check_keys(setup_ctx *c, const cJSON *obj, const char *path,
 		}
 	}
 	return bad ? -1 : 0;
+}
+
+int setup_list_ok(setup_ctx *c, const cJSON *list, const char *key)
+{
+	int i = 0, bad = 0;
+
+	if (!list)
+		return 0;
+	if (!cJSON_IsArray(list)) {
+		setup_errorf(c, key, "must be a list");
+		return -1;
+	}
+	for (const cJSON *it = list->child; it; it = it->next, i++)
+		if (!cJSON_IsObject(it)) {
+			char p[60];
+			snprintf(p, sizeof(p), "%s[%d]", key, i);
+			setup_errorf(c, p, "must be a mapping");
+			bad = 1;
+		}
+	return bad ? -1 : 0;
+}
+
+int setup_audit(setup_ctx *c, const char *action, const char *type, int64_t id,
+		int64_t task_id, const char *name)
+{
+	char detail[600];
+	zq_audit a = {c->o->actor, action, type, id, task_id, detail, c->o->client_addr};
+
+	snprintf(detail, sizeof(detail), "import: %.500s", name);
+	return audit_store_add(c->db, &a, &c->err);
+}
+
+int setup_plan_diff(setup_ctx *c, const char *kind, const char *name, const cJSON *before,
+		    const cJSON *after, cJSON *extra)
+{
+	cJSON *diff;
+
+	if (!before) {
+		cJSON_Delete(extra);
+		setup_plan_add(c, kind, name, "create", NULL);
+		return 1;
+	}
+	diff = task_def_diff(before, after);
+	if (extra)
+		cJSON_AddItemToArray(diff, extra);
+	setup_plan_add(c, kind, name, diff->child ? "update" : "unchanged", diff);
+	return cJSON_GetArraySize(diff) > 0;
 }
 
 /* ---- workflow nodes: names -> ids ---------------------------------------------------------- */

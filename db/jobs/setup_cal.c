@@ -1,13 +1,11 @@
-/* setup_cal.c - the calendars of a setup
- * document: checked (the API's rules: db/core's calendar.h and tz.h;
- * the body checks of fcgi/cal_input.c are restated
- * here, fcgi being above this library), compared with the target's and
- * written with an audit row, in the import's transaction. */
+/* setup_cal.c - the calendars of a setup document: checked by the API's
+ * rules (db/core's calendar.h and tz.h; the body checks of fcgi/cal_input.c
+ * are restated here, fcgi being above this library), compared with the
+ * target's and written with an audit row, in the import's transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_store.h"
 #include "jsonin.h"
 #include "mem.h"
 #include "setup_int.h"
@@ -17,37 +15,6 @@
 
 static const char *const cal_keys[] = {"name", "description", "timezone", "weekend",
 				       "covered_from", "covered_until", "days", NULL};
-
-static int audit(setup_ctx *c, const char *action, const char *type, int64_t id,
-		 int64_t task_id, const char *name)
-{
-	char detail[600];
-	zq_audit a = {c->o->actor, action, type, id, task_id, detail, c->o->client_addr};
-
-	snprintf(detail, sizeof(detail), "import: %.500s", name);
-	return audit_store_add(c->db, &a, &c->err);
-}
-
-/* Items of a list that are objects, with path-bearing errors for the rest. */
-static int list_ok(setup_ctx *c, const cJSON *list, const char *key)
-{
-	int i = 0, bad = 0;
-
-	if (!list)
-		return 0;
-	if (!cJSON_IsArray(list)) {
-		setup_errorf(c, key, "must be a list");
-		return -1;
-	}
-	for (const cJSON *it = list->child; it; it = it->next, i++)
-		if (!cJSON_IsObject(it)) {
-			char p[60];
-			snprintf(p, sizeof(p), "%s[%d]", key, i);
-			setup_errorf(c, p, "must be a mapping");
-			bad = 1;
-		}
-	return bad ? -1 : 0;
-}
 
 static const char *item_name(const cJSON *it)
 {
@@ -68,25 +35,6 @@ static int given_before(const cJSON *list, const cJSON *stop, const char *name)
 static int named_in(const cJSON *list, const char *name)
 {
 	return list && given_before(list, NULL, name);
-}
-
-/* The plan entry of an item whose before and after forms are known. */
-static int changed(setup_ctx *c, const char *kind, const char *name, const cJSON *before,
-		   const cJSON *after)
-{
-	cJSON *diff;
-
-	if (!before) {
-		setup_plan_add(c, kind, name, "create", NULL);
-		return 1;
-	}
-	diff = task_def_diff(before, after);
-	if (!diff->child) {
-		setup_plan_add(c, kind, name, "unchanged", diff);
-		return 0;
-	}
-	setup_plan_add(c, kind, name, "update", diff);
-	return 1;
 }
 
 /* ---- calendars ------------------------------------------------------------------------- */
@@ -227,14 +175,14 @@ static int cal_write(setup_ctx *c, calendar_row *r, int exists, int days)
 		zq_strlcpy(r->created_by, c->o->actor, sizeof(r->created_by));
 		if ((rc = calendar_store_insert(c->db, r, &c->err)) < 0)
 			return rc;
-		return audit(c, "calendar_create", "calendar", r->cal.id, 0, r->cal.name);
+		return setup_audit(c, "calendar_create", "calendar", r->cal.id, 0, r->cal.name);
 	}
 	if ((rc = calendar_store_update(c->db, r, days, &c->err)) < 0)
 		return rc;
 	r->cal.version++;
 	if ((rc = calendar_store_recompute_tasks(c->db, &r->cal, zq_wall_ms(), &c->err)) < 0)
 		return rc;
-	return audit(c, "calendar_update", "calendar", r->cal.id, 0, r->cal.name);
+	return setup_audit(c, "calendar_update", "calendar", r->cal.id, 0, r->cal.name);
 }
 
 static int import_calendar(setup_ctx *c, const cJSON *list, const cJSON *it, const char *base)
@@ -262,7 +210,7 @@ static int import_calendar(setup_ctx *c, const cJSON *list, const cJSON *it, con
 		rc = setup_fail(c, base, rc);
 	} else {
 		after = setup_calendar_doc(&r);
-		if (changed(c, "calendar", r.cal.name, before, after) &&
+		if (setup_plan_diff(c, "calendar", r.cal.name, before, after, NULL) &&
 		    (rc = cal_write(c, &r, exists, jin_get(it, "days") != NULL)) < 0)
 			rc = setup_fail(c, base, rc);
 		cJSON_Delete(after);
@@ -277,7 +225,7 @@ int setup_import_calendars(setup_ctx *c, const cJSON *list)
 	char base[40];
 	int i = 0, rc;
 
-	if (list_ok(c, list, "calendars") < 0 || !list)
+	if (setup_list_ok(c, list, "calendars") < 0 || !list)
 		return 0;
 	for (const cJSON *it = list->child; it; it = it->next, i++) {
 		snprintf(base, sizeof(base), "calendars[%d]", i);
@@ -306,7 +254,7 @@ int setup_prune_calendars(setup_ctx *c, const cJSON *list)
 			continue;
 		}
 		if ((rc = calendar_store_delete(c->db, rows[i].cal.id, &c->err)) == 0 &&
-		    (rc = audit(c, "calendar_delete", "calendar", rows[i].cal.id, 0,
+		    (rc = setup_audit(c, "calendar_delete", "calendar", rows[i].cal.id, 0,
 				rows[i].cal.name)) == 0)
 			setup_plan_add(c, "calendar", rows[i].cal.name, "delete", NULL);
 	}

@@ -71,6 +71,16 @@ void setup_plan_add(setup_ctx *c, const char *kind, const char *name, const char
 int setup_check_keys(setup_ctx *c, const cJSON *obj, const char *path,
 		     const char *const *allowed);
 
+/* A list of mappings (absent is fine); -1 with errors. */
+int setup_list_ok(setup_ctx *c, const cJSON *list, const char *key);
+/* The audit row of an item's change ("import: NAME"). */
+int setup_audit(setup_ctx *c, const char *action, const char *type, int64_t id,
+		int64_t task_id, const char *name);
+/* The plan entry of an item from its before (NULL = new) and after forms,
+ * extra (taken, may be NULL) added to the diff; 1 when it must be written. */
+int setup_plan_diff(setup_ctx *c, const char *kind, const char *name, const cJSON *before,
+		    const cJSON *after, cJSON *extra);
+
 int setup_import_calendars(setup_ctx *c, const cJSON *list);
 int setup_import_channels(setup_ctx *c, const cJSON *list);
 int setup_import_rules(setup_ctx *c, const cJSON *list);

@@ -79,7 +79,7 @@ def setup(src):
             {"task_id": b["id"], "dependencies": [a["id"]]}]}})
     ch = post(s, src, "/alert-channels", {
         "name": "ops hook", "kind": "webhook",
-        "config": {"url": "https://hooks.example.com/zq"}})
+        "config": {"url": "https://hooks.example.com/zq", "secret": "sig-s3cret"}})
     post(s, src, "/alert-rules", {"task_id": a["id"], "kind": "on_failure",
                                   "channels": [ch["id"]]})
     return s
@@ -96,7 +96,8 @@ def test_export_yaml_and_json_agree(src, setup):
     assert wf["config"]["tasks"][1] == {"task": "load", "dependencies": ["extract"]}
     ext = next(t for t in doc["tasks"] if t["name"] == "extract")
     assert ext["config"]["env"]["TOKEN"] == "***"
-    assert "s3cret" not in y and "s3cret" not in j
+    assert "s3cret" not in y and "s3cret" not in j  # env and the channel's secret
+    assert doc["alert_channels"][0]["config"] == {"url": "https://hooks.example.com/zq"}
     assert doc["alert_rules"][0]["task"] == "extract"
     assert doc["alert_rules"][0]["channels"] == ["ops hook"]
     assert doc["calendars"][0]["days"][0] == {"day": "2026-10-01", "kind": "holiday"}
@@ -215,6 +216,8 @@ def test_zq_db_export_and_import(src, dst, setup):
         assert versions(src) == before
         rc, out, err = src.zq_db("import", path)
         assert rc == 0 and "applied" in out, err
+        assert "unchanged alert_channel ops hook" in out, out  # its secret is kept
+        assert "sig-s3cret" in src.sql_value("SELECT secrets FROM alert_channels")
         assert versions(src) == before + 1
         assert src.sql_value("SELECT actor FROM task_versions ORDER BY at DESC, version DESC "
                              "LIMIT 1") == "import:" + path
