@@ -201,6 +201,28 @@ static void output_flush_ms_range(void **state)
 	}
 }
 
+/* scheduler.metrics_task_labels (bool, off) and _max (1-1000, default 100). */
+static void metrics_task_labels_keys(void **state)
+{
+	zq_config c;
+	zq_err err = ZQ_ERR_INIT;
+
+	(void)state;
+	zq_config_defaults(&c);
+	assert_int_equal(c.sched_metrics_task_labels, 0);
+	assert_int_equal(c.sched_metrics_task_labels_max, 100);
+	assert_int_equal(zq_config_set(&c, "scheduler.metrics_task_labels", "true", &err), 0);
+	assert_int_equal(c.sched_metrics_task_labels, 1);
+	assert_int_equal(zq_config_set(&c, "scheduler.metrics_task_labels_max", "1000", &err), 0);
+	assert_int_equal(c.sched_metrics_task_labels_max, 1000);
+	assert_int_equal(zq_config_set(&c, "scheduler.metrics_task_labels_max", "0", &err), ZQ_ECONFIG);
+	assert_non_null(strstr(err.msg, "scheduler.metrics_task_labels_max"));
+	assert_int_equal(zq_config_set(&c, "scheduler.metrics_task_labels_max", "1001", &err),
+			 ZQ_ECONFIG);
+	assert_int_equal(zq_config_set(&c, "scheduler.metrics_task_labels", "maybe", &err), ZQ_ECONFIG);
+	assert_int_equal(c.sched_metrics_task_labels_max, 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +233,7 @@ int main(void)
 		cmocka_unit_test_setup(missing_file, clear_zq_env),
 		cmocka_unit_test_setup(overlong_string_rejected, clear_zq_env),
 		cmocka_unit_test_setup(output_flush_ms_range, clear_zq_env),
+		cmocka_unit_test_setup(metrics_task_labels_keys, clear_zq_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
