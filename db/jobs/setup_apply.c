@@ -468,6 +468,7 @@ static int prune_tasks(setup_ctx *c, const struct tasks *ts)
 			if ((t[i].type == ZQ_TASK_WORKFLOW) != wf || (r && r->in_doc))
 				continue;
 			writer_of(c, &w, NULL);
+			w.action = NULL;   /* a 'delete' version: GET /tasks/deleted lists it */
 			if ((rc = task_write_delete(&w, t[i].id, 0)) < 0)
 				setup_fail(c, "tasks", rc);
 			else

@@ -227,3 +227,36 @@ def test_zq_db_export_and_import(src, dst, setup):
         assert rc == 1 and "bogus: unknown key" in err and "nothing written" in err
     finally:
         os.unlink(path)
+
+
+def test_every_kind_updates_and_prunes(dst):
+    d = dst.session("admin")
+    doc = json.loads(export(d, dst, "json"))
+    doc["calendars"][0]["days"].append({"day": "2026-12-25", "kind": "holiday"})
+    doc["alert_channels"][0]["lang"] = "zh"
+    doc["alert_rules"][0]["enabled"] = False
+    wf = next(t for t in doc["tasks"] if t["name"] == "pipeline")
+    wf["config"]["tasks"][1]["dependencies"] = []
+    res = do_import(d, dst, json.dumps(doc), ctype="application/json")
+    ch = {(p["kind"], p["name"]): [c["path"] for c in p["changes"]]
+          for p in res["plan"] if p["action"] == "update"}
+    assert ch == {("calendar", "XSHG"): ["days"], ("alert_channel", "ops hook"): ["lang"],
+                  ("alert_rule", "extract/on_failure"): ["enabled"],
+                  ("task", "pipeline"): ["config.tasks"]}, res
+    assert json.loads(export(d, dst, "json")) == doc
+    # prune: drop the rule, the channel, the calendar (and its task), a workflow
+    doc["alert_rules"] = []
+    doc["alert_channels"] = []
+    doc["calendars"] = []
+    doc["tasks"] = [t for t in doc["tasks"]
+                    if t["name"] not in ("daily on business days", "pipeline")]
+    res = do_import(d, dst, json.dumps(doc), ctype="application/json", prune=True)
+    assert sorted((p["kind"], p["name"]) for p in res["plan"] if p["action"] == "delete") == [
+        ("alert_channel", "ops hook"), ("alert_rule", "extract/on_failure"),
+        ("calendar", "XSHG"), ("task", "daily on business days"), ("task", "pipeline")]
+    assert json.loads(export(d, dst, "json")) == doc
+    rows = dst.sql("SELECT name FROM task_versions WHERE action = 'delete' "
+                   "AND actor = 'import:api' ORDER BY name")
+    assert [r[0] for r in rows] == ["daily on business days", "pipeline", "stray"]
+    r = d.get(dst.api_url + "/scheduler/tasks/deleted", timeout=10)
+    assert {"pipeline", "stray"} <= {t["name"] for t in r.json()["items"]}
