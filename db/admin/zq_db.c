@@ -19,6 +19,7 @@
 #include "secret.h"
 #include "seed.h"
 #include "setup_cmd.h"
+#include "task_write.h"
 #include "taskcfg.h"
 #include "timeutil.h"
 #include "user_store.h"
@@ -72,6 +73,18 @@ static int open_db(struct cli *c, zq_err *err)
 	return zq_db_connect_wait(c->db, c->cfg.db_startup_wait, err);
 }
 
+/* Tasks without a version get their 'baseline' one (README "Versions"). */
+static int baseline(struct cli *c, zq_err *err)
+{
+	int n = 0;
+
+	if (task_write_baseline(c->db, &n, err) < 0)
+		return err->code;
+	if (n)
+		printf("%d task%s got a baseline version\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int cmd_migrate(struct cli *c, int argc, char **argv)
 {
 	zq_err err = ZQ_ERR_INIT;
@@ -86,6 +99,8 @@ static int cmd_migrate(struct cli *c, int argc, char **argv)
 		return fail("migrate", &err);
 	printf("schema at version %d (%d migration%s applied)\n", zq_schema_expected(), applied,
 	       applied == 1 ? "" : "s");
+	if (baseline(c, &err) < 0)
+		return fail("migrate: baseline versions", &err);
 	return 0;
 }
 
@@ -178,6 +193,8 @@ static int cmd_seed(struct cli *c, int argc, char **argv)
 	if (zq_seed(c->db, what, force, &rep, &err) < 0)
 		return fail("seed", &err);
 	seed_report(&rep, force);
+	if (baseline(c, &err) < 0)
+		return fail("seed: baseline versions", &err);
 	return 0;
 }
 

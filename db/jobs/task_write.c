@@ -438,3 +438,58 @@ int task_write_action(task_writer *w, int64_t id, const char *what, int *changed
 {
 	return task_write_action_if(w, id, what, changed, 0);
 }
+
+/* ---- baseline ------------------------------------------------------------------------ */
+
+/* The baseline of task id unless it got a version meanwhile (locked). */
+static int baseline_one(task_writer *w, int64_t id, int *written)
+{
+	version_row v;
+	zq_calendar cal;
+	zq_task t;
+	int rc;
+
+	zq_task_init(&t);
+	zq_cal_init(&cal);
+	if ((rc = task_store_get_for_update(w->db, id, &t, w->err)) < 0)
+		goto out;
+	rc = version_store_latest(w->db, id, &v, w->err);
+	version_row_release(&v);
+	if (rc != ZQ_ENOTFOUND)
+		goto out; /* 0: written meanwhile by a write of the task */
+	zq_err_clear(w->err);
+	if (t.calendar_id > 0 && load_calendar(w, &t, &cal) < 0)
+		zq_err_clear(w->err);
+	if ((rc = write_version(w, &t, t.version, "baseline")) == 0)
+		(*written)++;
+out:
+	if (rc == ZQ_ENOTFOUND) /* the task went away */
+		rc = 0;
+	zq_cal_release(&cal);
+	zq_task_release(&t);
+	return rc;
+}
+
+int task_write_baseline(zq_db *db, int *written, zq_err *err)
+{
+	task_writer w = {db, "zq-db migrate", NULL, NULL, NULL, NULL, NULL, err};
+	int64_t ids[100];
+	int n = 0, rc;
+
+	*written = 0;
+	do {
+		if ((rc = version_store_unversioned(db, ids, 100, &n, err)) < 0)
+			return rc;
+		for (int i = 0; i < n; i++) {
+			if ((rc = zq_db_begin(db, err)) < 0)
+				return rc;
+			if ((rc = baseline_one(&w, ids[i], written)) == 0)
+				rc = zq_db_commit(db, err);
+			if (rc < 0) {
+				zq_db_rollback(db);
+				return rc;
+			}
+		}
+	} while (n == 100);
+	return 0;
+}

@@ -63,4 +63,9 @@ int task_write_action_if(task_writer *w, int64_t id, const char *what, int *chan
  * or its name or job_id is taken. */
 int task_write_undelete(task_writer *w, int64_t id, const cJSON *def, cJSON *cleared);
 
+/* zq-db migrate: a 'baseline' version (actor "zq-db migrate") for every
+ * task that has none, with its current version number; each in its own
+ * transaction (not in a caller's). Idempotent. *written: how many. */
+int task_write_baseline(zq_db *db, int *written, zq_err *err);
+
 #endif

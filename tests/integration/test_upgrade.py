@@ -84,6 +84,17 @@ def test_upgrade_under_running_previous_release():
         rc, out, err = s.zq_db("migrate")
         assert "migration" in out and "applied" in out, out + err
         assert int(s.sql_value("SELECT MAX(version) FROM schema_migrations")) > PREVIOUS_SCHEMA
+        # the tasks the previous release wrote got their 'baseline' version
+        # (written in C, env values masked), once: a second migrate adds none
+        base = s.sql("SELECT task_id, version, action, actor, JSON_VALUE(definition, "
+                     "'$.name') FROM task_versions ORDER BY task_id")
+        assert [tuple(r) for r in base] == [
+            (str(ticker), "1", "baseline", "zq-db migrate", "up-ticker"),
+            (str(long_run), "1", "baseline", "zq-db migrate", "up-long")], base
+        assert "2 tasks got a baseline version" in out, out
+        rc, out2, err = s.zq_db("migrate")
+        assert "baseline" not in out2, out2
+        assert int(s.sql_value("SELECT COUNT(*) FROM task_versions")) == 2
         # 080 backfilled the all-tasks statistics from the per-task rows
         assert int(s.sql_value("SELECT COALESCE(SUM(runs), 0) FROM task_stats_daily_all")) >= 3
 
