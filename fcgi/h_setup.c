@@ -1,6 +1,7 @@
 /* h_setup.c - a whole setup as one document (README "Export and import";
  * db/jobs/setup_doc.h): GET /scheduler/export (every role that reads
- * tasks; YAML or JSON, secrets never in it) and POST /scheduler/import
+ * tasks; YAML or JSON, secrets never in it; alert channels, admin-only
+ * in the API, only for admins) and POST /scheduler/import
  * (admin; the body YAML or JSON by Content-Type, or sniffed; dry_run
  * plans only; prune deletes what the document does not name). An invalid
  * document is a 422 listing every error with its path; nothing is
@@ -13,12 +14,13 @@
 #include "log.h"
 #include "setup_doc.h"
 #include "task.h"
+#include "user_store.h"
 
 int h_setup_export(zq_ctx *c)
 {
 	const zq_query *q = &c->req->query;
 	const char *fmt = zq_query_get(q, "format"), *type = zq_query_get(q, "type");
-	setup_filter f = {zq_query_get(q, "name"), -1};
+	setup_filter f = {zq_query_get(q, "name"), -1, c->who.role < ZQ_ROLE_ADMIN};
 	cJSON *doc;
 	char *text;
 	int rc, yaml;

@@ -25,7 +25,7 @@ static int usage(const char *msg)
 
 static int export_cmd(zq_db *db, int argc, char **argv, FILE *out)
 {
-	setup_filter f = {NULL, -1};
+	setup_filter f = {NULL, -1, 0};
 	const char *file = NULL;
 	zq_err err = ZQ_ERR_INIT;
 	int yaml = 1;

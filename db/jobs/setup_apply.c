@@ -514,11 +514,14 @@ static int run(setup_ctx *c, const cJSON *doc, struct tasks *ts)
 		return rc;
 	if (!c->o->prune || c->errors->child)
 		return 0;
-	if ((rc = setup_prune_rules(c, jin_get(doc, "alert_rules"))) < 0 ||
-	    (rc = prune_tasks(c, ts)) < 0 ||
-	    (rc = setup_prune_channels(c, jin_get(doc, "alert_channels"))) < 0)
+	/* a kind the document does not list is not the document's to prune */
+	if ((jin_get(doc, "alert_rules") &&
+	     (rc = setup_prune_rules(c, jin_get(doc, "alert_rules"))) < 0) ||
+	    (jin_get(doc, "tasks") && (rc = prune_tasks(c, ts)) < 0) ||
+	    (jin_get(doc, "alert_channels") &&
+	     (rc = setup_prune_channels(c, jin_get(doc, "alert_channels"))) < 0))
 		return rc;
-	return setup_prune_calendars(c, jin_get(doc, "calendars"));
+	return jin_get(doc, "calendars") ? setup_prune_calendars(c, jin_get(doc, "calendars")) : 0;
 }
 
 int setup_import(zq_db *db, const setup_opts *o, const cJSON *doc, cJSON **plan,

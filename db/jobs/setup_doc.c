@@ -425,12 +425,15 @@ int setup_export(zq_db *db, const setup_filter *f, cJSON **doc, zq_err *err)
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "zq_setup", SETUP_VERSION);
 	cals = cJSON_AddArrayToObject(d, "calendars");
-	chans = cJSON_AddArrayToObject(d, "alert_channels");
+	chans = f && f->no_channels ? cJSON_CreateArray()
+				    : cJSON_AddArrayToObject(d, "alert_channels");
 	rules = cJSON_AddArrayToObject(d, "alert_rules");
 	tasks = cJSON_AddArrayToObject(d, "tasks");
 	if ((rc = export_calendars(db, &s, cals, err)) == 0 &&
 	    (rc = export_alerts(db, &s, chans, rules, err)) == 0)
 		export_tasks(&s, tasks);
+	if (f && f->no_channels)
+		cJSON_Delete(chans);
 	if (rc == 0)
 		*doc = d;
 	else

@@ -19,7 +19,8 @@
  * written by task_write_* (the API's rules, versions with action "import");
  * the same document imported twice plans every item "unchanged" and writes
  * nothing. An item's fields left out keep the target's values (the API's
- * PUT); env values "***" keep the target's secret. */
+ * PUT); env values "***" keep the target's secret. A list the document
+ * leaves out is not managed by it: prune deletes only kinds it lists. */
 #ifndef ZQ_SETUP_DOC_H
 #define ZQ_SETUP_DOC_H
 
@@ -34,12 +35,13 @@ typedef struct netaddr_list netaddr_list;   /* netaddr.h */
 typedef struct setup_filter {
 	const char *name;        /* task name substring (case-insensitive), NULL = any */
 	int type;                /* enum zq_task_type, -1 = any */
+	int no_channels;         /* leave alert_channels out (the caller may not read them) */
 } setup_filter;
 
 /* The document of what db holds (a new object), filtered: a selected
  * workflow pulls in its nodes (nested too), and the calendars, rules and
  * channels of the selected tasks come along (all of them, and the global
- * rules, without a filter). */
+ * rules, without a filter). no_channels: no alert_channels list at all. */
 int setup_export(zq_db *db, const setup_filter *f, cJSON **doc, zq_err *err);
 
 /* Text of a document: yaml 1 = YAML (setup_yaml.h), 0 = JSON (cJSON's

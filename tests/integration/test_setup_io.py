@@ -105,6 +105,11 @@ def test_export_yaml_and_json_agree(src, setup):
     sel = json.loads(export(setup, src, "json", name="pipe"))
     assert sorted(t["name"] for t in sel["tasks"]) == ["extract", "load", "pipeline"]
     assert sel["calendars"] == [] and sel["alert_channels"][0]["name"] == "ops hook"
+    # channels are admin-only in the API: a viewer's export leaves them out
+    view = json.loads(export(src.session("viewer"), src, "json"))
+    assert "alert_channels" not in view and view["tasks"] == doc["tasks"]
+    r = src.session("viewer").post(src.api_url + "/scheduler/import", data=y, timeout=10)
+    assert r.status_code == 403
 
 
 def test_round_trip_into_a_fresh_stack(src, dst, setup):
@@ -244,6 +249,11 @@ def test_every_kind_updates_and_prunes(dst):
                   ("alert_rule", "extract/on_failure"): ["enabled"],
                   ("task", "pipeline"): ["config.tasks"]}, res
     assert json.loads(export(d, dst, "json")) == doc
+    # a list left out is not the document's: prune keeps those kinds
+    part = {"zq_setup": 1, "tasks": doc["tasks"]}
+    res = do_import(d, dst, json.dumps(part), ctype="application/json", prune=True,
+                    dry_run=True)
+    assert {p["action"] for p in res["plan"]} == {"unchanged"}
     # prune: drop the rule, the channel, the calendar (and its task), a workflow
     doc["alert_rules"] = []
     doc["alert_channels"] = []
