@@ -211,8 +211,9 @@ out:
 int retention_store_lock(zq_db *db, int *got, zq_err *err)
 {
 	int64_t v = 0;
-	int rc = zq_db_query_i64(db, "SELECT COALESCE(GET_LOCK('zq.retention', 0), 0)", ZQ_NO_PARAM,
-				 &v, err);
+	/* per database: two installations on one server each run their own */
+	int rc = zq_db_query_i64(db, "SELECT COALESCE(GET_LOCK(CONCAT('zq.retention.', "
+				 "DATABASE()), 0), 0)", ZQ_NO_PARAM, &v, err);
 
 	*got = rc == 0 && v == 1;
 	return rc;
@@ -223,5 +224,6 @@ void retention_store_unlock(zq_db *db)
 	zq_err err = ZQ_ERR_INIT;
 	int64_t v;
 
-	zq_db_query_i64(db, "SELECT RELEASE_LOCK('zq.retention')", ZQ_NO_PARAM, &v, &err);
+	zq_db_query_i64(db, "SELECT RELEASE_LOCK(CONCAT('zq.retention.', DATABASE()))", ZQ_NO_PARAM,
+			&v, &err);
 }

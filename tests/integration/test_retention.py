@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 
 import pytest
@@ -299,5 +300,36 @@ def test_shutdown_during_a_pass_exits_cleanly_and_the_next_start_resumes(env):
                      "ON e.id = s.execution_id WHERE e.id IS NULL") == "0"
     d = env.daemon("ret-stop", scheduler__history_days="2", scheduler__retention_duty="100")
     env.wait(lambda: env.count(f"task_id = {tid}") == 1, timeout=120, what="the resumed pass")
+    assert env.rows(DIFF_ROWS_SQL) == []
+    env.stop_daemon(d)
+
+
+def test_one_pass_at_a_time_per_database(env):
+    """A pass needs the session lock zq.retention.<database>: while another
+    session holds it, nothing is deleted; once it is free, a SIGHUP that
+    changes retention_duty runs the pass."""
+    tid = env.task("ret-lock", "example_task", QUICK)
+    env.sql(transaction(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) SELECT {tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 9 DAY, "
+        "UTC_TIMESTAMP(3) - INTERVAL 9 DAY, UTC_TIMESTAMP(3) - INTERVAL 9 DAY FROM seq_1_to_2000; "
+        + refresh_sql(f"t.id = {tid}")))
+    name = env.value("SELECT CONCAT('zq.retention.', DATABASE())")
+    holder = threading.Thread(target=env.stack.sql,
+                              args=(f"SELECT GET_LOCK('{name}', 0); SELECT SLEEP(8)",))
+    holder.start()
+    try:
+        env.wait(lambda: env.value(f"SELECT IS_USED_LOCK('{name}')") is not None, what="the lock")
+        d = env.daemon("ret-lock", scheduler__history_days="2", log__level="debug")
+        env.wait(lambda: "another daemon is running a pass" in d.output_since_start(),
+                 what="the pass to find the lock taken")
+        assert env.count(f"task_id = {tid}") == 2000
+    finally:
+        holder.join()
+    mark = len(d.output())
+    sighup(env, d, "ret-lock", scheduler__history_days="2", scheduler__retention_duty="50",
+           log__level="debug")
+    env.wait(lambda: env.count(f"task_id = {tid}") == 0, timeout=30, what="the pass")
+    assert "a pass starts now" in d.output()[mark:]
     assert env.rows(DIFF_ROWS_SQL) == []
     env.stop_daemon(d)
