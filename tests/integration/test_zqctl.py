@@ -22,15 +22,18 @@ def ctl(stack):
         pytest.skip("zqctl is not built")
     home = tempfile.mkdtemp(prefix="zqctl-home-")
 
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+            "ZQ_URL": stack.url, "ZQ_TOKEN": stack.token("admin"),
+            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
+            "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
+
     def run(*args, env=None, input=None, timeout=120):
-        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-             "ZQ_URL": stack.url, "ZQ_TOKEN": stack.token("admin"),
-             "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
-             "LSAN_OPTIONS": os.environ.get("LSAN_OPTIONS", "")}
+        e = dict(base)
         e.update(env or {})
         return subprocess.run([binary, *args], capture_output=True, text=True, env=e,
                               input=input, timeout=timeout)
     run.home = home
+    run.binary, run.env = binary, base
     yield run
     shutil.rmtree(home, ignore_errors=True)
 
@@ -66,6 +69,24 @@ def test_trigger_follow_prints_every_line_once_in_order(ctl, stack, admin):
     assert r.returncode == 0 and r.stdout.count("line-30\n") == 1
     r = ctl("--json", "output", str(t["id"]), eid)
     assert json.loads(r.stdout)["stderr"]["data"] == "warn\n"
+
+
+def test_follow_prints_before_the_run_ends(ctl, stack, admin):
+    """The first line reaches zqctl's stdout while the run is still going
+    (live output, not the settled tail at the end)."""
+    t = create(admin, stack, manual_body(config={"command": "echo first; sleep 4; echo last"}))
+    p = subprocess.Popen([ctl.binary, "trigger", str(t["id"]), "--follow"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=ctl.env)
+    try:
+        assert p.stdout.readline() == "first\n"
+        h = admin.get(f"{stack.api_url}/scheduler/tasks/{t['id']}/executions", timeout=10).json()
+        assert h["executions"][0]["status"] == "running", h["executions"][0]
+        assert p.stdout.read() == "last\n"
+        assert p.wait(timeout=60) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.communicate()
 
 
 def test_trigger_wait_follow_of_a_failing_run_exits_1(ctl, stack, admin):
