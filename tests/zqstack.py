@@ -162,7 +162,7 @@ def tz_sql_file():
 
 class Stack:
     def __init__(self, build_dir=None, scheduler=True, api_threads=4, sched_threads=4,
-                 extra_config="", mariadb_cnf=None, tz_tables=True):
+                 extra_config="", mariadb_cnf=None, tz_tables=True, binlog=False):
         self.build = build_dir or os.environ.get("ZQ_BUILD_DIR") or os.path.join(SRC, "build", "test")
         self.tmp = tempfile.mkdtemp(prefix="zq-test-")
         self.run_dir = os.path.join(self.tmp, "run")
@@ -189,6 +189,8 @@ class Stack:
         self.mariadb_cnf = mariadb_cnf
         # load MariaDB's time zone tables into a fresh server (tz_sql_file)
         self.tz_tables = tz_tables
+        # the binary log a replica follows (tests/zqreplica.py; ./zq up --replica)
+        self.binlog = binlog
         self.mariadb = self.api = self.nginx = None
         self.schedulers = []
         self._tokens = {}
@@ -228,7 +230,7 @@ class Stack:
         self.mariadb = Proc("mariadb", [
             "mariadbd", sizing[0], "--user=" + _user(), "--datadir=" + datadir,
             "--socket=" + self.sock, "--port=" + str(self.db_port), "--bind-address=127.0.0.1",
-            "--skip-log-bin", *sizing[1:],
+            *self._log_bin_args(), *sizing[1:],
             "--pid-file=" + os.path.join(self.run_dir, "mariadbd.pid")],
             os.path.join(self.log_dir, "mariadb.log"))
         wait_for(lambda: self._db_ping(fresh), timeout=60, what="MariaDB")
@@ -252,6 +254,12 @@ class Stack:
     def tz_tables_loaded(self):
         """Does CONVERT_TZ know named zones on this server?"""
         return int(self._root_sql("SELECT COUNT(*) FROM mysql.time_zone_name")[0][0]) > 0
+
+    def _log_bin_args(self):
+        if not self.binlog:
+            return ["--skip-log-bin"]
+        from zqreplica import primary_args
+        return primary_args(self.tmp)
 
     def _db_ping(self, fresh):
         if not os.path.exists(self.sock):

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bi_user_cmd.h"
 #include "calendar_cmd.h"
 #include "config.h"
 #include "db.h"
@@ -40,6 +41,10 @@ static const char usage[] =
 	"  calendar import NAME FILE [--replace] [--timezone TZ] [--weekend 6,7]\n"
 	"                                  load date,kind lines into a calendar (created if missing)\n"
 	"  calendar list                   the calendars, their coverage and days\n"
+	"  bi-user create NAME [--host PATTERN] [--max-connections N] [--max-statement-time S]\n"
+	"  bi-user drop NAME [--host PATTERN] | bi-user list | bi-user grant\n"
+	"       [--admin-user USER [--admin-password-file FILE]]\n"
+	"                                  reporting accounts: SELECT on the bi_* views only\n"
 	"  export [--format yaml|json] [--name S] [--type T] [-o FILE]\n"
 	"                                  tasks, calendars, alert channels / rules as one document\n"
 	"  import FILE [--dry-run] [--prune]\n"
@@ -307,6 +312,11 @@ static int cmd_calendar(struct cli *c, int argc, char **argv)
 	return calendar_cmd(c->db, argc, argv, stdout);
 }
 
+static int cmd_bi_user(struct cli *c, int argc, char **argv)
+{
+	return bi_user_cmd(&c->cfg, argc, argv, stdout);
+}
+
 static int cmd_setup(struct cli *c, int argc, char **argv)
 {
 	zq_err err = ZQ_ERR_INIT;
@@ -347,6 +357,7 @@ static const struct command {
 	{"user", cmd_user},
 	{"token", cmd_token},
 	{"calendar", cmd_calendar},
+	{"bi-user", cmd_bi_user},
 	{"export", cmd_setup},
 	{"import", cmd_setup},
 	{"doctor", cmd_doctor},
