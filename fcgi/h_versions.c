@@ -188,12 +188,42 @@ static int restore_begin(zq_ctx *c, struct restore *r)
 	return 0;
 }
 
+/* "***" env values the task has no stored value for any more become ""
+ * (listed in secrets_cleared); the others keep the stored secret. */
 static int restore_version_tx(zq_ctx *c, void *arg)
 {
 	struct restore *r = arg;
+	cJSON *body = cJSON_Duplicate(r->def, 1);
+	zq_task cur;
+	int rc;
 
-	(void)c;
-	return task_write_update(&r->w, r->id, r->def, r->if_match);
+	zq_task_init(&cur);
+	cJSON_Delete(r->cleared);
+	r->cleared = cJSON_CreateArray();
+	if ((rc = task_store_get(c->db, r->id, &cur, &c->err)) == 0) {
+		task_write_clear_masked(body, cur.config, r->cleared);
+		rc = task_write_update(&r->w, r->id, body, r->if_match);
+	}
+	zq_task_release(&cur);
+	cJSON_Delete(body);
+	return rc;
+}
+
+/* The task answer with "secrets_cleared" added as its last member. */
+static int respond_with_cleared(zq_ctx *c, const struct restore *r, int status)
+{
+	zq_buf *b = &c->resp->body;
+	int rc = task_http_respond(c, r->id, status);
+	char *text;
+
+	if (rc < 0 || !b->len || b->data[b->len - 1] != '}')
+		return rc;
+	text = cJSON_PrintUnformatted(r->cleared);
+	b->len--;
+	b->data[b->len] = '\0';
+	zq_buf_printf(b, ",\"secrets_cleared\":%s}", text ? text : "[]");
+	cJSON_free(text);
+	return 0;
 }
 
 int h_task_version_restore(zq_ctx *c)
@@ -218,9 +248,10 @@ int h_task_version_restore(zq_ctx *c)
 	}
 	zq_info("TASK RESTORE id=%lld version=%d by=%s", (long long)r.id, got, c->who.actor);
 	zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
-	rc = task_http_respond(c, r.id, 200);
+	rc = respond_with_cleared(c, &r, 200);
 out:
 	cJSON_Delete(r.def);
+	cJSON_Delete(r.cleared);
 	return rc;
 }
 
@@ -282,23 +313,6 @@ static int deleted_def(zq_ctx *c, struct restore *r)
 	return rc;
 }
 
-/* The task answer with "secrets_cleared" added as its last member. */
-static int respond_undeleted(zq_ctx *c, const struct restore *r)
-{
-	zq_buf *b = &c->resp->body;
-	int rc = task_http_respond(c, r->id, 201);
-	char *text;
-
-	if (rc < 0 || !b->len || b->data[b->len - 1] != '}')
-		return rc;
-	text = cJSON_PrintUnformatted(r->cleared);
-	b->len--;
-	b->data[b->len] = '\0';
-	zq_buf_printf(b, ",\"secrets_cleared\":%s}", text ? text : "[]");
-	cJSON_free(text);
-	return 0;
-}
-
 int h_task_undelete(zq_ctx *c)
 {
 	struct restore r;
@@ -309,7 +323,7 @@ int h_task_undelete(zq_ctx *c)
 		goto out;
 	zq_info("TASK UNDELETE id=%lld by=%s", (long long)r.id, c->who.actor);
 	zq_wakeup_notify(c->api->cfg->sched_wakeup_dir);
-	rc = respond_undeleted(c, &r);
+	rc = respond_with_cleared(c, &r, 201);
 out:
 	cJSON_Delete(r.def);
 	cJSON_Delete(r.cleared);

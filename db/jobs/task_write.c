@@ -231,22 +231,24 @@ int task_write_create(task_writer *w, const cJSON *body, int64_t *id)
 	return rc;
 }
 
-/* "***" env values of a deleted task's config have no secret left: "". */
-static void clear_masked(cJSON *def, cJSON *cleared)
+void task_write_clear_masked(cJSON *def, const char *stored_config, cJSON *cleared)
 {
 	cJSON *env = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(def, "config"), "env");
-	cJSON *e;
+	cJSON *old = stored_config ? cJSON_Parse(stored_config) : NULL;
+	const cJSON *old_env = cJSON_GetObjectItemCaseSensitive(old, "env"), *e;
 	char path[300];
 
 	cJSON_ArrayForEach(e, env) {
-		if (!cJSON_IsString(e) || strcmp(e->valuestring, TASKCFG_MASK) != 0)
+		if (!cJSON_IsString(e) || strcmp(e->valuestring, TASKCFG_MASK) != 0 ||
+		    (cJSON_IsObject(old_env) && cJSON_GetObjectItemCaseSensitive(old_env, e->string)))
 			continue;
-		cJSON_SetValuestring(e, "");
+		cJSON_SetValuestring((cJSON *)e, "");
 		snprintf(path, sizeof(path), "config.env.%.256s", e->string);
 		if (cleared)
 			cJSON_AddItemToArray(cleared, cJSON_CreateString(path));
 	}
+	cJSON_Delete(old);
 }
 
 int task_write_undelete(task_writer *w, int64_t id, const cJSON *def, cJSON *cleared)
@@ -262,7 +264,7 @@ int task_write_undelete(task_writer *w, int64_t id, const cJSON *def, cJSON *cle
 		return rc;
 	zq_err_clear(w->err);
 	body = cJSON_Duplicate(def, 1);
-	clear_masked(body, cleared);
+	task_write_clear_masked(body, NULL, cleared);
 	if (!w->action)
 		w->action = "restore";
 	zq_task_init(&t);

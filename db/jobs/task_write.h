@@ -58,10 +58,16 @@ int task_write_action_if(task_writer *w, int64_t id, const char *what, int *chan
 /* Re-create deleted task id from def, the definition of its last version
  * (task_def_json's shape), with its id and the next version number (action
  * w->action or "restore"). Masked env values ("***") have no stored secret
- * left: they come back as "" and their paths ("config.env.KEY") are added
- * to cleared (a JSON array, may be NULL). ZQ_ECONFLICT when the task exists
+ * left: they come back as "" (task_write_clear_masked with no stored
+ * config, into cleared: a JSON array, may be NULL). ZQ_ECONFLICT when the task exists
  * or its name or job_id is taken. */
 int task_write_undelete(task_writer *w, int64_t id, const cJSON *def, cJSON *cleared);
+
+/* Env values "***" of def (a definition or body) that stored_config (the
+ * task's config as stored, NULL = none) has no value for become "", their
+ * paths ("config.env.KEY") added to cleared (may be NULL). The rest keep
+ * "***", which the writes replace by the stored value. */
+void task_write_clear_masked(cJSON *def, const char *stored_config, cJSON *cleared);
 
 /* zq-db migrate: a 'baseline' version (actor "zq-db migrate") for every
  * task that has none, with its current version number; each in its own

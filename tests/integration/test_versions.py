@@ -176,11 +176,18 @@ def test_secrets_are_masked_in_versions_and_kept_by_a_restore(stack, admin):
     r = admin.post(url(stack, tid, "versions", 1, "restore"), timeout=10)
     assert r.status_code == 200, r.text
     assert r.json()["config"]["env"] == {"TOKEN": "s3cret-v1"}
+    assert r.json()["secrets_cleared"] == []
     assert admin.get(url(stack, tid), timeout=10).json()["config"]["env"]["TOKEN"] == "s3cret-v1"
     # a changed secret shows as a change of path config.env.TOKEN, values masked
     put(admin, stack, tid, {"config": {"command": "echo $TOKEN", "env": {"TOKEN": "v2"}}})
     items = versions(admin, stack, tid)["items"]
     assert items[0]["changes"] == []  # both masked: the definitions are equal
+    # a variable the task no longer has: restored as "" and listed
+    put(admin, stack, tid, {"config": {"command": "echo none"}})
+    r = admin.post(url(stack, tid, "versions", 1, "restore"), timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["config"] == {"command": "echo $TOKEN", "env": {"TOKEN": ""}}
+    assert r.json()["secrets_cleared"] == ["config.env.TOKEN"]
     # a deleted task's secrets are gone: restored as "" and listed
     assert admin.delete(url(stack, tid), timeout=10).status_code == 200
     r = admin.post(url(stack, tid, "restore"), timeout=10)
