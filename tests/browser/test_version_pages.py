@@ -13,7 +13,10 @@ import pytest
 from ui_helpers import unique
 
 CRON1, CRON2 = "0 1 * * *", "0 2 * * *"
-CMD1, CMD2 = "echo one", "echo two"
+CMD1 = "echo one"
+# markup and a long line: shown as text, wrapped in its cell
+CMD2 = "echo '<i>two</i>' && echo " + "x" * 300
+COMMENT = "<b>later</b> at night"
 
 
 def api_task(admin, stack, name, **extra):
@@ -37,7 +40,7 @@ def edited(ui, admin, stack):
     """A task edited twice in the form, then version 1 restored in the page."""
     t = api_task(admin, stack, unique("ui-ver"))
     versions(admin, stack, t["id"])
-    r = ui("ver_edit_restore", task_id=t["id"], cron2=CRON2, command2=CMD2, comment="later at night",
+    r = ui("ver_edit_restore", task_id=t["id"], cron2=CRON2, command2=CMD2, comment=COMMENT,
            comment2="改为 echo two (UTF-8)",
            restore_comment="back to one")
     return t, r
@@ -52,7 +55,7 @@ def test_history_lists_the_form_edits_newest_first(edited, admin, stack, users):
     assert [x["version"] for x in rows] == [3, 2, 1], rows
     assert [x["action"] for x in rows] == ["update", "update", "create"], rows
     assert [x["label"] for x in rows] == ["edited", "edited", "created"]
-    assert rows[1]["comment"] == "later at night" and rows[0]["comment"] == "改为 echo two (UTF-8)", rows
+    assert rows[1]["comment"] == COMMENT and rows[0]["comment"] == "改为 echo two (UTF-8)", rows
     assert rows[2]["comment"] == "", rows
     assert rows[0]["actor"] == users["admin"][0], rows
     assert rows[0]["changes"] == ["config.command"] and rows[1]["changes"] == ["cron_expression"], rows
@@ -70,6 +73,8 @@ def test_diff_shows_exactly_the_changed_field(edited):
     p = r["picked_diff"]["rows"]
     assert sorted((x["path"], x["from"], x["to"]) for x in p) == [("config.command", CMD1, CMD2),
                                                                    ("cron_expression", CRON1, CRON2)], p
+    for k in ("default_diff", "compare_diff", "picked_diff"):
+        assert r[k]["overflow"] == 0 and r[k]["table_fits"] and r[k]["markup"] == 0, (k, r[k])
     assert "from=1" in r["picked_url"] and "to=3" in r["picked_url"]
     assert r["reloaded_diff"]["rows"] == r["picked_diff"]["rows"]
 

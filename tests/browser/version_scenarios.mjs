@@ -51,6 +51,10 @@ async function readDiff(page, from, to) {
       from_is_text: !tr.querySelector('td.diff-from *:not(pre):not(span)'),
     }))),
     empty: await page.$$eval('#version-diff-none, #version-diff-first, #version-diff-same', (els) => els.map((e) => e.id)),
+    // long values wrap inside their cell (no sideways scroll), user text never became elements
+    overflow: await page.$$eval('#version-diff-table pre', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length),
+    table_fits: await page.$eval('#version-diff', (e) => e.scrollWidth <= e.clientWidth + 1),
+    markup: await page.$$eval('#changes-panel b, #changes-panel i, #changes-panel img', (els) => els.length),
   };
 }
 
