@@ -13,11 +13,11 @@
 -- bi_workflow_runs one row per workflow run: nodes, outcome, durations.
 -- bi_alerts        one row per alert.
 -- bi_dictionary    every column of every bi_* view and what it means: the one
---                  source of the README's data dictionary (db/tools/
---                  bi_dictionary.py writes it; tests/integration/
---                  test_bi_reports.py keeps the views, this table and the
---                  README identical). Views cannot carry column comments in
---                  MariaDB, so the meanings live in the table bi_columns.
+--                  source of the README's data dictionary (tests/
+--                  integration/bi_reports.py writes it; test_bi_reports.py
+--                  keeps the views, this table and the README identical).
+--                  Views cannot carry column comments in MariaDB, so the
+--                  meanings live in the table bi_columns.
 --
 -- The contract: a later migration may add views and add columns at the end of
 -- a view (with their bi_columns rows); renaming, dropping, reordering or
@@ -118,7 +118,11 @@ CREATE OR REPLACE VIEW bi_executions AS
          e.lateness_seconds, e.created_by AS triggered_by,
          p.task_id AS workflow_task_id, pt.name AS workflow_name,
          n.name AS node_name, n.host AS node_host
-    FROM task_executions e JOIN scheduled_tasks t ON t.id = e.task_id
+    FROM task_executions e
+    -- LEFT: every execution has its task (fk_exec_task), and a report that
+    -- names no task column then reads task_executions alone (MariaDB's table
+    -- elimination): "late starts" through ix_exec_lateness only
+    LEFT JOIN scheduled_tasks t ON t.id = e.task_id
     LEFT JOIN (task_executions p JOIN scheduled_tasks pt ON pt.id = p.task_id)
            ON p.id = e.parent_execution_id
     LEFT JOIN scheduler_nodes n ON n.id = e.node_id;
