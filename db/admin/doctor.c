@@ -2,7 +2,8 @@
  * work, each finding with what to do about it. This file owns the report
  * (text lines or one JSON array) and the table of checks; the checks are
  * doctor_host.c's (configuration file, password, time zones),
- * doctor_db.c's (connection, grants, schema, server, clock) and
+ * doctor_db.c's (connection, grants, schema, server, clock),
+ * doctor_bi.c's (the server's time zone tables, replication) and
  * doctor_work.c's (scheduler nodes, overdue work).
  *
  * The checks run in a fixed order from one table. Each names what it needs
@@ -125,7 +126,9 @@ static const struct check {
 	{"schema", NEED_DB, check_schema},
 	{"skip locked", NEED_DB, check_skip_locked},
 	{"time zones", NEED_NONE, check_time_zones},
+	{"db time zones", NEED_DB, check_db_time_zones},
 	{"clock", NEED_DB, check_clock},
+	{"replica", NEED_DB, check_replica},
 	{"scheduler nodes", NEED_TABLES, check_nodes},
 	{"pending executions", NEED_TABLES, check_pending},
 	{"overdue tasks", NEED_TABLES, check_overdue},

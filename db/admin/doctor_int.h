@@ -71,6 +71,9 @@ void check_grants(struct doctor *d);
 void check_schema(struct doctor *d);
 void check_skip_locked(struct doctor *d);
 void check_clock(struct doctor *d);
+/* doctor_bi.c */
+void check_db_time_zones(struct doctor *d);
+void check_replica(struct doctor *d);
 /* doctor_work.c */
 void check_nodes(struct doctor *d);
 void check_pending(struct doctor *d);

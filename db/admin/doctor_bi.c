@@ -1,0 +1,153 @@
+/* doctor_bi.c - the doctor's checks for reporting (README "Reporting (BI)"):
+ * the server's own time zone tables, which the bi_* views' local-time
+ * columns need (CONVERT_TZ answers NULL without them), and replication: on
+ * a replica its lag and threads (SHOW SLAVE STATUS), on a primary whether a
+ * replica can follow it (the binary log). */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db.h"
+#include "doctor_int.h"
+#include "mem.h"
+
+/* 2024-03-31 01:30 UTC is 03:30 in Berlin, half an hour after the clocks
+ * went forward: a table without that transition answers otherwise. */
+#define TZ_PROBE "SELECT DATE_FORMAT(CONVERT_TZ('2024-03-31 01:30:00', '+00:00', " \
+		 "'Europe/Berlin'), '%Y-%m-%d %H:%i:%s')"
+#define TZ_EXPECT "2024-03-31 03:30:00"
+#define TZ_FIX "load them as root: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root " \
+	       "mysql (./zq up and the package do it once; a replica gets them from its primary)"
+
+#define LAG_WARN_S 30
+#define LAG_FAIL_S 600
+#define REPL_FIX "on the replica: SHOW SLAVE STATUS\\G names the error; fix it, then START " \
+		 "SLAVE (README \"Reporting (BI)\" -> \"The replica\")"
+
+/* SHOW SLAVE STATUS columns (MariaDB 10.5 - 11.x order) */
+enum {
+	SS_MASTER_HOST = 1, SS_MASTER_PORT = 3, SS_IO_RUNNING = 10, SS_SQL_RUNNING = 11,
+	SS_LAST_ERROR = 19, SS_SECONDS_BEHIND = 32, SS_LAST_IO_ERROR = 35, SS_LAST_SQL_ERROR = 37,
+	SS_MIN_COLS = 38
+};
+
+/* Column 0 of the first row as text ("" for NULL); ZQ_ENOTFOUND for no row. */
+static int one_str(zq_db *db, const char *sql, char *out, size_t n, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	out[0] = '\0';
+	if (!st)
+		return err->code;
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		if (zq_stmt_fetch(st) > 0)
+			zq_stmt_copy(st, 0, out, n);
+		else
+			rc = zq_errf(err, ZQ_ENOTFOUND, "no row");
+	}
+	zq_stmt_done(st);
+	return rc;
+}
+
+void check_db_time_zones(struct doctor *d)
+{
+	zq_err err = ZQ_ERR_INIT;
+	char got[64], count[32];
+	int counted;
+
+	if (one_str(d->db, TZ_PROBE, got, sizeof(got), &err) < 0) {
+		say(d, ST_WARN, "check the connection", "cannot run CONVERT_TZ: %s", err.msg);
+		return;
+	}
+	/* mysql.time_zone_name needs SELECT on mysql: the zq account may lack it */
+	counted = one_str(d->db, "SELECT CONCAT(COUNT(*)) FROM mysql.time_zone_name", count,
+			  sizeof(count), &err) == 0;
+	if (!got[0])
+		say(d, ST_WARN, TZ_FIX, "the server's time zone tables are empty%s%s: CONVERT_TZ "
+		    "answers NULL, so the bi_* views' local-time columns are NULL",
+		    counted ? " (mysql.time_zone_name has " : "", counted ? count : "");
+	else if (strcmp(got, TZ_EXPECT) != 0)
+		say(d, ST_WARN, TZ_FIX, "the server's time zone tables are out of date: 01:30 UTC on "
+		    "2024-03-31 is %s in Europe/Berlin by them, not %s", got, TZ_EXPECT);
+	else
+		say(d, ST_OK, NULL, "the server's time zone tables are loaded (%s%s%s): "
+		    "CONVERT_TZ('2024-03-31 01:30:00', '+00:00', 'Europe/Berlin') = %s",
+		    counted ? count : "zones", counted ? " zones" : "",
+		    counted ? "" : " not counted: no SELECT on mysql", got);
+}
+
+static const char *col(zq_stmt *st, int i)
+{
+	const char *s = zq_stmt_str(st, i);
+
+	return s ? s : "";
+}
+
+/* The replica's row of SHOW SLAVE STATUS. */
+static void replica_row(struct doctor *d, zq_stmt *st)
+{
+	int io = strcmp(col(st, SS_IO_RUNNING), "Yes") == 0;
+	int sql = strcmp(col(st, SS_SQL_RUNNING), "Yes") == 0;
+	int64_t lag = zq_stmt_isnull(st, SS_SECONDS_BEHIND) ? -1 : zq_stmt_i64(st, SS_SECONDS_BEHIND);
+	const char *host = col(st, SS_MASTER_HOST);
+	long long port = (long long)zq_stmt_i64(st, SS_MASTER_PORT);
+
+	if (!io || !sql) {
+		const char *e = !sql ? col(st, SS_LAST_SQL_ERROR) : col(st, SS_LAST_IO_ERROR);
+
+		if (!*e)
+			e = col(st, SS_LAST_ERROR);
+		say(d, ST_FAIL, REPL_FIX, "replica of %s:%lld: IO thread %s, SQL thread %s%s%s%s: "
+		    "reports read older and older data", host, port, col(st, SS_IO_RUNNING),
+		    col(st, SS_SQL_RUNNING), *e ? " (" : "", e, *e ? ")" : "");
+		return;
+	}
+	say(d, lag < 0 || lag > LAG_FAIL_S ? ST_FAIL : lag > LAG_WARN_S ? ST_WARN : ST_OK,
+	    "a lag that grows: the replica's server is too small or a report holds it; "
+	    "README \"Reporting (BI)\" -> \"The replica\"",
+	    "replica of %s:%lld: IO and SQL threads running, lag %lld s behind the primary "
+	    "(Seconds_Behind_Master)", host, port, (long long)lag);
+}
+
+/* Not a replica: can one follow this server? */
+static void primary_state(struct doctor *d)
+{
+	zq_err err = ZQ_ERR_INIT;
+	char log_bin[8], fmt[32], id[32];
+
+	if (one_str(d->db, "SELECT CONCAT(@@GLOBAL.log_bin)", log_bin, sizeof(log_bin), &err) < 0 ||
+	    one_str(d->db, "SELECT CONCAT(@@GLOBAL.binlog_format)", fmt, sizeof(fmt), &err) < 0 ||
+	    one_str(d->db, "SELECT CONCAT(@@GLOBAL.server_id)", id, sizeof(id), &err) < 0) {
+		say(d, ST_SKIP, NULL, "cannot read the binary log settings: %s", err.msg);
+		return;
+	}
+	if (strcmp(log_bin, "1") != 0 && strcasecmp(log_bin, "ON") != 0)
+		say(d, ST_OK, NULL, "not a replica; the binary log is off (log_bin %s), so no replica "
+		    "can follow this server (./zq up --replica turns it on)", log_bin);
+	else
+		say(d, strcmp(fmt, "ROW") == 0 ? ST_OK : ST_WARN, "set binlog_format = ROW "
+		    "(db/mariadb-primary.cnf.in)", "not a replica; binary log on (server_id %s, "
+		    "binlog_format %s): replicas can follow this server", id, fmt);
+}
+
+void check_replica(struct doctor *d)
+{
+	zq_err err = ZQ_ERR_INIT;
+	zq_stmt *st = zq_db_prepare(d->db, "SHOW SLAVE STATUS", &err);
+	int rc;
+
+	if (!st || (rc = zq_stmt_exec(st, &err)) < 0) {
+		zq_stmt_done(st);
+		say(d, ST_SKIP, NULL, "cannot read the replication status (%s); GRANT SLAVE MONITOR "
+		    "ON *.* TO %s shows it", err.msg, d->account[0] ? d->account : "the account");
+		return;
+	}
+	if (zq_stmt_fetch(st) > 0 && zq_stmt_ncols(st) >= SS_MIN_COLS)
+		replica_row(d, st);
+	else
+		rc = 1;
+	zq_stmt_done(st);
+	if (rc == 1)
+		primary_state(d);
+}
