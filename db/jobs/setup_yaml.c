@@ -115,6 +115,9 @@ static int plain_value(struct yp *y, const char *s, cJSON **out)
 			       s, y->ev.start_mark.line + 1);
 	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'o') && is_int(s))
 		*out = cJSON_CreateNumber((double)strtoll(s + 2, NULL, s[1] == 'x' ? 16 : 8));
+	else if ((is_int(s) || is_float(s)) && !isfinite(strtod(s, NULL)))
+		return zq_errf(y->err, ZQ_EINVAL, "%s: %.40s is out of range (line %zu)", where(y), s,
+			       y->ev.start_mark.line + 1);
 	else if (is_int(s) || is_float(s))
 		*out = cJSON_CreateNumber(strtod(s, NULL));
 	else
@@ -522,13 +525,25 @@ static void emit_after(zq_buf *b, const cJSON *v, int indent, int in_seq)
 
 static void emit_map(zq_buf *b, const cJSON *o, int indent, int inline_first)
 {
+	zq_buf key = ZQ_BUF_INIT(ZQ_BUF_NOCAP);
+
 	for (const cJSON *m = o->child; m; m = m->next) {
 		if (m != o->child || !inline_first)
 			put_indent(b, indent);
-		put_string(b, m->string ? m->string : "");
+		zq_buf_reset(&key);
+		put_string(&key, m->string ? m->string : "");
+		if (key.len > 1000) {   /* past YAML's 1024 for an implicit key: "? key" */
+			zq_buf_puts(b, "? ");
+			zq_buf_add(b, key.data, key.len);
+			zq_buf_putc(b, '\n');
+			put_indent(b, indent);
+		} else {
+			zq_buf_add(b, key.data, key.len);
+		}
 		zq_buf_putc(b, ':');
 		emit_after(b, m, indent + 2, 0);
 	}
+	zq_buf_release(&key);
 }
 
 static void emit_seq(zq_buf *b, const cJSON *a, int indent, int inline_first)

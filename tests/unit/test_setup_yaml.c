@@ -112,6 +112,7 @@ static void refusals_name_the_path(void **state)
 	expect_error("? [1, 2]\n: x\n", "a key must be a scalar");
 	expect_error("a: [1, 2\n", "line");
 	expect_error("a:\n  b: 1\n c: 2\n", "line");
+	expect_error("n: 1e999\n", "n: 1e999 is out of range");
 }
 
 static void size_and_depth_caps(void **state)
@@ -178,6 +179,16 @@ static void values_round_trip(void **state)
 	assert_non_null(strstr(text, "ea: []\n"));
 	assert_non_null(strstr(text, "1.0e+20"));
 	free(text);
+	cJSON_Delete(v);
+	v = cJSON_CreateObject();   /* a key past YAML's 1024 characters for a simple key */
+	{
+		char key[3000];
+		memset(key, 'k', sizeof(key) - 1);
+		key[sizeof(key) - 1] = '\0';
+		cJSON_AddItemToObject(v, key, cJSON_CreateString("v"));
+		cJSON_AddItemToObject(cJSON_AddObjectToObject(v, "o"), key, cJSON_CreateArray());
+	}
+	round_trip(v);
 	cJSON_Delete(v);
 	v = cJSON_CreateString("just a string");
 	round_trip(v);
