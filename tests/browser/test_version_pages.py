@@ -136,6 +136,19 @@ def test_deleted_task_restored_from_the_list(ui, admin, stack):
     assert [x["action"] for x in r["history"]][:2] == ["restore", "delete"], r["history"]
 
 
+def test_restore_of_a_version_lists_the_secrets_it_cleared(ui, admin, stack):
+    t = api_task(admin, stack, unique("ui-ver-sec"), config={"command": CMD1, "env": {"API_KEY": "s3cret"}})
+    versions(admin, stack, t["id"])
+    r = admin.put(f"{stack.api_url}/scheduler/tasks/{t['id']}", json={"config": {"command": CMD1}})
+    assert r.status_code == 200, r.text
+    r = ui("ver_restore_secrets", task_id=t["id"], version=1)
+    assert "Version 1 restored as version 3" in r["toast"], r
+    assert r["secrets"] == ["config.env.API_KEY"] and r["edit_link"] == f"#/tasks/{t['id']}/edit", r
+    assert r["rows"][0] == [3, "restore"], r
+    got = admin.get(f"{stack.api_url}/scheduler/tasks/{t['id']}").json()
+    assert "API_KEY" in got["config"].get("env", {}), got
+
+
 def test_chinese(ui, edited):
     t, _ = edited
     r = ui("ver_zh", task_id=t["id"])

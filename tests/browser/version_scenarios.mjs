@@ -238,3 +238,20 @@ export async function ver_zh(page, p) {
   out.deleted_h1 = (await page.textContent('h1')).trim();
   return out;
 }
+
+/** Restore a version whose secret env value the task no longer has: the dialog lists it. */
+export async function ver_restore_secrets(page, p) {
+  const out = {};
+  await loginAs(page, p);
+  await openChanges(page, p, p.task_id);
+  await page.click(`#versions-table tr[data-version="${p.version}"] button[data-action=restore]`);
+  await page.waitForSelector('dialog[open] .restore-form');
+  await page.click('dialog[open] .btn-primary');
+  out.toast = await waitToast(page, /restored/i);
+  await page.waitForSelector('dialog[open] #secrets-cleared');
+  out.secrets = await texts(page, '#secrets-cleared li');
+  out.edit_link = await page.getAttribute('#secrets-edit', 'href');
+  await page.click('dialog[open] .btn-primary');
+  out.rows = (await versionRows(page)).map((r) => [r.version, r.action]);
+  return out;
+}

@@ -1,7 +1,8 @@
 // versions-common.js - a task's versions (the REST API's vocabulary): the
 // headers of an optimistic write (If-Match, X-Zq-Change-Comment), what a 412
 // says, a value of a definition as text, the side-by-side diff table
-// (field | from | to, every value a text node) and the restore dialog.
+// (field | from | to, every value a text node), the restore dialog and what
+// a restore says about secrets it could not bring back.
 import { h, nextId } from './dom.js';
 import { t } from './i18n.js';
 import { post } from './api.js';
@@ -58,6 +59,17 @@ export function diffTable(changes, fromLabel, toLabel) {
     h('tbody', {}, changes.map((c) => h('tr', { dataset: { path: c.path } },
       h('th', { scope: 'row', class: 'diff-path' }, h('code', {}, c.path)),
       valueCell(c.from, 'diff-from'), valueCell(c.to, 'diff-to')))));
+}
+
+/** After a restore: the env values that came back empty ("secrets_cleared"), to be set again. */
+export function secretsNotice(task) {
+  const cleared = Array.isArray(task && task.secrets_cleared) ? task.secrets_cleared : [];
+  if (!cleared.length) return;
+  openDialog(t('del.secrets_title'), h('div', { id: 'secrets-cleared' },
+    h('p', {}, t('del.secrets_text', { name: task.name })),
+    h('ul', {}, cleared.map((p) => h('li', {}, h('code', {}, p)))),
+    h('p', {}, h('a', { href: `#/tasks/${task.id}/edit`, id: 'secrets-edit' }, t('del.secrets_edit')))),
+  [{ label: t('del.close'), kind: 'primary', onclick: () => {} }]);
 }
 
 /**

@@ -6,18 +6,8 @@ import { h, replace, rerenderKeepingFocus } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post, auth } from '../api.js';
 import { timeEl } from '../format.js';
-import { pageHeader, errorBox, pager, confirmDialog, openDialog, toast, toastError } from '../ui.js';
-
-/** After a restore: the env values that came back empty, to be set again. */
-function secretsNotice(task) {
-  const cleared = Array.isArray(task.secrets_cleared) ? task.secrets_cleared : [];
-  if (!cleared.length) return;
-  openDialog(t('del.secrets_title'), h('div', { id: 'secrets-cleared' },
-    h('p', {}, t('del.secrets_text', { name: task.name })),
-    h('ul', {}, cleared.map((p) => h('li', {}, h('code', {}, p)))),
-    h('p', {}, h('a', { href: `#/tasks/${task.id}/edit`, id: 'secrets-edit' }, t('del.secrets_edit')))),
-  [{ label: t('del.close'), kind: 'primary', onclick: () => {} }]);
-}
+import { pageHeader, errorBox, pager, confirmDialog, toast, toastError } from '../ui.js';
+import { secretsNotice } from '../versions-common.js';
 
 export function render(main, ctx) {
   const state = { skip: Math.max(0, Number(ctx.query.skip) || 0), limit: 20, data: null, error: null };

@@ -9,7 +9,7 @@ import { t } from '../../i18n.js';
 import { get, auth } from '../../api.js';
 import { timeEl } from '../../format.js';
 import { pager, errorBox, toast } from '../../ui.js';
-import { versionsPath, actionText, diffTable, restoreDialog } from '../../versions-common.js';
+import { versionsPath, actionText, diffTable, restoreDialog, secretsNotice } from '../../versions-common.js';
 
 const LIMIT = 20;
 const num = (x) => (/^\d+$/.test(String(x ?? '')) ? Number(x) : null);
@@ -94,6 +94,7 @@ export function render(panel, ctx) {
     const res = await restoreDialog(task || { id: taskId, name: `#${taskId}` }, v, current);
     if (!res || disposed) return;
     toast(t('ver.restored', { v, n: res.version ?? '?' }), 'ok');
+    secretsNotice(res);
     if (ctx.onTaskChanged) ctx.onTaskChanged(res);
     state.skip = 0;
     load('newest');
