@@ -371,6 +371,21 @@ static int import_rule(setup_ctx *c, const cJSON *it, const alert_rule_row *rows
 	return rc;
 }
 
+/* Does an earlier item of list name the same task and kind as it? */
+static int rule_given_before(const cJSON *list, const cJSON *it)
+{
+	const char *t = cJSON_GetStringValue(jin_get(it, "task"));
+	const char *k = cJSON_GetStringValue(jin_get(it, "kind"));
+
+	for (const cJSON *p = list->child; p && p != it && k; p = p->next) {
+		const char *pt = cJSON_GetStringValue(jin_get(p, "task"));
+		const char *pk = cJSON_GetStringValue(jin_get(p, "kind"));
+		if (pk && strcmp(pk, k) == 0 && (t && pt ? strcmp(t, pt) == 0 : !t && !pt))
+			return 1;
+	}
+	return 0;
+}
+
 int setup_import_rules(setup_ctx *c, const cJSON *list)
 {
 	alert_rule_row *rows = NULL;
@@ -384,7 +399,11 @@ int setup_import_rules(setup_ctx *c, const cJSON *list)
 	seen = zq_calloc((size_t)n + 1, 1);
 	for (const cJSON *it = list->child; it && rc == 0; it = it->next, i++) {
 		snprintf(base, sizeof(base), "alert_rules[%d]", i);
-		if (setup_check_keys(c, it, base, rule_keys) == 0)
+		if (setup_check_keys(c, it, base, rule_keys) < 0)
+			continue;
+		if (rule_given_before(list, it))
+			setup_errorf(c, base, "a rule of this task and kind is given twice");
+		else
 			rc = import_rule(c, it, rows, n, base, seen);
 	}
 	free(seen);
