@@ -84,7 +84,7 @@ REPORT_NOTES = {
     "success rate by task by week": "`week` is the Monday of the UTC week the runs ended. "
     "Reads task_stats_daily (a row per task per day), never the executions.",
     "p95 duration trend of a task, by week": "One task per query (a dashboard variable): "
-    "its finished runs through `ix_exec_task_status_start`. The same over every task reads "
+    "its finished runs through an index that starts with `task_id`. The same over every task reads "
     "every execution in the range; for all tasks per day use `bi_task_daily_p95` filtered "
     "by `task_id`.",
     "top 10 failing tasks in 30 days": "From task_stats_daily; `failures` counts runs that "
@@ -94,7 +94,8 @@ REPORT_NOTES = {
     "`HOUR(start_time_local)`.",
     "workflow runs longer than usual": "Runs of the last 7 days that took more than 1.5 "
     "times their workflow's average successful run of the 30 days before (at least 5 such "
-    "runs). Runs are found per workflow through `ix_exec_task_start`.",
+    "runs). The runs are found per workflow task through an index that starts with "
+    "`task_id`.",
 }
 
 
