@@ -102,7 +102,8 @@ class Proc:
 # stack per module. Its output is rewritten once per machine and zoneinfo
 # version into a cache file of a few large INSERTs with fixed ids, without the
 # right/ (leap second) and posix/ copies of the zones (599 zones left), loaded
-# into every fresh stack: ~0.3-0.5 s per stack on the 2-core VM.
+# into every fresh stack: 0.5-1.6 s per stack on the busy 2-core VM (most of it
+# MariaDB writing the 40,000 transitions into its Aria tables).
 _TZ_SKIP = ("right/", "posix/")
 
 
