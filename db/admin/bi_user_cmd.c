@@ -15,7 +15,8 @@
  * configured server. User and host names cannot be bound as parameters in
  * CREATE USER, so they are validated strictly (letters, digits, _ and -; a
  * host pattern's characters) and only then quoted into the statement. The
- * password is random, printed once, never logged. */
+ * password is random, printed once, never logged; CREATE USER carries only
+ * its hash (PASSWORD(?) bound), so the binary log never holds it either. */
 #include "bi_user_cmd.h"
 
 #include <math.h>
@@ -363,16 +364,37 @@ static int account_sql(struct bi *b, const char *prefix, const struct opts *o, z
 	return zq_db_exec(b->db, sql, err);
 }
 
-static int create_account(struct bi *b, const struct opts *o, const char *pw, zq_err *err)
+/* The password's mysql_native_password hash, computed by the server from a
+ * bound parameter: CREATE USER names only the hash, so the binary log (and a
+ * replica's relay log) never holds the password. */
+static int password_hash(struct bi *b, const char *pw, char *out, size_t n, zq_err *err)
 {
-	char sql[768];
+	zq_stmt *st = zq_db_prepare(b->db, "SELECT PASSWORD(?)", err);
 	int rc;
 
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, pw);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
+		zq_stmt_copy(st, 0, out, n);
+	zq_stmt_done(st);
+	if (rc == 0 && (out[0] != '*' || strlen(out) != 41 || !ident_ok(out + 1)))
+		rc = zq_errf(err, ZQ_EDB, "PASSWORD() gave no mysql_native_password hash");
+	return rc;
+}
+
+static int create_account(struct bi *b, const struct opts *o, const char *pw, zq_err *err)
+{
+	char sql[768], hash[64] = "";
+	int rc;
+
+	if ((rc = password_hash(b, pw, hash, sizeof(hash), err)) < 0)
+		return rc;
 	/* every piece was validated: name and host by their character sets,
-	 * the role from db.name, the password [A-Za-z0-9] */
-	snprintf(sql, sizeof(sql), "CREATE USER '%s'@'%s' IDENTIFIED BY '%s' "
+	 * the role from db.name, the hash '*' and 40 hex digits */
+	snprintf(sql, sizeof(sql), "CREATE USER '%s'@'%s' IDENTIFIED BY PASSWORD '%s' "
 		 "WITH MAX_USER_CONNECTIONS %d MAX_STATEMENT_TIME %.3f",
-		 o->name, o->host, pw, o->max_conn, o->max_time);
+		 o->name, o->host, hash, o->max_conn, o->max_time);
 	if (zq_db_exec(b->db, sql, err) < 0) {
 		if (zq_db_errno(b->db) == 1396) /* ER_CANNOT_USER: it exists */
 			return zq_errf(err, ZQ_ECONFLICT, "a MariaDB account '%s'@'%s' exists "

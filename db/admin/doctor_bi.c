@@ -131,6 +131,27 @@ static void primary_state(struct doctor *d)
 		    "binlog_format %s): replicas can follow this server", id, fmt);
 }
 
+/* SHOW SLAVE STATUS refused (the account lacks SLAVE MONITOR): a read-only
+ * server is likely a replica whose state we cannot see; else a primary. */
+static void replica_hidden(struct doctor *d, const zq_err *why)
+{
+	zq_err err = ZQ_ERR_INIT;
+	char ro[8], fix[600];
+
+	if (one_str(d->db, "SELECT CONCAT(@@GLOBAL.read_only)", ro, sizeof(ro), &err) < 0) {
+		say(d, ST_SKIP, NULL, "cannot read the replication status: %s", why->msg);
+		return;
+	}
+	if (strcmp(ro, "1") != 0 && strcasecmp(ro, "ON") != 0) {
+		primary_state(d);
+		return;
+	}
+	snprintf(fix, sizeof(fix), "as an administrator: GRANT SLAVE MONITOR ON *.* TO %s (./zq up "
+		 "--replica does)", d->account[0] ? d->account : "the zq account");
+	say(d, ST_WARN, fix, "a read-only server, likely a replica, whose lag this account may not "
+	    "read (%s)", why->msg);
+}
+
 void check_replica(struct doctor *d)
 {
 	zq_err err = ZQ_ERR_INIT;
@@ -139,8 +160,7 @@ void check_replica(struct doctor *d)
 
 	if (!st || (rc = zq_stmt_exec(st, &err)) < 0) {
 		zq_stmt_done(st);
-		say(d, ST_SKIP, NULL, "cannot read the replication status (%s); GRANT SLAVE MONITOR "
-		    "ON *.* TO %s shows it", err.msg, d->account[0] ? d->account : "the account");
+		replica_hidden(d, &err);
 		return;
 	}
 	if (zq_stmt_fetch(st) > 0 && zq_stmt_ncols(st) >= SS_MIN_COLS)

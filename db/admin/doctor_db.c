@@ -194,7 +194,10 @@ static unsigned parse_privs(const char *s, const char *end, zq_buf *names)
 		n = (size_t)(e - s);
 		while (n && s[n - 1] == ' ')
 			n--;
-		if (!cols && n && !(n == 5 && strncmp(s, "USAGE", 5) == 0)) {
+		/* USAGE is none; SLAVE MONITOR (SHOW SLAVE STATUS, what ./zq up
+		 * --replica grants for the replica check) reads and changes nothing */
+		if (!cols && n && !(n == 5 && strncmp(s, "USAGE", 5) == 0) &&
+		    !(n == 13 && strncmp(s, "SLAVE MONITOR", 13) == 0)) {
 			unsigned bit = P_OTHER;
 
 			if ((n == 3 && strncmp(s, "ALL", 3) == 0) ||

@@ -82,6 +82,13 @@ def test_reporting_account_reads_the_replica_and_writes_nothing(pair):
     pw, _ = bi_create(stack, name)
     wait_for(lambda: on_replica(replica, f"SELECT COUNT(*) FROM mysql.user WHERE User = '{name}'")
              == "1", timeout=30, what="the reporting account on the replica")
+    # the account travels as its hash: the password is in no binary or relay log
+    import glob
+    import subprocess
+    logs = sorted(glob.glob(os.path.join(stack.tmp, "mysql-bin.0*")) +
+                  glob.glob(os.path.join(replica.dir, "relay-bin.0*")))
+    text = subprocess.run(["mariadb-binlog", *logs], capture_output=True).stdout
+    assert f"CREATE USER '{name}'".encode() in text and pw.encode() not in text
     # a run the scheduler makes on the primary, read by the analyst on the replica
     s = stack.session("admin")
     task = create(s, stack, manual_body(config={"command": "true"}))
@@ -134,6 +141,8 @@ def test_doctor_shows_the_lag_and_the_binary_log(pair):
     prim = doctor(stack, stack.config)
     assert prim["replica"]["status"] == "ok", prim["replica"]
     assert "binary log on" in prim["replica"]["detail"], prim["replica"]
+    # SLAVE MONITOR, granted to zq for this check, is no excess privilege
+    assert prim["grants"]["status"] == "ok", prim["grants"]
     # a stopped replica is a failed check, with the fix
     replica._client("STOP SLAVE SQL_THREAD")
     try:
