@@ -103,10 +103,11 @@ static int cal_days(setup_ctx *c, const cJSON *v, zq_calendar *cal)
 	for (const cJSON *e = v->child; e; e = e->next, i++) {
 		const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
 		int32_t day;
-		snprintf(f, sizeof(f), "days[%d]", i);
-		if (!cJSON_IsObject(e) || jin_check_fields(e, f, day_keys, NULL, &c->err) < 0)
-			return cJSON_IsObject(e) ? ZQ_EINVAL
-				: zq_errf(&c->err, ZQ_EINVAL, "%s: must be {day, kind}", f);
+		snprintf(f, sizeof(f), "days[%d].", i);
+		if (!cJSON_IsObject(e))
+			return zq_errf(&c->err, ZQ_EINVAL, "days[%d]: must be {day, kind}", i);
+		if (jin_check_fields(e, f, day_keys, NULL, &c->err) < 0)
+			return ZQ_EINVAL;
 		snprintf(f, sizeof(f), "days[%d].day", i);
 		if (cal_day(c, cJSON_GetObjectItemCaseSensitive(e, "day"), f, 0, &day) < 0)
 			return ZQ_EINVAL;
