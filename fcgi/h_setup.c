@@ -1,6 +1,6 @@
 /* h_setup.c - a whole setup as one document (README "Export and import";
  * db/jobs/setup_doc.h): GET /scheduler/export (every role that reads
- * tasks; YAML or JSON, secrets never in it; alert channels, admin-only
+ * tasks; JSON, or YAML with format=yaml; secrets never in it; alert channels, admin-only
  * in the API, only for admins) and POST /scheduler/import
  * (admin; the body YAML or JSON by Content-Type, or sniffed; dry_run
  * plans only; prune deletes what the document does not name). An invalid
@@ -27,7 +27,7 @@ int h_setup_export(zq_ctx *c)
 
 	if (fmt && strcmp(fmt, "yaml") != 0 && strcmp(fmt, "json") != 0)
 		return zq_errf(&c->err, ZQ_EINVAL, "format: must be yaml or json");
-	yaml = !fmt || strcmp(fmt, "yaml") == 0;
+	yaml = fmt && strcmp(fmt, "yaml") == 0;   /* JSON by default, as every other answer */
 	if (type && (f.type = zq_task_type_parse(type)) < 0)
 		return zq_errf(&c->err, ZQ_EINVAL, "type: must be manual_task, common_task, workflow "
 			       "or example_task");
