@@ -123,6 +123,16 @@ static int yield(retention *R, int days, int64_t work_us, int n)
 	return rc;
 }
 
+static int stopping(retention *R)
+{
+	int rc;
+
+	pthread_mutex_lock(&R->mu);
+	rc = R->stop;
+	pthread_mutex_unlock(&R->mu);
+	return rc;
+}
+
 /* A pass over the history older than days. 0, or a ZQ_E* code. */
 static int pass(retention *R, int days)
 {
@@ -144,7 +154,8 @@ static int pass(retention *R, int days)
 		int64_t c0 = zq_mono_us();
 
 		for (int attempt = 0; attempt < 3; attempt++)
-			if ((rc = purge_chunk(R, cutoff, &after, hi, &read, &n, &err)) != ZQ_EBUSY)
+			if ((rc = purge_chunk(R, cutoff, &after, hi, &read, &n, &err)) != ZQ_EBUSY ||
+			    stopping(R))
 				break;
 		if (rc < 0) {
 			zq_debug("retention: %s (again in %d s)", err.msg, RETENTION_RETRY_MS / 1000);

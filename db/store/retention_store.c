@@ -18,6 +18,7 @@
 
 #define FINISHED "('success', 'failed', 'completed', 'terminated', 'skipped')"
 #define ACTIVE "('pending', 'running')"
+#define RETENTION_LOCK_WAIT_S "2"    /* innodb_lock_wait_timeout of the pass's session */
 
 int retention_store_bound(zq_db *db, int64_t before_ms, int64_t *hi, zq_err *err)
 {
@@ -211,10 +212,18 @@ out:
 int retention_store_lock(zq_db *db, int *got, zq_err *err)
 {
 	int64_t v = 0;
-	/* per database: two installations on one server each run their own */
-	int rc = zq_db_query_i64(db, "SELECT COALESCE(GET_LOCK(CONCAT('zq.retention.', "
-				 "DATABASE()), 0), 0)", ZQ_NO_PARAM, &v, err);
+	int rc;
 
+	/* A chunk that meets a row lock (a rare writer of an old row) gives
+	 * up soon, rather than the server's 50 s, so that a stopping daemon
+	 * exits promptly; the rows are tried again on the next pass. */
+	*got = 0;
+	if ((rc = zq_db_exec(db, "SET SESSION innodb_lock_wait_timeout = "
+			     RETENTION_LOCK_WAIT_S, err)) < 0)
+		return rc;
+	/* per database: two installations on one server each run their own */
+	rc = zq_db_query_i64(db, "SELECT COALESCE(GET_LOCK(CONCAT('zq.retention.', "
+			     "DATABASE()), 0), 0)", ZQ_NO_PARAM, &v, err);
 	*got = rc == 0 && v == 1;
 	return rc;
 }

@@ -38,7 +38,9 @@ int retention_store_chunk(zq_db *db, int64_t before_ms, int64_t *after, int64_t 
 
 /* Only one daemon's retention runs a pass at a time (two would delete the
  * same rows and wait for each other's locks): a session lock, taken
- * without waiting. *got = 1 when this connection holds it now. */
+ * without waiting. *got = 1 when this connection holds it now. It also
+ * sets the session's innodb_lock_wait_timeout to 2 s: a chunk that meets a
+ * row lock fails soon (ZQ_EBUSY) instead of holding a stopping daemon. */
 int retention_store_lock(zq_db *db, int *got, zq_err *err);
 void retention_store_unlock(zq_db *db);
 

@@ -333,3 +333,46 @@ def test_one_pass_at_a_time_per_database(env):
     assert "a pass starts now" in d.output()[mark:]
     assert env.rows(DIFF_ROWS_SQL) == []
     env.stop_daemon(d)
+
+
+def test_a_row_lock_does_not_hold_a_stopping_daemon(env):
+    """A chunk that meets a row another session holds gives up after the
+    pass's 2 s lock wait (not the server's 50 s): SIGTERM while it waits
+    exits within seconds, and nothing of the chunk went; once the lock is
+    gone the next start deletes it all."""
+    tid = env.task("ret-rowlock", "example_task", QUICK)
+    env.sql(transaction(
+        "INSERT INTO task_executions (task_id, trigger_type, status, not_before, created_at, "
+        f"end_time) SELECT {tid}, 'manual', 'success', UTC_TIMESTAMP(3) - INTERVAL 9 DAY, "
+        "UTC_TIMESTAMP(3) - INTERVAL 9 DAY, UTC_TIMESTAMP(3) - INTERVAL 9 DAY FROM seq_1_to_3000; "
+        + refresh_sql(f"t.id = {tid}")))
+    first = env.value(f"SELECT MIN(id) FROM task_executions WHERE task_id = {tid}")
+
+    def hold():
+        try:
+            env.stack.sql(f"BEGIN; SELECT id FROM task_executions WHERE id = {first} FOR UPDATE; "
+                          "SELECT SLEEP(60) AS zq_ret_hold; COMMIT")
+        except RuntimeError:
+            pass   # killed below
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holder_sql = ("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX "
+                  "WHERE trx_query LIKE CONCAT('%zq_ret', '_hold%')")   # not this query
+    try:
+        env.wait(lambda: env.rows(holder_sql), what="the row lock")
+        d = env.daemon("ret-rowlock", scheduler__history_days="2")   # a pass at start
+        env.wait(lambda: env.value("SELECT COUNT(*) FROM information_schema.INNODB_TRX "
+                                   "WHERE trx_state = 'LOCK WAIT'") != "0",
+                 what="the chunk to wait for the row")
+        t0 = time.monotonic()
+        env.stop_daemon(d)                  # exit 0, or the helper raises
+        assert time.monotonic() - t0 < 20
+        assert env.count(f"task_id = {tid}") == 3000   # the waiting chunk rolled back
+    finally:
+        for r in env.rows(holder_sql):
+            env.sql(f"KILL {list(r.values())[0]}")
+        holder.join()
+    d = env.daemon("ret-rowlock", scheduler__history_days="2")
+    env.wait(lambda: env.count(f"task_id = {tid}") == 0, timeout=30, what="the pass")
+    assert env.rows(DIFF_ROWS_SQL) == []
+    env.stop_daemon(d)
