@@ -96,7 +96,9 @@ int setup_check_keys(setup_ctx *c, const cJSON *obj, const char *path,
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = strcmp(*a, m->string) == 0;
 		if (!ok) {
-			setup_errorf(c, path, "%.100s: unknown key", m->string);
+			char p[600];
+			snprintf(p, sizeof(p), "%s%s%.100s", path, *path ? "." : "", m->string);
+			setup_errorf(c, p, "unknown key");
 			bad = 1;
 		}
 	}

@@ -175,6 +175,7 @@ def test_invalid_document_names_each_path(dst):
     doc["alert_rules"][0]["channels"] = [1]
     doc["calendars"][0]["days"][0]["note"] = "National Day"
     doc["calendars"][0]["days"][1]["day"] = "2026-02-30"
+    doc["alert_channels"][0]["colour"] = "red"
     doc["alert_rules"].append(dict(doc["alert_rules"][0], channels=["ops hook"]))
     doc["tasks"].append(dict(doc["tasks"][2]))
     dup = len(doc["tasks"]) - 1
@@ -188,9 +189,10 @@ def test_invalid_document_names_each_path(dst):
     assert "alert_rules[0].channels[0]" in paths, res
     assert "alert_rules[1]" in paths and f"tasks[{dup}].name" in paths, res
     assert "calendars[0].days[0].note" in paths, res
+    assert "alert_channels[0].colour" in paths, res
     assert export(d, dst, "json") == before and versions(dst) == nv
     bad = do_import(d, dst, "zq_setup: 2\nextra: 1\n", status=422)
-    assert sorted(e["path"] for e in bad["errors"]) == ["document", "zq_setup"]
+    assert sorted(e["path"] for e in bad["errors"]) == ["extra", "zq_setup"]
     bad = do_import(d, dst, "a: &x 1\n", status=422)
     assert bad["errors"][0]["path"] == "a"
 
