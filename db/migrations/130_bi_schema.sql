@@ -150,6 +150,12 @@ CREATE OR REPLACE VIEW bi_task_daily_p95 AS
    WHERE e.status IN ('success', 'failed', 'completed', 'terminated')
      AND e.duration_ms IS NOT NULL AND e.end_time IS NOT NULL;
 
+-- critical_path_seconds: a serial run's nodes run one after another, so all
+-- of them; a parallel run's longest chain of nodes through the plan's
+-- dependencies, each node weighing the run times of its attempts in this run.
+-- MariaDB has no recursive query per row (and a stored function would need
+-- SUPER on a server with a binary log), so the chains are followed 6 nodes
+-- deep by joins of the plan with itself; a deeper chain gives NULL.
 CREATE OR REPLACE VIEW bi_workflow_runs AS
   SELECT p.id AS execution_id, p.task_id AS workflow_id, t.name AS workflow_name,
          p.trigger_type, p.status, p.parent_execution_id, p.scheduled_time, p.start_time,
@@ -170,6 +176,35 @@ CREATE OR REPLACE VIEW bi_workflow_runs AS
             FROM task_executions c WHERE c.parent_execution_id = p.id) AS nodes_span_seconds,
          (SELECT SUM(c.duration_ms) / 1000 FROM task_executions c
            WHERE c.parent_execution_id = p.id) AS nodes_busy_seconds,
+         IF(JSON_VALUE(wr.plan, '$.workflow_type') = 'serial',
+            (SELECT SUM(c.duration_ms) / 1000 FROM task_executions c
+              WHERE c.parent_execution_id = p.id),
+         (SELECT IF(MAX(JSON_LENGTH(n5.deps)) > 0, NULL, MAX(
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n0.tid), 0) +
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n1.tid), 0) +
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n2.tid), 0) +
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n3.tid), 0) +
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n4.tid), 0) +
+                 COALESCE((SELECT SUM(c.duration_ms) FROM task_executions c
+                            WHERE c.parent_execution_id = p.id AND c.task_id = n5.tid), 0)
+                 ) / 1000)
+            FROM JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n0
+            LEFT JOIN JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n1
+              ON JSON_CONTAINS(n0.deps, CAST(n1.tid AS CHAR))
+            LEFT JOIN JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n2
+              ON JSON_CONTAINS(n1.deps, CAST(n2.tid AS CHAR))
+            LEFT JOIN JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n3
+              ON JSON_CONTAINS(n2.deps, CAST(n3.tid AS CHAR))
+            LEFT JOIN JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n4
+              ON JSON_CONTAINS(n3.deps, CAST(n4.tid AS CHAR))
+            LEFT JOIN JSON_TABLE(wr.plan, '$.tasks[*]' COLUMNS (tid BIGINT PATH '$.task_id', deps JSON PATH '$.dependencies')) n5
+              ON JSON_CONTAINS(n4.deps, CAST(n5.tid AS CHAR))
+           )) AS critical_path_seconds,
          p.error_message
     FROM task_executions p
     JOIN scheduled_tasks t ON t.id = p.task_id AND t.task_type = 'workflow'
@@ -405,8 +440,10 @@ REPLACE INTO bi_columns (view_name, column_name, position, type, meaning) VALUES
   ('bi_workflow_runs', 'nodes_span_seconds', 21, 'decimal',
    'First node start to last node end, in seconds'),
   ('bi_workflow_runs', 'nodes_busy_seconds', 22, 'decimal',
-   'Sum of the node executions'' run times (equals the critical path of a serial workflow)'),
-  ('bi_workflow_runs', 'error_message', 23, 'string',
+   'Sum of the node executions'' run times'),
+  ('bi_workflow_runs', 'critical_path_seconds', 23, 'decimal',
+   'How long the run takes with no waiting between nodes: serial, the sum of the node run times; parallel, the longest chain of dependent nodes, each counted with the run times of its attempts (NULL for a chain deeper than 6 nodes, or before the run has a plan)'),
+  ('bi_workflow_runs', 'error_message', 24, 'string',
    'Why the run failed'),
   ('bi_alerts', 'alert_id', 1, 'int',
    'Alert id'),

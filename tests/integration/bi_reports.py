@@ -101,7 +101,8 @@ REPORT_NOTES = {
 
 def explain_access(sql, query):
     """[(table alias, access type, index)] of every table access in the
-    query's EXPLAIN FORMAT=JSON (derived tables show as <derivedN>)."""
+    query's EXPLAIN FORMAT=JSON (derived tables show as <derivedN>; the
+    JSON_TABLE rows of a workflow's plan, no table, are left out)."""
     # the client prints the plan's lines as rows (--raw keeps its newlines)
     plan = json.loads("\n".join("\t".join(c or "" for c in r)
                                  for r in sql("EXPLAIN FORMAT=JSON " + query)))
@@ -109,7 +110,8 @@ def explain_access(sql, query):
 
     def walk(node):
         if isinstance(node, dict):
-            if "table_name" in node and "access_type" in node:
+            if "table_name" in node and "access_type" in node and \
+                    "table_function" not in node:
                 out.append((node["table_name"], node["access_type"], node.get("key")))
             for v in node.values():
                 walk(v)

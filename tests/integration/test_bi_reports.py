@@ -55,15 +55,16 @@ class History:
         return int(self.s.sql_value(f"SELECT id FROM scheduled_tasks WHERE name = {q(name)}"))
 
     def run(self, task, status, scheduled, late=0.0, duration=1.0, parent=None, result=None,
-            trigger="schedule", node=None):
+            trigger="schedule", node=None, retry=0):
         start = scheduled + datetime.timedelta(seconds=late)
         end = start + datetime.timedelta(seconds=duration)
         rows = self.s.sql(
             "INSERT INTO task_executions (task_id, parent_execution_id, trigger_type, status, "
-            "scheduled_time, not_before, start_time, end_time, duration_ms, result, node_id) "
-            f"VALUES ({task}, {q(parent)}, {q(trigger)}, {q(status)}, {q(ts(scheduled))}, "
-            f"{q(ts(scheduled))}, {q(ts(start))}, {q(ts(end))}, {round(duration * 1000)}, "
-            f"{q(result)}, {q(node)}); SELECT LAST_INSERT_ID()")
+            "scheduled_time, not_before, start_time, end_time, duration_ms, result, node_id, "
+            f"retry_count) VALUES ({task}, {q(parent)}, {q(trigger)}, {q(status)}, "
+            f"{q(ts(scheduled))}, {q(ts(scheduled))}, {q(ts(start))}, {q(ts(end))}, "
+            f"{round(duration * 1000)}, {q(result)}, {q(node)}, {retry}); "
+            "SELECT LAST_INSERT_ID()")
         self.runs.append((task, status, start, end, late, duration))
         return int(rows[0][0])
 
@@ -135,6 +136,26 @@ def bi():
     rid = wf_runs[1][0]
     h.run(n1, "success", h.at(1, 12, 0, 1), duration=50.0, parent=rid, trigger="workflow")
     h.run(n2, "success", h.at(1, 12, 0, 60), duration=120.0, parent=rid, trigger="workflow")
+    # a parallel workflow: c after a and b -> critical path b + c; and a chain
+    # 7 nodes deep, past what the view follows
+    pa, pb, pc = h.task("known-pa"), h.task("known-pb"), h.task("known-pc")
+    wp = h.task("known-wp", task_type="workflow")
+    plan = (f'{{"workflow_type": "parallel", "tasks": [{{"task_id": {pa}, "dependencies": []}}, '
+            f'{{"task_id": {pb}}}, {{"task_id": {pc}, "dependencies": [{pa}, {pb}]}}]}}')
+    prun = h.run(wp, "success", h.at(1, 9), duration=40.0, result=result)
+    s.sql(f"INSERT INTO workflow_runs (execution_id, plan) VALUES ({prun}, {q(plan)})")
+    h.run(pa, "failed", h.at(1, 9, 0, 1), duration=4.0, parent=prun, trigger="workflow")
+    h.run(pa, "success", h.at(1, 9, 0, 6), duration=6.0, parent=prun, trigger="retry",
+          retry=1)
+    h.run(pb, "success", h.at(1, 9, 0, 1), duration=30.0, parent=prun, trigger="workflow")
+    h.run(pc, "success", h.at(1, 9, 0, 32), duration=5.0, parent=prun, trigger="workflow")
+    chain = [h.task(f"known-chain{i}") for i in range(7)]
+    deep = ('{"workflow_type": "parallel", "tasks": [' + ", ".join(
+        f'{{"task_id": {t}, "dependencies": [{chain[i - 1]}]}}' if i else f'{{"task_id": {t}}}'
+        for i, t in enumerate(chain)) + "]}")
+    drun = h.run(wp, "success", h.at(1, 11), duration=10.0, result=result)
+    s.sql(f"INSERT INTO workflow_runs (execution_id, plan) VALUES ({drun}, {q(deep)})")
+    h.wf_parallel, h.wf_deep = prun, drun
     # America/New_York across both DST changes of 2025 (March 9, November 2)
     ny = h.task("known-ny", tz="America/New_York", cron_expression="30 1 * * *")
     ny_utc = [datetime.datetime(2025, 3, 9, 6, 30), datetime.datetime(2025, 3, 9, 6, 59, 59),
@@ -275,6 +296,12 @@ def test_workflow_runs_and_daily_p95(bi):
                   "nodes_succeeded, node_runs, nodes_span_seconds, nodes_busy_seconds "
                   f"FROM bi_workflow_runs WHERE execution_id = {rid}") == [
         ["known-w", "success", "200.0000", "serial", "2", "2", "2", "179.0000", "170.0000"]]
+    # serial: every node's run time; parallel: a's two attempts (10) < b (30), then c
+    assert bi.sql("SELECT execution_id, critical_path_seconds, nodes_busy_seconds FROM "
+                  "bi_workflow_runs WHERE execution_id IN "
+                  f"({rid}, {h.wf_parallel}, {h.wf_deep}) ORDER BY execution_id") == [
+        [str(rid), "170.0000", "170.0000"], [str(h.wf_parallel), "35.0000", "45.0000"],
+        [str(h.wf_deep), None, None]]
     a = h.ids["a"]
     durs = {}
     for task, status, _, end, _, dur in h.runs:
