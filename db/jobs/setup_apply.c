@@ -269,13 +269,53 @@ static void writer_of(setup_ctx *c, task_writer *w, zq_wf_errors *we)
 	w->err = &c->err;
 }
 
+/* Does the digit run at p stand for a task id ("task 12", "workflow 12",
+ * the list of "these tasks do not exist: 12, 15")? */
+static int id_at(const char *msg, const char *p)
+{
+	static const char *const before[] = {"task ", "workflow ", NULL};
+	size_t off = (size_t)(p - msg);
+
+	for (int i = 0; before[i]; i++)
+		if (off >= strlen(before[i]) && strncmp(p - strlen(before[i]), before[i],
+							strlen(before[i])) == 0)
+			return 1;
+	return strncmp(msg, "these tasks", 11) == 0 && off >= 2 &&
+	       (strncmp(p - 2, ": ", 2) == 0 || strncmp(p - 2, ", ", 2) == 0);
+}
+
+/* A workflow message with the task ids the document never saw as names. */
+static void with_names(const setup_ctx *c, const char *msg, char *out, size_t n)
+{
+	size_t len = 0;
+
+	for (const char *p = msg; *p && len + 1 < n;) {
+		size_t d = strspn(p, "0123456789");
+		const setup_ref *r = d && (p == msg || p[-1] < '0' || p[-1] > '9') && id_at(msg, p)
+			? setup_refs_by_id(&c->tasks, strtoll(p, NULL, 10)) : NULL;
+		if (r) {
+			len += (size_t)snprintf(out + len, n - len, "'%s'", r->name);
+			p += d;
+		} else {
+			out[len++] = *p++;
+		}
+		if (len >= n)
+			len = n - 1;
+	}
+	out[len] = '\0';
+}
+
 /* A write's failure: the workflow's problems one by one, else the message. */
 static int write_failed(setup_ctx *c, const char *base, int rc, const zq_wf_errors *we)
 {
+	char msg[ZQ_ERR_MSG_MAX + 200];
+
 	if (rc != ZQ_EINVAL || !we->n)
 		return setup_fail(c, base, rc);
-	for (int i = 0; i < we->n; i++)
-		setup_error(c, base, we->msg[i]);
+	for (int i = 0; i < we->n; i++) {
+		with_names(c, we->msg[i], msg, sizeof(msg));
+		setup_error(c, base, msg);
+	}
 	zq_err_clear(&c->err);
 	return 0;
 }

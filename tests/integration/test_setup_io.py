@@ -191,6 +191,17 @@ def test_invalid_document_names_each_path(dst):
     assert "calendars[0].days[0].note" in paths, res
     assert "alert_channels[0].colour" in paths, res
     assert export(d, dst, "json") == before and versions(dst) == nv
+    # the API's workflow checks, naming tasks by name: a node that is disabled
+    doc = json.loads(before)
+    next(t for t in doc["tasks"] if t["name"] == "load")["enabled"] = False
+    doc["tasks"].append({"name": "pipeline 2", "task_type": "workflow",
+                         "cron_expression": "0 4 * * *", "config": {
+                             "workflow_type": "serial", "tasks": [{"task": "load"}]}})
+    res = do_import(d, dst, json.dumps(doc), ctype="application/json", status=422)
+    new = len(doc["tasks"]) - 1
+    assert res["errors"] == [{"path": f"tasks[{new}]",
+                              "detail": "these tasks are disabled: 'load'"}], res
+    assert export(d, dst, "json") == before and versions(dst) == nv
     bad = do_import(d, dst, "zq_setup: 2\nextra: 1\n", status=422)
     assert sorted(e["path"] for e in bad["errors"]) == ["extra", "zq_setup"]
     bad = do_import(d, dst, "a: &x 1\n", status=422)
