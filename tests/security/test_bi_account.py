@@ -234,6 +234,11 @@ def test_drop_only_drops_reporting_users(stack):
         stack._root_sql("DROP USER 'not_bi'@'%'")
     pw, _ = bi_create(stack, "bi_gone", "--host", "127.0.0.1")
     assert bi_sql(stack.db_port, "bi_gone", pw, "SELECT 1")[0] == [["1"]]
+    # a second create neither replaces the account nor changes its password
+    rc, out, err = stack.zq_db("bi-user", "create", "bi_gone", "--host", "127.0.0.1",
+                               *admin_args(stack), check=False)
+    assert rc == 1 and "exists already" in err and "password" not in out, (out, err)
+    assert bi_sql(stack.db_port, "bi_gone", pw, "SELECT 1")[0] == [["1"]]
     rc, out, _ = stack.zq_db("bi-user", "drop", "bi_gone", "--host", "127.0.0.1",
                              *admin_args(stack))
     assert "dropped" in out
