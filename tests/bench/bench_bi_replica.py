@@ -8,6 +8,8 @@ Run by `./zq bench`, or directly:
 Two private servers as bench_scheduler.py makes them (its throughput run,
 one daemon, trivial example tasks), side by side and interleaved run by run:
   off       the primary as ./zq up runs it without a replica (--skip-log-bin)
+  logonly   a primary with db/mariadb-primary.cnf.in and no replica: the
+            binary log's own cost
   binlog    the primary with db/mariadb-primary.cnf.in (log_bin, ROW,
             sync_binlog = 1) and a GTID replica following it, idle
   report    the same, while a deliberately heavy report runs on the replica
@@ -97,11 +99,14 @@ def main():
     plain = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
     logged = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
     logged.stack.binlog = True
+    logonly = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
+    logonly.stack.binlog = True
     replica = None
     try:
         plain.start()
         logged.start()
-        for env in (plain, logged):
+        logonly.start()
+        for env in (plain, logged, logonly):
             load_history(env, HISTORY)
             keep_history(env)
         replica = Replica(logged.stack).start()
@@ -113,10 +118,11 @@ def main():
               plain.value("SELECT @@log_bin"))
         print(f"build: {plain.stack.build}; {N} due trivial tasks per run, 1 daemon, "
               f"{bench_scheduler.THREADS} threads; history {HISTORY} runs; {REPEAT} rounds")
-        runs = {k: [] for k in ("off", "binlog", "report", "primary")}
+        runs = {k: [] for k in ("off", "logonly", "binlog", "report", "primary")}
         reports = {"report": [], "primary": []}
         for _ in range(REPEAT):
             runs["off"].append(bench_scheduler.throughput(plain, 1, N)["rate"])
+            runs["logonly"].append(bench_scheduler.throughput(logonly, 1, N)["rate"])
             runs["binlog"].append(bench_scheduler.throughput(logged, 1, N)["rate"])
             for label, port in (("report", replica.port), ("primary", logged.stack.db_port)):
                 with Reporter(port, "bi_bench", pw) as rep:
@@ -125,6 +131,7 @@ def main():
             print("  round:", ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()), flush=True)
         base = statistics.median(runs["off"])
         for label, text in (("off", "no binary log, no replica"),
+                            ("logonly", "binary log, no replica"),
                             ("binlog", "binary log + idle GTID replica"),
                             ("report", "binary log + heavy report on the replica"),
                             ("primary", "binary log + heavy report on the primary")):
@@ -145,7 +152,7 @@ def main():
     finally:
         if replica:
             replica.stop()
-        for env in (logged, plain):
+        for env in (logonly, logged, plain):
             try:
                 env.close()
             except Exception as e:   # noqa: BLE001 - report, keep closing
