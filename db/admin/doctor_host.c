@@ -227,7 +227,8 @@ void check_time_zones(struct doctor *d)
 	if (tasks && task_zones(d, &z, &err) < 0)
 		found(&f, ST_WARN, "check the account's grants", "cannot read the tasks' zones: %s",
 		      err.msg);
-	found(&f, ST_OK, NULL, "zq reads %s itself (the server's time zone tables are not needed); "
+	found(&f, ST_OK, NULL, "zq reads %s itself (scheduling needs no server time zone tables; "
+	      "the bi_* views' local times do: see \"db time zones\"); "
 	      "zones in use that load: %s%s", root, z.names.len ? z.names.data : "none",
 	      tasks ? "" : " (the tasks' zones not read: no database)");
 	if (z.bad.s != ST_OK)
