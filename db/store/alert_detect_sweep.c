@@ -307,7 +307,7 @@ static void read_dur(zq_stmt *st, dur_cand *c)
 }
 
 /* Running executions x the duration rules of their task that have no alert
- * for them yet. ix_exec_heartbeat (status prefix). */
+ * for them yet. ix_exec_claim (status prefix). */
 static int dur_candidates(zq_db *db, dur_cand **out, int *n, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db,

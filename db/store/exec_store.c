@@ -249,7 +249,7 @@ int exec_store_still_running(zq_db *db, int64_t node_id, const int64_t *ids, int
 int exec_store_cancelled_running(zq_db *db, int64_t node_id, int64_t *ids, int max, int *n,
 				 zq_err *err)
 {
-	/* ix_exec_node (node_id, status) */
+	/* ix_exec_claim (status prefix: the few running rows), filtered on node_id */
 	return zq_db_query_ids(db, "SELECT id FROM task_executions WHERE node_id = ? AND status = "
 			       "'running' AND cancel_requested = 1", node_id, ids, max, n, err);
 }
@@ -373,7 +373,8 @@ int exec_store_insert_retries(zq_db *db, const exec_retry *rows, int n, zq_err *
 
 int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq_err *err)
 {
-	/* ix_exec_heartbeat (status, heartbeat_at); the database clock is the
+	/* ix_exec_claim (status prefix: the few running rows; 140 dropped
+	 * ix_exec_heartbeat), filtered and sorted; the database clock is the
 	 * one clock every daemon agrees on */
 	zq_stmt *st = zq_db_prepare(db,
 		"SELECT id FROM task_executions WHERE status = 'running' "
@@ -394,8 +395,8 @@ int exec_store_stale(zq_db *db, int lease_s, int limit, int64_t *ids, int *n, zq
 int exec_store_stale_on_host(zq_db *db, int lease_s, int limit, const char *host, int64_t *ids,
 			     exec_process *procs, char (*cgroups)[512], int *n, zq_err *err)
 {
-	/* ix_exec_heartbeat (status, heartbeat_at), the same range as
-	 * exec_store_stale, filtered on the host */
+	/* ix_exec_claim, the same running rows as exec_store_stale, filtered
+	 * on the host */
 	zq_stmt *st = zq_db_prepare(db,
 		"SELECT id, proc_boot, proc_pid, proc_start, proc_pgid, proc_cgroup "
 		"FROM task_executions WHERE status = 'running' "

@@ -79,7 +79,7 @@ int node_store_purge(zq_db *db, int keep_days, int *n, zq_err *err)
 
 int history_store_nodes(zq_db *db, int all, hist_node **rows, int *n, zq_err *err)
 {
-	/* scheduler_nodes is small; running counts use ix_exec_node */
+	/* scheduler_nodes is small; running counts use ix_exec_claim (status prefix) */
 	zq_stmt *st = zq_db_prepare(
 		db,
 		"SELECT n.id, n.name, n.host, n.pid, n.version, n.state, n.threads, n.busy, "

@@ -63,7 +63,7 @@ AUDIT_INDEX = {
 # Statistics: the live counts read the status-first indexes of
 # task_executions (pending / running rows only); the newest execution is
 # one row from the end of ix_exec_task_id or of the primary key.
-STATS_EXEC_INDEXES = {"ix_exec_task_status", "ix_exec_claim", "ix_exec_heartbeat",
+STATS_EXEC_INDEXES = {"ix_exec_task_status", "ix_exec_claim",
                       "ix_exec_task_id", "PRIMARY"}
 
 
