@@ -5,12 +5,14 @@
  * write-only: alert_chan_check() splits a body's config into the public
  * part and the secrets, every response shows alert_chan_masked() ("***"
  * for each set secret), a PUT that sends "***" keeps the stored value, and
- * neither the audit rows nor the log lines carry any value of a config. */
+ * neither the audit rows nor the log lines carry any value of a config.
+ * The name, kind, enabled and lang checks are db/jobs/alert_check.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert_chan.h"
+#include "alert_check.h"
 #include "alert_store.h"
 #include "handlers.h"
 #include "jsonin.h"
@@ -93,40 +95,6 @@ static int need_object(zq_ctx *c)
 	return api_body_object(c, chan_fields, chan_readonly);
 }
 
-/* Apply name, kind, enabled, lang of the body to r; *kind_changed when the
- * kind is given and differs. */
-static int apply_plain(zq_ctx *c, alert_channel_row *r, int create, int *kind_changed)
-{
-	const cJSON *v;
-	const char *s;
-	int k;
-
-	*kind_changed = 0;
-	if ((v = jin_get(c->body, "name")) || create) {
-		if (!v)
-			return zq_errf(&c->err, ZQ_EINVAL, "body.name: required");
-		if (jin_string(v, "body.name", 1, 128, 0, &s, &c->err) < 0)
-			return ZQ_EINVAL;
-		zq_strlcpy(r->name, s, sizeof(r->name));
-	}
-	if ((v = jin_get(c->body, "kind")) || create) {
-		if (!v || !cJSON_IsString(v) || (k = alert_chan_kind_parse(v->valuestring)) < 0)
-			return zq_errf(&c->err, ZQ_EINVAL, "body.kind: must be one of webhook, "
-				       "dingtalk, wecom, feishu, slack, email");
-		*kind_changed = strcmp(r->kind, alert_chan_kind_name((alert_chan_kind)k)) != 0;
-		zq_strlcpy(r->kind, alert_chan_kind_name((alert_chan_kind)k), sizeof(r->kind));
-	}
-	if ((v = jin_get(c->body, "enabled")) && jin_bool(v, "body.enabled", &r->enabled, &c->err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c->body, "lang"))) {
-		if (!cJSON_IsString(v) || (strcmp(v->valuestring, "en") != 0 &&
-					   strcmp(v->valuestring, "zh") != 0))
-			return zq_errf(&c->err, ZQ_EINVAL, "body.lang: must be en or zh");
-		zq_strlcpy(r->lang, v->valuestring, sizeof(r->lang));
-	}
-	return 0;
-}
-
 /* Check the body's config against r->kind (stored secrets keep "***"
  * values) and put the public part and the secrets into r. */
 static int apply_config(zq_ctx *c, alert_channel_row *r, const cJSON *config)
@@ -171,7 +139,8 @@ int h_alert_channel_create(zq_ctx *c)
 	r.enabled = 1;
 	zq_strlcpy(r.lang, "en", sizeof(r.lang));
 	zq_strlcpy(r.created_by, c->who.actor, sizeof(r.created_by));
-	if ((rc = need_object(c)) < 0 || (rc = apply_plain(c, &r, 1, &changed)) < 0)
+	if ((rc = need_object(c)) < 0 ||
+	    (rc = alert_check_channel(c->body, "body.", 1, &r, &changed, &c->err)) < 0)
 		goto out;
 	if (!(config = jin_get(c->body, "config"))) {
 		rc = zq_errf(&c->err, ZQ_EINVAL, "body.config: required (an object)");
@@ -205,7 +174,7 @@ static int update_tx(zq_ctx *c, void *arg)
 	int rc, changed;
 
 	if ((rc = alert_store_channel_get(c->db, id, 1, &r, &c->err)) < 0 ||
-	    (rc = apply_plain(c, &r, 0, &changed)) < 0)
+	    (rc = alert_check_channel(c->body, "body.", 0, &r, &changed, &c->err)) < 0)
 		goto out;
 	if (changed && !config) {
 		rc = zq_errf(&c->err, ZQ_EINVAL, "body.config: required when the kind changes");

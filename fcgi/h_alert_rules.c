@@ -4,11 +4,13 @@
  * A rule and its channel list are written in one transaction with the
  * audit row. Params are checked and normalised by alert_rule_params_parse
  * / alert_rule_params_json (db/core/alert_rule.h): what is stored and shown
- * is the normalised form, defaults filled in. */
+ * is the normalised form, defaults filled in. The field checks are
+ * db/jobs/alert_check.c's (the setup importer's too). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_check.h"
 #include "alert_rule.h"
 #include "alert_store.h"
 #include "handlers.h"
@@ -17,8 +19,6 @@
 #include "mem.h"
 #include "task_store.h"
 #include "timeutil.h"
-
-#define REPEAT_MAX (7 * 86400)
 
 static const char *const rule_fields[] = {"task_id", "kind", "enabled", "params", "channels",
 					  "repeat_every", "silenced_until", NULL};
@@ -124,30 +124,15 @@ static int need_object(zq_ctx *c)
 	return api_body_object(c, rule_fields, rule_readonly);
 }
 
+static int channel_id(const cJSON *e, const char *field, void *arg, int64_t *id, zq_err *err)
+{
+	(void)arg;
+	return jin_int(e, field, 1, INT64_MAX, id, err);
+}
+
 static int get_channels(zq_ctx *c, const cJSON *v, alert_rule_row *r)
 {
-	char field[40];
-	int64_t id;
-	int i = 0;
-
-	if (!cJSON_IsArray(v) || !v->child)
-		return zq_errf(&c->err, ZQ_EINVAL, "body.channels: must be a non-empty array of "
-			       "channel ids");
-	r->nchannels = 0;
-	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		snprintf(field, sizeof(field), "body.channels[%d]", i);
-		if (i >= ALERT_RULE_CHANNELS_MAX)
-			return zq_errf(&c->err, ZQ_EINVAL, "body.channels: at most %d channels",
-				       ALERT_RULE_CHANNELS_MAX);
-		if (jin_int(e, field, 1, INT64_MAX, &id, &c->err) < 0)
-			return ZQ_EINVAL;
-		for (int j = 0; j < r->nchannels; j++)
-			if (r->channels[j] == id)
-				return zq_errf(&c->err, ZQ_EINVAL, "%s: channel %lld given twice",
-					       field, (long long)id);
-		r->channels[r->nchannels++] = id;
-	}
-	return 0;
+	return alert_check_rule_channels(v, "body.", "channel ids", channel_id, NULL, r, &c->err);
 }
 
 static int get_task_and_time(zq_ctx *c, alert_rule_row *r)
@@ -166,12 +151,7 @@ static int get_task_and_time(zq_ctx *c, alert_rule_row *r)
 		else if (jin_time(v, "body.silenced_until", &r->silenced_ms, &c->err) < 0)
 			return ZQ_EINVAL;
 	}
-	if ((v = jin_get(c->body, "repeat_every")) &&
-	    jin_int(v, "body.repeat_every", 0, REPEAT_MAX, &r->repeat_every, &c->err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(c->body, "enabled")) && jin_bool(v, "body.enabled", &r->enabled, &c->err) < 0)
-		return ZQ_EINVAL;
-	return 0;
+	return alert_check_rule_opts(c->body, "body.", r, &c->err);
 }
 
 /* The kind and its params: checked and normalised into r->params. stored
@@ -179,35 +159,7 @@ static int get_task_and_time(zq_ctx *c, alert_rule_row *r)
  * changes: another kind's params mean nothing). */
 static int get_kind_params(zq_ctx *c, alert_rule_row *r, const cJSON *stored)
 {
-	const cJSON *v = jin_get(c->body, "kind"), *params = jin_get(c->body, "params");
-	alert_rule_params p;
-	cJSON *norm;
-	int k;
-
-	if (v && (!cJSON_IsString(v) || alert_rule_kind_parse(v->valuestring) < 0))
-		return zq_errf(&c->err, ZQ_EINVAL, "body.kind: must be one of on_failure, "
-			       "on_timeout, on_recovery, on_skipped, deadline, not_started, "
-			       "duration, scheduler_down");
-	if (v)
-		zq_strlcpy(r->kind, v->valuestring, sizeof(r->kind));
-	if (!r->kind[0])
-		return zq_errf(&c->err, ZQ_EINVAL, "body.kind: required");
-	k = alert_rule_kind_parse(r->kind);
-	if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params))
-		return zq_errf(&c->err, ZQ_EINVAL, "body.params: must be an object");
-	if (!params)
-		params = stored;
-	if (alert_rule_params_parse((alert_rule_kind)k, cJSON_IsNull(params) ? NULL : params, &p,
-				    &c->err) < 0)
-		return zq_err_prefix(&c->err, "body.");
-	norm = alert_rule_params_json((alert_rule_kind)k, &p);
-	free(r->params);
-	r->params = cJSON_PrintUnformatted(norm);
-	cJSON_Delete(norm);
-	if (k == AR_SCHEDULER_DOWN && r->task_id)
-		return zq_errf(&c->err, ZQ_EINVAL, "body.task_id: a scheduler_down rule is global "
-			       "(task_id must be null)");
-	return 0;
+	return alert_check_rule_kind(c->body, "body.", "task_id", stored, r, &c->err);
 }
 
 /* What only the database can say: the task and the channels exist (the

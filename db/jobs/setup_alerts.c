@@ -1,5 +1,5 @@
 /* setup_alerts.c - the alert channels and rules of a setup document:
- * checked by db/core's alert_chan.h / alert_rule.h (the API's rules),
+ * checked by alert_check.h (the API's rules, which fcgi uses too),
  * compared with the target's, written with an audit row. A channel's
  * secrets are never in an exported document: a secret the item leaves out
  * keeps the target's stored value. A rule is known by its task and kind. */
@@ -8,14 +8,12 @@
 #include <string.h>
 
 #include "alert_chan.h"
-#include "alert_rule.h"
+#include "alert_check.h"
 #include "jsonin.h"
 #include "mem.h"
 #include "setup_int.h"
 #include "task_def.h"
 #include "timeutil.h"
-
-#define REPEAT_MAX (7 * 86400)
 
 static const char *const chan_keys[] = {"name", "kind", "enabled", "lang", "config", NULL};
 static const char *const rule_keys[] = {"task", "kind", "enabled", "params", "repeat_every",
@@ -26,26 +24,8 @@ static const char *const secret_names[] = {"url", "secret", "password", NULL};
 
 static int chan_plain(setup_ctx *c, const cJSON *it, alert_channel_row *r)
 {
-	const cJSON *v;
-	const char *s;
-	int k;
-
-	if (jin_string(jin_get(it, "name"), "name", 1, 128, 0, &s, &c->err) < 0)
+	if (alert_check_channel(it, "", 1, r, NULL, &c->err) < 0)
 		return ZQ_EINVAL;
-	zq_strlcpy(r->name, s, sizeof(r->name));
-	v = jin_get(it, "kind");
-	if (!cJSON_IsString(v) || (k = alert_chan_kind_parse(v->valuestring)) < 0)
-		return zq_errf(&c->err, ZQ_EINVAL, "kind: must be one of webhook, dingtalk, wecom, "
-			       "feishu, slack, email");
-	zq_strlcpy(r->kind, alert_chan_kind_name((alert_chan_kind)k), sizeof(r->kind));
-	if ((v = jin_get(it, "enabled")) && jin_bool(v, "enabled", &r->enabled, &c->err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(it, "lang"))) {
-		if (!cJSON_IsString(v) || (strcmp(v->valuestring, "en") != 0 &&
-					   strcmp(v->valuestring, "zh") != 0))
-			return zq_errf(&c->err, ZQ_EINVAL, "lang: must be en or zh");
-		zq_strlcpy(r->lang, v->valuestring, sizeof(r->lang));
-	}
 	if (!cJSON_IsObject(jin_get(it, "config")))
 		return zq_errf(&c->err, ZQ_EINVAL, "config: required (a mapping)");
 	return 0;
@@ -249,64 +229,28 @@ static int rule_task(setup_ctx *c, const cJSON *v, alert_rule_row *r)
 	return 0;
 }
 
-static int rule_channels(setup_ctx *c, const cJSON *v, alert_rule_row *r)
+/* A channel of a rule by its name (the document's form). */
+static int channel_ref(const cJSON *e, const char *field, void *arg, int64_t *id, zq_err *err)
 {
-	int i = 0;
+	const setup_ref *ch = cJSON_IsString(e) ? setup_refs_by_name(arg, e->valuestring) : NULL;
 
-	if (!cJSON_IsArray(v) || !v->child)
-		return zq_errf(&c->err, ZQ_EINVAL, "channels: a non-empty list of channel names");
-	r->nchannels = 0;
-	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		const setup_ref *ch = cJSON_IsString(e) ? setup_refs_by_name(&c->channels,
-									    e->valuestring) : NULL;
-		if (cJSON_IsNumber(e))
-			return zq_errf(&c->err, ZQ_EINVAL, "channels[%d]: a channel's name, not an id", i);
-		if (!ch)
-			return zq_errf(&c->err, ZQ_EINVAL, "channels[%d]: no channel named '%.128s' in "
-				       "the document or the database", i,
-				       cJSON_IsString(e) ? e->valuestring : "?");
-		if (i >= ALERT_RULE_CHANNELS_MAX)
-			return zq_errf(&c->err, ZQ_EINVAL, "channels: at most %d",
-				       ALERT_RULE_CHANNELS_MAX);
-		for (int j = 0; j < r->nchannels; j++)
-			if (r->channels[j] == ch->id)
-				return zq_errf(&c->err, ZQ_EINVAL, "channels[%d]: given twice", i);
-		r->channels[r->nchannels++] = ch->id;
-	}
+	if (cJSON_IsNumber(e))
+		return zq_errf(err, ZQ_EINVAL, "%s: a channel's name, not an id", field);
+	if (!ch)
+		return zq_errf(err, ZQ_EINVAL, "%s: no channel named '%.128s' in the document or "
+			       "the database", field, cJSON_IsString(e) ? e->valuestring : "?");
+	*id = ch->id;
 	return 0;
 }
 
 static int rule_apply(setup_ctx *c, const cJSON *it, alert_rule_row *r)
 {
-	const cJSON *v = jin_get(it, "kind"), *params = jin_get(it, "params");
-	alert_rule_params p;
-	cJSON *norm;
-	int k;
-
-	if (!cJSON_IsString(v) || (k = alert_rule_kind_parse(v->valuestring)) < 0)
-		return zq_errf(&c->err, ZQ_EINVAL, "kind: must be one of on_failure, on_timeout, "
-			       "on_recovery, on_skipped, deadline, not_started, duration, "
-			       "scheduler_down");
-	zq_strlcpy(r->kind, v->valuestring, sizeof(r->kind));
-	if (rule_task(c, jin_get(it, "task"), r) < 0)
+	if (rule_task(c, jin_get(it, "task"), r) < 0 ||
+	    alert_check_rule_opts(it, "", r, &c->err) < 0 ||
+	    alert_check_rule_kind(it, "", "task", NULL, r, &c->err) < 0)
 		return ZQ_EINVAL;
-	if (k == AR_SCHEDULER_DOWN && r->task_id)
-		return zq_errf(&c->err, ZQ_EINVAL, "task: a scheduler_down rule is global (null)");
-	if ((v = jin_get(it, "enabled")) && jin_bool(v, "enabled", &r->enabled, &c->err) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(it, "repeat_every")) &&
-	    jin_int(v, "repeat_every", 0, REPEAT_MAX, &r->repeat_every, &c->err) < 0)
-		return ZQ_EINVAL;
-	if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params))
-		return zq_errf(&c->err, ZQ_EINVAL, "params: must be a mapping");
-	if (alert_rule_params_parse((alert_rule_kind)k, cJSON_IsObject(params) ? params : NULL, &p,
-				    &c->err) < 0)
-		return ZQ_EINVAL;
-	norm = alert_rule_params_json((alert_rule_kind)k, &p);
-	free(r->params);
-	r->params = cJSON_PrintUnformatted(norm);
-	cJSON_Delete(norm);
-	return rule_channels(c, jin_get(it, "channels"), r);
+	return alert_check_rule_channels(jin_get(it, "channels"), "", "channel names", channel_ref,
+					 &c->channels, r, &c->err);
 }
 
 static const alert_rule_row *rule_match(const alert_rule_row *rows, int n, const alert_rule_row *r)

@@ -1,17 +1,16 @@
 /* setup_cal.c - the calendars of a setup document: checked by the API's
- * rules (db/core's calendar.h and tz.h; the body checks of fcgi/cal_input.c
- * are restated here, fcgi being above this library), compared with the
+ * rules (cal_check.h, which fcgi/cal_input.c uses too), compared with the
  * target's and written with an audit row, in the import's transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal_check.h"
 #include "jsonin.h"
 #include "mem.h"
 #include "setup_int.h"
 #include "task_def.h"
 #include "timeutil.h"
-#include "tz.h"
 
 static const char *const cal_keys[] = {"name", "description", "timezone", "weekend",
 				       "covered_from", "covered_until", "days", NULL};
@@ -39,57 +38,6 @@ static int named_in(const cJSON *list, const char *name)
 
 /* ---- calendars ------------------------------------------------------------------------- */
 
-static int cal_name(setup_ctx *c, const cJSON *v, char out[65])
-{
-	const char *s;
-	int digits = 1;
-
-	if (jin_string(v, "name", 1, 64, 0, &s, &c->err) < 0)
-		return ZQ_EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
-			return zq_errf(&c->err, ZQ_EINVAL, "name: only letters, digits and . _ - "
-				       "are allowed");
-		digits &= *p >= '0' && *p <= '9';
-	}
-	if (digits)
-		return zq_errf(&c->err, ZQ_EINVAL, "name: must not be all digits");
-	zq_strlcpy(out, s, 65);
-	return 0;
-}
-
-static int cal_day(setup_ctx *c, const cJSON *v, const char *f, int null_ok, int32_t *day)
-{
-	if (null_ok && cJSON_IsNull(v)) {
-		*day = ZQ_CAL_NO_DAY;
-		return 0;
-	}
-	if (!cJSON_IsString(v) || zq_day_parse(v->valuestring, day) < 0)
-		return zq_errf(&c->err, ZQ_EINVAL, "%s: must be a date (YYYY-MM-DD)%s", f,
-			       null_ok ? " or null" : "");
-	return 0;
-}
-
-static int cal_weekend(setup_ctx *c, const cJSON *v, unsigned char *mask)
-{
-	int64_t d;
-	int i = 0;
-	char f[32];
-
-	if (!cJSON_IsArray(v))
-		return zq_errf(&c->err, ZQ_EINVAL, "weekend: must be a list of ISO weekdays (1-7)");
-	*mask = 0;
-	for (const cJSON *e = v->child; e; e = e->next, i++) {
-		snprintf(f, sizeof(f), "weekend[%d]", i);
-		if (jin_int(e, f, 1, 7, &d, &c->err) < 0)
-			return ZQ_EINVAL;
-		if (*mask & (1u << d))
-			return zq_errf(&c->err, ZQ_EINVAL, "%s: %d given twice", f, (int)d);
-		*mask |= (unsigned char)(1u << d);
-	}
-	return 0;
-}
-
 static int cal_days(setup_ctx *c, const cJSON *v, zq_calendar *cal)
 {
 	static const char *const day_keys[] = {"day", "kind", NULL};
@@ -109,7 +57,7 @@ static int cal_days(setup_ctx *c, const cJSON *v, zq_calendar *cal)
 		if (jin_check_fields(e, f, day_keys, NULL, &c->err) < 0)
 			return ZQ_EINVAL;
 		snprintf(f, sizeof(f), "days[%d].day", i);
-		if (cal_day(c, cJSON_GetObjectItemCaseSensitive(e, "day"), f, 0, &day) < 0)
+		if (cal_check_day(cJSON_GetObjectItemCaseSensitive(e, "day"), f, 0, &day, &c->err) < 0)
 			return ZQ_EINVAL;
 		if (!cJSON_IsString(k) || (strcmp(k->valuestring, "holiday") != 0 &&
 					   strcmp(k->valuestring, "workday") != 0))
@@ -119,50 +67,21 @@ static int cal_days(setup_ctx *c, const cJSON *v, zq_calendar *cal)
 	return 0;
 }
 
-static int cal_text(setup_ctx *c, const cJSON *it, calendar_row *r)
-{
-	const cJSON *v;
-	const char *s;
-	zq_err e;
-
-	if ((v = jin_get(it, "description"))) {
-		if (!cJSON_IsNull(v) && jin_string(v, "description", 0, 10000, 1, &s, &c->err) < 0)
-			return ZQ_EINVAL;
-		free(r->description);
-		r->description = cJSON_IsNull(v) || !*s ? NULL : zq_strdup(s);
-	}
-	if ((v = jin_get(it, "timezone"))) {
-		if (jin_string(v, "timezone", 1, 64, 0, &s, &c->err) < 0)
-			return ZQ_EINVAL;
-		if (!zq_tz_get(s, &e))
-			return zq_errf(&c->err, ZQ_EINVAL, "timezone: unknown time zone '%.64s'", s);
-		zq_strlcpy(r->timezone, s, sizeof(r->timezone));
-	}
-	return 0;
-}
-
-/* The item applied to r (the stored calendar or a new one). */
+/* The item applied to r (the stored calendar or a new one): the API's checks. */
 static int cal_apply(setup_ctx *c, const cJSON *it, calendar_row *r)
 {
 	const cJSON *v;
 
-	if (cal_name(c, jin_get(it, "name"), r->cal.name) < 0 || cal_text(c, it, r) < 0)
+	if (cal_check_fields(it, "", 1, r, &c->err) < 0)
 		return ZQ_EINVAL;
-	if ((v = jin_get(it, "weekend")) && cal_weekend(c, v, &r->cal.weekend) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(it, "covered_from")) && cal_day(c, v, "covered_from", 1, &r->set_from) < 0)
-		return ZQ_EINVAL;
-	if ((v = jin_get(it, "covered_until")) &&
-	    cal_day(c, v, "covered_until", 1, &r->set_until) < 0)
-		return ZQ_EINVAL;
+	if (jin_get(it, "description") && r->description && !*r->description) {  /* "" is none */
+		free(r->description);
+		r->description = NULL;
+	}
 	if ((v = jin_get(it, "days")) && cal_days(c, v, &r->cal) < 0)
 		return ZQ_EINVAL;
-	r->cal.covered_from = r->set_from;
-	r->cal.covered_until = r->set_until;
-	if (zq_cal_finish(&r->cal, &c->err) < 0)
-		return zq_err_prefix(&c->err, "days: ");
-	if (r->cal.covered_from > r->cal.covered_until)
-		return zq_errf(&c->err, ZQ_EINVAL, "covered_until: before covered_from");
+	if (cal_check_finish(r, "", "days", &c->err) < 0)
+		return ZQ_EINVAL;
 	r->nholidays = (int64_t)r->cal.nholidays;
 	r->nworkdays = (int64_t)r->cal.nworkdays;
 	return 0;
