@@ -69,7 +69,9 @@ STATS_EXEC_INDEXES = {"ix_exec_task_status", "ix_exec_claim",
 
 @pytest.fixture(scope="module")
 def plans_stack():
-    gen = session_stack(scheduler=False)
+    # no alert thread: its claims (FOR UPDATE SKIP LOCKED, every sweep) share the zq
+    # account and would land in the general log between a request's statements
+    gen = session_stack(scheduler=False, extra_config="[alerts]\nenabled = false\n")
     s = next(gen)
     ids, t0, t1 = load(s.sql, N, tasks=TASKS, audit=50000, prefix="plan-")
     s.plan_ids, s.plan_t1 = ids, t1

@@ -70,7 +70,9 @@ RARE_NAME = "0004242"
 
 @pytest.fixture(scope="module")
 def plans_stack():
-    gen = session_stack(scheduler=False)
+    # no alert thread: its claims (FOR UPDATE SKIP LOCKED, every sweep) share the zq
+    # account and would land in the general log between a request's statements
+    gen = session_stack(scheduler=False, extra_config="[alerts]\nenabled = false\n")
     s = next(gen)
     s.plan_ids = load(s.sql, N, prefix="p-")
     s.sql("SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1")
