@@ -20,6 +20,8 @@
 #include "bi_user_cmd.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,23 @@ struct bi {
 	char role[80];
 	FILE *out;
 };
+
+/* A statement into sql (n bytes), or ZQ_EINVAL when it would not fit: a
+ * cut statement is never sent (it could grant something else). */
+static int sql_fmt(char *sql, size_t n, zq_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int sql_fmt(char *sql, size_t n, zq_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(sql, n, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= n)
+		return zq_errf(err, ZQ_EINVAL, "statement too long (%d bytes)", len);
+	return 0;
+}
 
 static int usage(const char *msg)
 {
@@ -315,8 +334,8 @@ static int grant_role(struct bi *b, int *nviews, int *nfuncs, zq_err *err)
 	*nviews = *nfuncs = 0;
 	if ((rc = list_objects(b, objs, &n, err)) < 0)
 		return rc;
-	snprintf(sql, sizeof(sql), "CREATE ROLE IF NOT EXISTS '%s'", b->role);
-	if ((rc = zq_db_exec(b->db, sql, err)) < 0)
+	if ((rc = sql_fmt(sql, sizeof(sql), err, "CREATE ROLE IF NOT EXISTS '%s'", b->role)) < 0 ||
+	    (rc = zq_db_exec(b->db, sql, err)) < 0)
 		return zq_err_prefix(err, "role %s: ", b->role);
 	for (int i = 0; i < n; i++) {
 		if (!ident_ok(objs[i].name)) {
@@ -324,10 +343,11 @@ static int grant_role(struct bi *b, int *nviews, int *nfuncs, zq_err *err)
 				objs[i].name);
 			continue;
 		}
-		snprintf(sql, sizeof(sql), "GRANT %s ON %s`%s`.`%s` TO '%s'",
-			 objs[i].is_view ? "SELECT" : "EXECUTE", objs[i].is_view ? "" : "FUNCTION ",
-			 b->dbname, objs[i].name, b->role);
-		if ((rc = zq_db_exec(b->db, sql, err)) < 0)
+		if ((rc = sql_fmt(sql, sizeof(sql), err, "GRANT %s ON %s`%s`.`%s` TO '%s'",
+				  objs[i].is_view ? "SELECT" : "EXECUTE",
+				  objs[i].is_view ? "" : "FUNCTION ", b->dbname, objs[i].name,
+				  b->role)) < 0 ||
+		    (rc = zq_db_exec(b->db, sql, err)) < 0)
 			return zq_err_prefix(err, "grant on %s: ", objs[i].name);
 		++*(objs[i].is_view ? nviews : nfuncs);
 	}
@@ -360,8 +380,9 @@ static int account_sql(struct bi *b, const char *prefix, const struct opts *o, z
 {
 	char sql[768];
 
-	snprintf(sql, sizeof(sql), "%s '%s'@'%s'", prefix, o->name, o->host);
-	return zq_db_exec(b->db, sql, err);
+	int rc = sql_fmt(sql, sizeof(sql), err, "%s '%s'@'%s'", prefix, o->name, o->host);
+
+	return rc < 0 ? rc : zq_db_exec(b->db, sql, err);
 }
 
 /* The password's mysql_native_password hash, computed by the server from a
@@ -392,20 +413,20 @@ static int create_account(struct bi *b, const struct opts *o, const char *pw, zq
 		return rc;
 	/* every piece was validated: name and host by their character sets,
 	 * the role from db.name, the hash '*' and 40 hex digits */
-	snprintf(sql, sizeof(sql), "CREATE USER '%s'@'%s' IDENTIFIED BY PASSWORD '%s' "
-		 "WITH MAX_USER_CONNECTIONS %d MAX_STATEMENT_TIME %.3f",
-		 o->name, o->host, hash, o->max_conn, o->max_time);
+	if ((rc = sql_fmt(sql, sizeof(sql), err, "CREATE USER '%s'@'%s' IDENTIFIED BY PASSWORD "
+			  "'%s' WITH MAX_USER_CONNECTIONS %d MAX_STATEMENT_TIME %.3f", o->name,
+			  o->host, hash, o->max_conn, o->max_time)) < 0)
+		return rc;
 	if (zq_db_exec(b->db, sql, err) < 0) {
 		if (zq_db_errno(b->db) == 1396) /* ER_CANNOT_USER: it exists */
 			return zq_errf(err, ZQ_ECONFLICT, "a MariaDB account '%s'@'%s' exists "
 				       "already (zq-db bi-user list)", o->name, o->host);
 		return err->code;
 	}
-	snprintf(sql, sizeof(sql), "GRANT '%s' TO", b->role);
-	if ((rc = account_sql(b, sql, o, err)) == 0) {
-		snprintf(sql, sizeof(sql), "SET DEFAULT ROLE '%s' FOR", b->role);
+	if ((rc = sql_fmt(sql, sizeof(sql), err, "GRANT '%s' TO", b->role)) == 0 &&
+	    (rc = account_sql(b, sql, o, err)) == 0 &&
+	    (rc = sql_fmt(sql, sizeof(sql), err, "SET DEFAULT ROLE '%s' FOR", b->role)) == 0)
 		rc = account_sql(b, sql, o, err);
-	}
 	if (rc < 0) {   /* no half-made account */
 		zq_err ignored = ZQ_ERR_INIT;
 		account_sql(b, "DROP USER", o, &ignored);

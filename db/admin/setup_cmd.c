@@ -33,7 +33,7 @@ static int export_cmd(zq_db *db, int argc, char **argv, FILE *out)
 	char *text;
 	FILE *o = out;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {  /* option, value */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			return usage("export: an option without its value");
@@ -47,7 +47,6 @@ static int export_cmd(zq_db *db, int argc, char **argv, FILE *out)
 			file = v;
 		else
 			return usage("export: unknown option or value");
-		i++;
 	}
 	if (setup_export(db, &f, &doc, &err) < 0) {
 		fprintf(stderr, "zq-db: export: %s\n", err.msg);

@@ -185,7 +185,8 @@ static int node_ids(setup_ctx *c, const cJSON *node, const char *path, cJSON *ou
 	int bad = 0, i = 0;
 
 	for (const cJSON *m = node->child; m; m = m->next) {
-		snprintf(p, sizeof(p), "%s.%s", path, m->string);
+		if (snprintf(p, sizeof(p), "%s.%s", path, m->string) >= (int)sizeof(p))
+			p[sizeof(p) - 1] = '\0'; /* a path past 600 bytes is cut */
 		if (strcmp(m->string, "task_id") == 0) {
 			setup_errorf(c, p, "a setup document names a node's task (task: NAME), not its id");
 			bad = 1;
@@ -197,7 +198,9 @@ static int node_ids(setup_ctx *c, const cJSON *node, const char *path, cJSON *ou
 			cJSON *deps = cJSON_AddArrayToObject(out, "dependencies");
 			i = 0;
 			for (const cJSON *d = m->child; d; d = d->next, i++) {
-				snprintf(p, sizeof(p), "%s.dependencies[%d]", path, i);
+				if (snprintf(p, sizeof(p), "%s.dependencies[%d]", path, i) >=
+				    (int)sizeof(p))
+					p[sizeof(p) - 1] = '\0';
 				bad |= node_ref(c, d, p, &id) < 0;
 				*ready &= id > 0;
 				cJSON_AddItemToArray(deps, cJSON_CreateNumber((double)id));

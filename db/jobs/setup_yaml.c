@@ -197,7 +197,7 @@ static void path_push(struct yp *y, size_t *save, const char *key, int idx)
 static int mapping(struct yp *y, int depth, cJSON *obj)
 {
 	size_t save;
-	char *key;
+	char *key = NULL;
 	cJSON *v;
 	int rc;
 
