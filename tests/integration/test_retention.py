@@ -141,7 +141,9 @@ def test_sighup_lowering_history_days_purges_at_once_and_keeps_the_rules(env):
     slots = [int(r["s"]) for r in env.rows(
         "SELECT ROUND(UNIX_TIMESTAMP(scheduled_time)) AS s FROM task_executions "
         f"WHERE task_id = {cron} ORDER BY scheduled_time")]
-    assert len(slots) >= 5, slots
+    # the daemon ran >= 3.5 s (2 s before the SIGHUP, 1.5 s after the pass),
+    # however fast the pass: at least 3 slots, with no gap and no duplicate
+    assert len(slots) >= 3, slots
     assert slots == list(range(slots[0], slots[0] + len(slots))), slots
 
 

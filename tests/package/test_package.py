@@ -35,7 +35,8 @@ UNITS = {"zq-api.socket": "fcgi/systemd/zq-api.socket",
          "zq-scheduler.service": "scheduler/systemd/zq-scheduler.service"}
 CONFFILES = ["/etc/zq/zq.conf", "/etc/nginx/snippets/zq.conf", "/etc/nginx/sites-available/zq",
              "/etc/nginx/sites-available/zq-plain"]
-RUNTIME_LIBS = {"libc6", "libcjson1", "libcurl4", "libfcgi0ldbl", "libmariadb3", "libsodium23"}
+RUNTIME_LIBS = {"libc6", "libcjson1", "libcurl4", "libfcgi0ldbl", "libmariadb3", "libsodium23",
+                "libyaml-0-2"}
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
              "DEBIAN_FRONTEND": "noninteractive", "TERM": "dumb"}
 
