@@ -379,11 +379,12 @@ static void expect_value_error(const char *given, const char *want)
 {
 	zq_err err;
 	char *got = resolve(given, &err);
+	const char *shown = given ? given : "(none)";  /* never a NULL for %s */
 
 	if (got)
-		fail_msg("%s: accepted as %s", given, got);
+		fail_msg("%s: accepted as %s", shown, got);
 	if (strncmp(err.msg, want, strlen(want)) != 0)
-		fail_msg("%s: got \"%s\", want \"%s...\"", given, err.msg, want);
+		fail_msg("%s: got \"%s\", want \"%s...\"", shown, err.msg, want);
 }
 
 static void expect_resolved(const char *given, const char *want)
