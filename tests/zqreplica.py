@@ -5,6 +5,7 @@ db/mariadb-replica.cnf.in, both turned into command-line options here.
 
     stack = Stack(binlog=True).start()
     rep = Replica(stack).start()   # copy (mariadb-dump --gtid), CHANGE MASTER, START SLAVE
+    Replica(stack, priority="normal")   # not under chrt --idle / ionice -c 3
     rep.sql("SELECT ...")          # as root on the replica, database zq
     rep.slave_status()             # SHOW SLAVE STATUS as a dict
     rep.config()                   # a zq.conf pointing at the replica (for zq-db doctor)
@@ -40,10 +41,23 @@ def primary_args(tmp):
                     LOG_BIN=os.path.join(tmp, "mysql-bin"))
 
 
+# What ./zq up --replica runs the replica's mariadbd under by default
+# (ZQ_REPLICA_PRIORITY=idle): SCHED_IDLE, so it only gets the CPU time the
+# primary and the daemons leave, and the idle I/O class. Both exec the server,
+# so the process's pid is mariadbd's. An unprivileged user may take either.
+PRIORITY_PREFIX = {
+    "idle": ["chrt", "--idle", "0", "ionice", "-c", "3"],
+    "normal": [],
+}
+
+
 class Replica:
-    def __init__(self, stack, server_id=2):
+    def __init__(self, stack, server_id=2, priority="idle"):
+        if priority not in PRIORITY_PREFIX:
+            raise ValueError(f"priority: idle or normal, not {priority!r}")
         self.stack = stack
         self.server_id = server_id
+        self.priority = priority
         self.dir = os.path.join(stack.tmp, f"replica{server_id}")
         self.datadir = os.path.join(self.dir, "mysql")
         self.sock = os.path.join(self.dir, "mysql.sock")
@@ -99,6 +113,7 @@ class Replica:
         repl = cnf_args("mariadb-replica.cnf.in", SERVER_ID=self.server_id, PORT=self.port,
                         RELAY_LOG=os.path.join(self.dir, "relay-bin"))
         self.proc = Proc(f"mariadb-replica{self.server_id}", [
+            *PRIORITY_PREFIX[self.priority],
             "mariadbd", "--no-defaults", "--innodb-buffer-pool-size=64M", "--max-connections=200",
             "--user=" + _user(), "--datadir=" + self.datadir, "--socket=" + self.sock,
             "--port=" + str(self.port), "--bind-address=127.0.0.1", "--skip-log-bin",

@@ -1,12 +1,15 @@
 """The reporting replica (README "Reporting (BI)" -> "The replica"): a stack
 whose MariaDB writes the binary log, and a read-only GTID replica of it made
-as `./zq up --replica` makes one (tests/zqreplica.py). A new execution reaches
-the replica within a second; the reporting account made on the primary works
+as `./zq up --replica` makes one (tests/zqreplica.py), at idle CPU and I/O
+priority (SCHED_IDLE, ionice class idle). A new execution reaches the replica
+within a second, and a burst of writes is applied soon after the primary is
+quiet (the lag returns to 0); the reporting account made on the primary works
 on the replica and cannot write there, nor can the zq account; zq-db doctor
 shows the lag on the replica and the binary log on the primary."""
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -14,6 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from api_util import create, insert_execution, manual_body  # noqa: E402
+from run_state import refresh_sql, transaction  # noqa: E402
 from zqreplica import Replica, admin_args, bi_create, bi_sql, bi_views  # noqa: E402
 from zqstack import Stack, wait_for  # noqa: E402
 
@@ -58,6 +62,26 @@ def test_replica_is_a_read_only_gtid_replica(pair):
         stack.sql_value("SELECT MAX(version) FROM schema_migrations")
 
 
+def test_replica_runs_at_idle_cpu_and_io_priority(pair):
+    stack, replica = pair
+    pid = replica.proc.pid   # chrt and ionice exec mariadbd: the same process
+    with open(f"/proc/{pid}/comm") as f:
+        assert f.read().strip() == "mariadbd"
+    cpu = subprocess.run(["chrt", "-p", str(pid)], capture_output=True, text=True,
+                         check=True).stdout
+    io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True,
+                        check=True).stdout
+    print(f"replica pid {pid}: {cpu.strip()}; I/O class {io.strip()}")
+    assert "SCHED_IDLE" in cpu, cpu
+    assert io.strip() == "idle", io
+    # the threads it started since (InnoDB's, replication's) inherit both
+    tids = os.listdir(f"/proc/{pid}/task")
+    assert len(tids) > 5, tids
+    for tid in tids:
+        out = subprocess.run(["chrt", "-p", tid], capture_output=True, text=True).stdout
+        assert not out or "SCHED_IDLE" in out, (tid, out)
+
+
 def test_a_new_execution_reaches_the_replica_within_a_second(pair):
     stack, replica = pair
     task = create(stack.session("admin"), stack, manual_body(enabled=False))
@@ -74,6 +98,34 @@ def test_a_new_execution_reaches_the_replica_within_a_second(pair):
     # the poll's own client start (~10-30 ms) is in each figure; best of
     # three, so one scheduling hiccup of the shared machine does not decide
     assert min(lags) < 1.0, lags
+
+
+def gtid_seq(pos):
+    """Domain 0's sequence number in a GTID position ("0-1-123")."""
+    seqs = [int(g.split("-")[2]) for g in (pos or "").split(",") if g.startswith("0-")]
+    return seqs[0] if seqs else 0
+
+
+def test_the_replica_catches_up_once_the_primary_is_quiet(pair):
+    """A burst of 300 small commits on the primary: the idle-priority SQL
+    thread may lag during it, and has applied all of it soon after."""
+    stack, replica = pair
+    task = create(stack.session("admin"), stack, manual_body(enabled=False))
+    one = transaction("INSERT INTO task_executions (task_id, trigger_type, status, "
+                      f"scheduled_time, not_before, created_by) VALUES ({task['id']}, 'manual', "
+                      "'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 'burst'); " + refresh_sql(f"t.id = {task['id']}"))
+    stack.sql(" ".join([one] * 300))   # 300 transactions, one client
+    want = gtid_seq(stack.sql_value("SELECT @@GLOBAL.gtid_binlog_pos"))
+    t0 = time.monotonic()
+    wait_for(lambda: gtid_seq(on_replica(replica, "SELECT @@GLOBAL.gtid_slave_pos")) >= want,
+             timeout=60, interval=0.02, what="the replica applying the burst")
+    caught = time.monotonic() - t0
+    assert on_replica(replica, f"SELECT COUNT(*) FROM task_executions WHERE task_id = "
+                               f"{task['id']} AND created_by = 'burst'") == "300"
+    wait_for(lambda: replica.slave_status().get("Seconds_Behind_Master") == "0", timeout=30,
+             interval=0.2, what="Seconds_Behind_Master back to 0")
+    print(f"300 commits on the primary: the replica had them all {caught * 1000:.0f} ms after "
+          f"the last; Seconds_Behind_Master 0")
 
 
 def test_reporting_account_reads_the_replica_and_writes_nothing(pair):
