@@ -161,3 +161,18 @@ def test_chinese(ui, edited):
     leftover = [x for k in ("headers", "actions", "buttons") for x in r[k]
                 if any(w in x for w in ("Version", "Restore", "Compare", "edited", "created"))]
     assert not leftover, leftover
+
+
+def test_each_tab_titles_the_page(ui, admin, stack):
+    """The heading and the window title name the tab shown (not "Execution history" on the
+    History of changes), back and forth, by click, arrow key and reload, in both languages."""
+    t = api_task(admin, stack, unique("ui-ver-title"))
+    r = ui("ver_titles", task_id=t["id"])
+    name, tid = t["name"], t["id"]
+
+    def want(tab, heading):
+        return {"tab": tab, "h1": f"{heading}: #{tid} {name}", "title": f"{heading}: {name} · zq"}
+
+    runs, changes = want("Executions", "Execution history"), want("History of changes", "History of changes")
+    assert r["seen"] == [runs, changes, runs, changes, changes,
+                         want("变更历史", "变更历史"), want("执行记录", "执行历史")], r["seen"]

@@ -255,3 +255,38 @@ export async function ver_restore_secrets(page, p) {
   out.rows = (await versionRows(page)).map((r) => [r.version, r.action]);
   return out;
 }
+
+/** The task page's heading and window title on each tab: Executions, History of changes, back,
+ * the arrow key, a reload of ?tab=changes, then both tabs in Chinese. */
+export async function ver_titles(page, p) {
+  const seen = [];
+  const read = async (tab) => {
+    await page.waitForSelector(`#task-tab-${tab}[aria-selected=true]`);
+    await page.waitForSelector('.page-head h1 .task-name');
+    seen.push({
+      tab: (await page.textContent('.tabs [aria-selected=true]')).trim(),
+      h1: (await page.textContent('.page-head h1')).trim(),
+      title: await page.title(),
+    });
+  };
+  await loginAs(page, p);
+  await page.goto(`${p.base}/#/tasks/${p.task_id}/history`);
+  await read('runs');
+  await page.click('#task-tab-changes');
+  await page.waitForSelector('#versions-table, #changes-panel .empty');
+  await read('changes');
+  await page.click('#task-tab-runs');
+  await read('runs');
+  await page.press('#task-tab-runs', 'ArrowRight');
+  await read('changes');
+  await page.reload();
+  await read('changes');
+  await page.selectOption('#lang-select', 'zh');
+  await until(async () => (await page.textContent('#task-tab-changes[aria-selected=true]').catch(() => '')) === '变更历史' || null,
+    { what: 'the tabs in Chinese' });
+  await read('changes');
+  await shot(page, 'versions-title-zh');
+  await page.click('#task-tab-runs');
+  await read('runs');
+  return { seen };
+}

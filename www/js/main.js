@@ -161,8 +161,9 @@ async function route(force = false) {
   const main = document.getElementById('main');
   replace(main);
   const ctx = { params, query, navigate, setQuery, path };
-  cleanup = match.page.render(main, ctx) || null;
+  // The section's title first: a page may name itself more precisely (a task's tab).
   document.title = `${t(`title.${match.nav || 'login'}`)} · zq`;
+  cleanup = match.page.render(main, ctx) || null;
   if (!force) main.focus({ preventScroll: true });
 }
 

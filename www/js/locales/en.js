@@ -789,6 +789,7 @@ export default {
   'history.tab.runs': 'Executions',
   'history.tab.changes': 'History of changes',
   'ver.tab': 'History of changes',
+  'ver.title': 'History of changes',
   'ver.intro': 'Every change of this task\'s definition, newest first. Pick two versions (From, To) to see what differs; Compare on a row shows that version against the one before it.',
   'ver.none': 'No versions recorded yet.',
   'ver.col.from': 'From',

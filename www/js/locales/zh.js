@@ -788,6 +788,7 @@ export default {
   'history.tab.runs': '执行记录',
   'history.tab.changes': '变更历史',
   'ver.tab': '变更历史',
+  'ver.title': '变更历史',
   'ver.intro': '此任务定义的每一次变更，最新的在前。选择两个版本（从、到）查看差异；行上的“比较”显示该版本与前一版本的差异。',
   'ver.none': '还没有版本记录。',
   'ver.col.from': '从',

@@ -4,6 +4,7 @@
 // task's backfills (backfill.js: the Backfill dialog, progress, Cancel).
 // Two tabs: the executions and the History of changes (history/changes.js:
 // the task's versions, their diff, Restore); ?tab=changes opens the second.
+// The heading and the window title name the tab shown.
 import { h, rerenderKeepingFocus, replace, nextId } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, auth } from '../api.js';
@@ -36,6 +37,7 @@ export function render(main, ctx) {
   let disposed = false;
   let seq = 0;  // the newest load wins; older answers are dropped
   let changesCleanup = null;
+  let tab = 'runs';  // the tab shown: its name heads the page and titles the window
   const runsPanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'runs-panel', 'aria-labelledby': 'task-tab-runs' });
   const changesPanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'changes-panel', 'aria-labelledby': 'task-tab-changes' });
 
@@ -117,35 +119,40 @@ export function render(main, ctx) {
         }, t('exec.cancel')) : null)));
   }
 
+  function drawHead() {
+    const title = t(tab === 'changes' ? 'ver.title' : 'history.title');
+    document.title = `${title}${state.task ? `: ${state.task.name}` : ''} · zq`;
+    if (!state.task) return;
+    replace(head, pageHeader([title, ': ', ...taskTitle(state.task)],
+      auth.can('operator') ? triggerButtons(state.task, {
+        plain: () => h('button', {
+          type: 'button', class: 'btn btn-primary', id: 'history-trigger',
+          onclick: async () => { if (await taskAction(state.task, 'trigger')) load(); },
+        }, t('action.trigger')),
+        withParams: (open) => h('button', {
+          type: 'button', class: 'btn btn-primary', id: 'history-trigger-params', 'aria-haspopup': 'dialog', onclick: open,
+        }, t('action.trigger_params')),
+        onTriggered: () => load(),
+      }) : null,
+      auth.can('operator') ? h('button', {
+        type: 'button', class: 'btn', id: 'history-backfill', 'aria-haspopup': 'dialog',
+        onclick: () => openBackfillDialog(state.task, () => { backfills.load(); load(); }),
+      }, t('bf.button')) : null,
+      h('a', { class: 'btn', href: `#/tasks/${taskId}/stats` }, t('action.stats')),
+      h('a', { class: 'btn', href: '#/tasks' }, t('nav.back_tasks'))));
+  }
+
   function draw() {
     if (disposed) return;
-    if (state.task) {
-      if (!cfgBox.firstChild) {
-        // Drawn once: it stays open or closed while the history polls.
-        const view = taskConfigView(state.task);
-        if (view) {
-          replace(cfgBox, h('details', { class: 'card task-config-box', id: 'task-config' },
-            h('summary', {}, t('param.view.title')), view));
-        }
+    if (state.task && !cfgBox.firstChild) {
+      // Drawn once: it stays open or closed while the history polls.
+      const view = taskConfigView(state.task);
+      if (view) {
+        replace(cfgBox, h('details', { class: 'card task-config-box', id: 'task-config' },
+          h('summary', {}, t('param.view.title')), view));
       }
-      replace(head, pageHeader([t('history.title'), ': ', ...taskTitle(state.task)],
-        auth.can('operator') ? triggerButtons(state.task, {
-          plain: () => h('button', {
-            type: 'button', class: 'btn btn-primary', id: 'history-trigger',
-            onclick: async () => { if (await taskAction(state.task, 'trigger')) load(); },
-          }, t('action.trigger')),
-          withParams: (open) => h('button', {
-            type: 'button', class: 'btn btn-primary', id: 'history-trigger-params', 'aria-haspopup': 'dialog', onclick: open,
-          }, t('action.trigger_params')),
-          onTriggered: () => load(),
-        }) : null,
-        auth.can('operator') ? h('button', {
-          type: 'button', class: 'btn', id: 'history-backfill', 'aria-haspopup': 'dialog',
-          onclick: () => openBackfillDialog(state.task, () => { backfills.load(); load(); }),
-        }, t('bf.button')) : null,
-        h('a', { class: 'btn', href: `#/tasks/${taskId}/stats` }, t('action.stats')),
-        h('a', { class: 'btn', href: '#/tasks' }, t('nav.back_tasks'))));
     }
+    drawHead();
     rerenderKeepingFocus(tableBox, () => {
       if (state.error) return errorBox(state.error);
       if (!state.data) return h('p', { class: 'muted' }, t('common.loading'));
@@ -216,6 +223,8 @@ export function render(main, ctx) {
     });
     runsPanel.hidden = key !== 'runs';
     changesPanel.hidden = key !== 'changes';
+    tab = key;
+    drawHead();
     if (key === 'runs') { persist(); load().catch((e) => toastError(e)); return; }
     clearTimeout(timer);
     if (!state.task) {
