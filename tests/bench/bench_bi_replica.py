@@ -5,25 +5,36 @@ Run by `./zq bench`, or directly:
     ZQ_BUILD_DIR=build/bench /usr/bin/python3 tests/bench/bench_bi_replica.py [--quick]
     ZQ_BENCH_REPEAT (default 3), ZQ_BENCH_N (due tasks per run; 2000 quick, 10000 else)
 
-Two private servers as bench_scheduler.py makes them (its throughput run,
-one daemon, trivial example tasks), side by side and interleaved run by run:
+Private servers as bench_scheduler.py makes them (its throughput run, one
+daemon, trivial example tasks), side by side and interleaved run by run:
   off       the primary as ./zq up runs it without a replica (--skip-log-bin)
   logonly   a primary with db/mariadb-primary.cnf.in and no replica: the
             binary log's own cost
   binlog    the primary with db/mariadb-primary.cnf.in (log_bin, ROW,
-            sync_binlog = 1) and a GTID replica following it, idle
-  report    the same, while a deliberately heavy report runs on the replica
-            without pause as a reporting user (a self-join of bi_executions
-            over a preloaded history, max_statement_time 120 s)
-  primary   the same report on the primary instead (what the replica spares)
+            sync_binlog = 1) and two GTID replicas following it, idle: one at
+            normal priority, one at idle priority (chrt --idle 0, ionice -c 3:
+            what ./zq up --replica starts by default)
+  normal    the same, while a deliberately heavy report runs on the
+            normal-priority replica without pause as a reporting user (a
+            self-join of bi_executions over a preloaded history,
+            max_statement_time 120 s)
+  report    the same report on the idle-priority replica instead
+  primary   the same report on the primary instead (what a replica spares)
 Printed, not asserted: the medians of the runs, exec/s and the ratio to
-"off". On one machine the replica shares the CPUs and the disk with the
-primary; on its own host (README "Reporting (BI)") only the binary log and
-the replication thread's reads remain.
+"off"; for each report, how long one took and how many ran; for each replica
+the report ran on, how far it was behind when the run's last execution had
+committed on the primary and how long it took to catch up (gtid_slave_pos
+reaching the primary's gtid_binlog_pos, polled every 50 ms while the report
+still runs). At idle priority the report and the replica's SQL thread get
+only the CPU the primary and the scheduler leave: the cost moves from the
+scheduler to the report and the replica's lag. On its own host (README
+"Reporting (BI)") only the binary log and the replication thread's reads
+remain.
 """
 import os
 import statistics
 import sys
+import subprocess
 import threading
 import time
 
@@ -65,6 +76,89 @@ def load_history(env, n):
             "FROM scheduled_tasks WHERE name LIKE 'hist-%'")
 
 
+def gtid_seq(pos):
+    """The sequence number of domain 0 in a GTID position ("0-1-123,...")."""
+    for g in (pos or "").split(","):
+        parts = g.strip().split("-")
+        if len(parts) == 3 and parts[0] == "0":
+            return int(parts[2])
+    return 0
+
+
+def catch_up(primary, replica, timeout=300):
+    """(transactions behind now, seconds until the replica has applied what
+    the primary has logged now); None seconds past the timeout."""
+    want = gtid_seq(primary.value("SELECT @@GLOBAL.gtid_binlog_pos"))
+    t0 = time.monotonic()
+    behind = None
+    while time.monotonic() - t0 < timeout:
+        have = gtid_seq(replica.sql("SELECT @@GLOBAL.gtid_slave_pos")[0][0])
+        if behind is None:
+            behind = max(0, want - have)
+        if have >= want:
+            return behind, time.monotonic() - t0
+        time.sleep(0.05)
+    return behind, None
+
+
+class LagSampler:
+    """How far the replica falls behind during a run: every 0.25 s, the
+    primary's logged and the replica's applied GTID sequence numbers, read by
+    one long-lived client on each server (no process start per sample). The
+    largest difference, in transactions, is kept."""
+
+    def __init__(self, primary, replica):
+        self.clients = [self._client(primary.stack.sock, primary.stack.root_pw,
+                                     "SELECT @@GLOBAL.gtid_binlog_pos;"),
+                        self._client(replica.sock, replica.stack.root_pw,
+                                     "SELECT @@GLOBAL.gtid_slave_pos;")]
+        self.max_behind, self.stop_ev = 0, threading.Event()
+        self.t = threading.Thread(target=self.loop, daemon=True)
+
+    @staticmethod
+    def _client(sock, pw, query):
+        p = subprocess.Popen(["mariadb", "--no-defaults", "-uroot", "-p" + pw, "-S", sock,
+                              "--batch", "--raw", "--skip-column-names", "--unbuffered"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        return p, query
+
+    @staticmethod
+    def _ask(client):
+        p, query = client
+        p.stdin.write(query + "\n")
+        p.stdin.flush()
+        return gtid_seq(p.stdout.readline().strip())
+
+    def loop(self):
+        while not self.stop_ev.wait(0.25):
+            logged, applied = (self._ask(c) for c in self.clients)
+            self.max_behind = max(self.max_behind, logged - applied)
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_ev.set()
+        self.t.join(timeout=10)
+        for p, _ in self.clients:
+            p.stdin.close()
+            p.wait(timeout=10)
+
+
+def priority(pid):
+    """The process's CPU policy and I/O class, as chrt -p and ionice -p say."""
+    pol = subprocess.run(["chrt", "-p", str(pid)], capture_output=True, text=True).stdout
+    pol = [ln.split(": ", 1)[1] for ln in pol.splitlines() if "policy" in ln]
+    io = subprocess.run(["ionice", "-p", str(pid)], capture_output=True, text=True).stdout
+    return f"{pol[0] if pol else '?'} / {io.strip() or '?'}"
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 class Reporter:
     """The heavy report in a loop on one server, until stopped."""
 
@@ -95,13 +189,66 @@ class Reporter:
         self.t.join(timeout=320)
 
 
+MODES = (("off", "no binary log, no replica"),
+         ("logonly", "binary log, no replica"),
+         ("binlog", "binary log + 2 idle GTID replicas"),
+         ("normal", "+ heavy report on the normal-priority replica"),
+         ("report", "+ heavy report on the idle-priority replica"),
+         ("primary", "+ heavy report on the primary"))
+
+
+def summary(runs, reports, lags):
+    base = statistics.median(runs["off"])
+    for label, text in MODES:
+        med = statistics.median(runs[label])
+        extra = ""
+        if label in reports:
+            secs = [s for r in reports[label] for s in r.secs]
+            errs = [e for r in reports[label] for e in r.errors]
+            extra = (f"; {sum(r.done for r in reports[label])} reports, median "
+                     f"{statistics.median(secs) if secs else float('nan'):.1f} s each"
+                     f"{'; errors: ' + errs[0] if errs else ''}")
+        print(f"{text:47s} {med:7.0f} exec/s ({med / base:.2f}x; runs "
+              f"{', '.join('%.0f' % r for r in runs[label])}){extra}")
+    for label, per in lags.items():
+        secs = [x[2] for x in per if x[2] is not None]
+        print(f"  '{label}' runs, the replica the report ran on: at most "
+              f"{', '.join(str(x[0]) for x in per)} transactions behind during the run; at the "
+              f"run's end {', '.join(str(x[1]) for x in per)} behind, caught up in "
+              f"{', '.join('%.2f s' % x[2] if x[2] is not None else 'never' for x in per)}"
+              f" (median {statistics.median(secs) if secs else float('nan'):.2f} s)")
+
+
+def measured_round(plain, logonly, logged, reps, pw, runs, reports, lags):
+    runs["off"].append(bench_scheduler.throughput(plain, 1, N)["rate"])
+    runs["logonly"].append(bench_scheduler.throughput(logonly, 1, N)["rate"])
+    runs["binlog"].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+    for label, port in (("normal", reps["normal"].port), ("report", reps["idle"].port),
+                        ("primary", logged.stack.db_port)):
+        rp = reps["idle" if label == "report" else "normal"]
+        with Reporter(port, "bi_bench", pw) as rep:
+            if label == "primary":
+                runs[label].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+            else:
+                with LagSampler(logged, rp) as lag:
+                    runs[label].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+                # the run is over, the report still runs
+                lags[label].append((lag.max_behind, *catch_up(logged, rp)))
+        reports[label].append(rep)
+    print("  round:", ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()),
+          "| lag max/end/catch-up:", ", ".join(
+              f"{k} {v[-1][0]}/{v[-1][1]} tx/"
+              f"{'never' if v[-1][2] is None else '%.2f s' % v[-1][2]}" for k, v in lags.items()),
+          f"| load {load()}", flush=True)
+
+
 def main():
     plain = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
     logged = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
     logged.stack.binlog = True
     logonly = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
     logonly.stack.binlog = True
-    replica = None
+    reps = {}
     try:
         plain.start()
         logged.start()
@@ -109,49 +256,36 @@ def main():
         for env in (plain, logged, logonly):
             load_history(env, HISTORY)
             keep_history(env)
-        replica = Replica(logged.stack).start()
+        reps["normal"] = Replica(logged.stack, server_id=2, priority="normal").start()
+        reps["idle"] = Replica(logged.stack, server_id=3, priority="idle").start()
         pw, _ = bi_create(logged.stack, "bi_bench", "--max-statement-time", "120")
         print("server:", logged.value("SELECT VERSION()"), "| binlog primary: log_bin",
               logged.value("SELECT @@log_bin"), "binlog_format",
               logged.value("SELECT @@binlog_format"), "sync_binlog",
               logged.value("SELECT @@sync_binlog"), "| plain primary: log_bin",
               plain.value("SELECT @@log_bin"))
+        print("replicas (CPU policy / I/O class):",
+              "; ".join(f"{k} {priority(r.proc.pid)}" for k, r in reps.items()))
         print(f"build: {plain.stack.build}; {N} due trivial tasks per run, 1 daemon, "
-              f"{bench_scheduler.THREADS} threads; history {HISTORY} runs; {REPEAT} rounds")
-        runs = {k: [] for k in ("off", "logonly", "binlog", "report", "primary")}
-        reports = {"report": [], "primary": []}
+              f"{bench_scheduler.THREADS} threads; history {HISTORY} runs; {REPEAT} rounds; "
+              f"load average before {load()}")
+        runs = {k: [] for k, _ in MODES}
+        reports = {"normal": [], "report": [], "primary": []}
+        lags = {"normal": [], "report": []}
         for _ in range(REPEAT):
-            runs["off"].append(bench_scheduler.throughput(plain, 1, N)["rate"])
-            runs["logonly"].append(bench_scheduler.throughput(logonly, 1, N)["rate"])
-            runs["binlog"].append(bench_scheduler.throughput(logged, 1, N)["rate"])
-            for label, port in (("report", replica.port), ("primary", logged.stack.db_port)):
-                with Reporter(port, "bi_bench", pw) as rep:
-                    runs[label].append(bench_scheduler.throughput(logged, 1, N)["rate"])
-                reports[label].append(rep)
-            print("  round:", ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()), flush=True)
-        base = statistics.median(runs["off"])
-        for label, text in (("off", "no binary log, no replica"),
-                            ("logonly", "binary log, no replica"),
-                            ("binlog", "binary log + idle GTID replica"),
-                            ("report", "binary log + heavy report on the replica"),
-                            ("primary", "binary log + heavy report on the primary")):
-            med = statistics.median(runs[label])
-            extra = ""
-            if label in reports:
-                secs = [s for r in reports[label] for s in r.secs]
-                errs = [e for r in reports[label] for e in r.errors]
-                extra = (f"; {sum(r.done for r in reports[label])} reports, median "
-                         f"{statistics.median(secs) if secs else float('nan'):.1f} s each"
-                         f"{'; errors: ' + errs[0] if errs else ''}")
-            print(f"{text:45s} {med:7.0f} exec/s ({med / base:.2f}x; runs "
-                  f"{', '.join('%.0f' % r for r in runs[label])}){extra}")
-        st = replica.slave_status()
-        print(f"replica after the runs: IO {st.get('Slave_IO_Running')}, SQL "
-              f"{st.get('Slave_SQL_Running')}, Seconds_Behind_Master "
-              f"{st.get('Seconds_Behind_Master')}")
+            measured_round(plain, logonly, logged, reps, pw, runs, reports, lags)
+        print(f"load average after {load()}")
+        summary(runs, reports, lags)
+        for k, r in reps.items():
+            behind, secs = catch_up(logged, r)
+            st = r.slave_status()
+            print(f"{k} replica after the runs, reports stopped: IO {st.get('Slave_IO_Running')}, "
+                  f"SQL {st.get('Slave_SQL_Running')}, Seconds_Behind_Master "
+                  f"{st.get('Seconds_Behind_Master')}, {behind} transactions behind, "
+                  f"caught up in {secs if secs is None else round(secs, 2)} s")
     finally:
-        if replica:
-            replica.stop()
+        for r in reps.values():
+            r.stop()
         for env in (logonly, logged, plain):
             try:
                 env.close()
