@@ -129,6 +129,7 @@ static const struct check {
 	{"db time zones", NEED_DB, check_db_time_zones},
 	{"clock", NEED_DB, check_clock},
 	{"replica", NEED_DB, check_replica},
+	{"bi grants", NEED_TABLES, check_bi_grants},
 	{"scheduler nodes", NEED_TABLES, check_nodes},
 	{"pending executions", NEED_TABLES, check_pending},
 	{"overdue tasks", NEED_TABLES, check_overdue},

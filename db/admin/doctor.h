@@ -1,7 +1,7 @@
 /* doctor.h - `zq-db doctor`: the checks an operator runs when something is
  * off (configuration file, connection, grants, schema, server features,
  * time zones and the server's time zone tables, clock skew, replication,
- * scheduler nodes, overdue work).
+ * the reporting role's grants, scheduler nodes, overdue work).
  *
  * Each check prints one line "ok|warn|fail|skip  <check>: <what was found>"
  * and, for warn and fail, an indented "fix: <what to do>" line; with

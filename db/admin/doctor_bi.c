@@ -2,8 +2,12 @@
  * the server's own time zone tables, which the bi_* views' local-time
  * columns need (CONVERT_TZ answers NULL without them), and replication: on
  * a replica its lag and threads (SHOW SLAVE STATUS), on a primary whether a
- * replica can follow it (the binary log). */
+ * replica can follow it (the binary log); and whether the reporting role
+ * zq_bi_<db> holds SELECT on every bi_* view (a migration adds views, `zq-db
+ * bi-user grant` gives them to the role), when this account may read the
+ * grant tables: else it says it cannot tell, never a guess. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -18,6 +22,11 @@
 #define TZ_EXPECT "2024-03-31 03:30:00"
 #define TZ_FIX "load them as root: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root " \
 	       "mysql (./zq up and the package do it once; a replica gets them from its primary)"
+
+#define BI_VIEWS_MAX 256
+#define BI_NAME_LEN 65
+#define BI_FIX "as an account that may grant: zq-db bi-user grant --admin-user root (./zq up " \
+	       "runs it after migrate; the package and a hand-run migrate do not)"
 
 #define LAG_WARN_S 30
 #define LAG_FAIL_S 600
@@ -170,4 +179,123 @@ void check_replica(struct doctor *d)
 	zq_stmt_done(st);
 	if (rc == 1)
 		primary_state(d);
+}
+
+/* ---- the reporting role's grants ----------------------------------------------------- */
+
+/* The bi_* views of the database, by name. */
+static int bi_views(zq_db *db, char (*names)[BI_NAME_LEN], int *n, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, "SELECT TABLE_NAME FROM information_schema.VIEWS "
+				    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'bi\\_%' "
+				    "ORDER BY TABLE_NAME", err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	if ((rc = zq_stmt_exec(st, err)) == 0)
+		while (*n < BI_VIEWS_MAX && zq_stmt_fetch(st) > 0)
+			zq_stmt_copy(st, 0, names[(*n)++], BI_NAME_LEN);
+	zq_stmt_done(st);
+	return rc;
+}
+
+/* How many rows sql (one ? for the role) counts; an error when this account
+ * may not read the table (the zq account usually may not read mysql.*). */
+static int role_count(zq_db *db, const char *sql, const char *role, const char *view,
+		      int64_t *n, zq_err *err)
+{
+	zq_stmt *st = zq_db_prepare(db, sql, err);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return err->code;
+	zq_stmt_bind_str(st, 0, role);
+	if (view)
+		zq_stmt_bind_str(st, 1, view);
+	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
+		*n = zq_stmt_i64(st, 0);
+	zq_stmt_done(st);
+	return rc;
+}
+
+#define GRANTS_SQL "SELECT COUNT(*) FROM mysql.tables_priv WHERE User = ? AND Host = '' " \
+		   "AND Db = DATABASE() AND FIND_IN_SET('Select', Table_priv) > 0"
+
+/* The role holds SELECT on each view, else their names into missing. */
+static int role_lacks(struct doctor *d, const char *role, char (*views)[BI_NAME_LEN], int n,
+		      zq_buf *missing, int *nmissing, zq_err *err)
+{
+	int64_t has;
+
+	*nmissing = 0;
+	for (int i = 0; i < n; i++) {
+		if (role_count(d->db, GRANTS_SQL " AND Table_name = ?", role, views[i], &has,
+			       err) < 0)
+			return err->code;
+		if (has)
+			continue;
+		if (*nmissing < 8)
+			zq_buf_printf(missing, "%s%s", *nmissing ? ", " : "", views[i]);
+		(*nmissing)++;
+	}
+	if (*nmissing > 8)
+		zq_buf_printf(missing, " and %d more", *nmissing - 8);
+	return 0;
+}
+
+/* Whether the role exists: it holds a grant, or has its creator or members
+ * mapped. 1 yes, 0 no, -1 this account cannot tell. */
+static int role_exists(struct doctor *d, const char *role, int64_t grants)
+{
+	zq_err err = ZQ_ERR_INIT;
+	int64_t mapped = 0;
+
+	if (grants)
+		return 1;
+	if (role_count(d->db, "SELECT COUNT(*) FROM mysql.roles_mapping WHERE Role = ?", role, NULL,
+		       &mapped, &err) < 0)
+		return -1;
+	return mapped > 0;
+}
+
+void check_bi_grants(struct doctor *d)
+{
+	zq_err err = ZQ_ERR_INIT;
+	char views[BI_VIEWS_MAX][BI_NAME_LEN], role[sizeof(d->cfg->db_name) + 8];
+	zq_buf missing = ZQ_BUF_INIT(4096);
+	int64_t grants = 0;
+	int n = 0, lack = 0, exists;
+
+	snprintf(role, sizeof(role), "zq_bi_%s", d->cfg->db_name);
+	if (bi_views(d->db, views, &n, &err) < 0) {
+		say(d, ST_SKIP, NULL, "cannot list the bi_* views: %s", err.msg);
+		return;
+	}
+	if (n == 0) {
+		say(d, ST_SKIP, NULL, "no bi_* views in this database");
+		return;
+	}
+	if (role_count(d->db, GRANTS_SQL, role, NULL, &grants, &err) < 0 ||
+	    (exists = role_exists(d, role, grants)) < 0) {
+		say(d, ST_SKIP, NULL, "cannot tell whether the reporting role %s holds the %d bi_* "
+		    "views: this account may not read mysql.tables_priv and mysql.roles_mapping "
+		    "(zq-db bi-user list --admin-user root shows it)", role, n);
+		return;
+	}
+	if (!exists) {
+		say(d, ST_OK, NULL, "no reporting role %s: no reporting accounts (zq-db bi-user "
+		    "create makes one)", role);
+		return;
+	}
+	if (role_lacks(d, role, views, n, &missing, &lack, &err) < 0)
+		say(d, ST_SKIP, NULL, "cannot read the grants of %s: %s", role, err.msg);
+	else if (lack)
+		say(d, ST_WARN, BI_FIX, "the reporting role %s lacks SELECT on %d of the %d bi_* "
+		    "views (%s): reporting accounts do not see them", role, lack, n, missing.data);
+	else
+		say(d, ST_OK, NULL, "the reporting role %s holds SELECT on all %d bi_* views", role, n);
+	zq_buf_release(&missing);
 }

@@ -74,6 +74,7 @@ void check_clock(struct doctor *d);
 /* doctor_bi.c */
 void check_db_time_zones(struct doctor *d);
 void check_replica(struct doctor *d);
+void check_bi_grants(struct doctor *d);
 /* doctor_work.c */
 void check_nodes(struct doctor *d);
 void check_pending(struct doctor *d);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mem.h"
 #include "migrate.h"
+#include "migrate_notice.h"
 #include "secret.h"
 #include "seed.h"
 #include "setup_cmd.h"
@@ -104,6 +105,7 @@ static int cmd_migrate(struct cli *c, int argc, char **argv)
 		return fail("migrate", &err);
 	printf("schema at version %d (%d migration%s applied)\n", zq_schema_expected(), applied,
 	       applied == 1 ? "" : "s");
+	migrate_bi_notice(stdout, applied);
 	if (baseline(c, &err) < 0)
 		return fail("migrate: baseline versions", &err);
 	return 0;
