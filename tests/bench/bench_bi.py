@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
 from bench_history import load  # noqa: E402
-from bi_reports import REPORTS, explain_access  # noqa: E402
+from bi_reports import INDEX_ONLY, REPORTS, explain_access, index_only  # noqa: E402
 
 WORKFLOWS, NODES, WF_EVERY_S = 5, 3, 7200
 
@@ -123,6 +123,9 @@ def main():
             s.sql(q)   # warm
             ms = timed(s, q, args.runs)
             paths = ", ".join(f"{t}:{a}:{k}" for t, a, k in explain_access(s.sql, q))
+            if name in INDEX_ONLY:
+                covered = INDEX_ONLY[name] in index_only(s.sql, q)
+                paths += " (index-only)" if covered else " (NOT index-only: row lookups)"
             print(f"  {name:44s} {ms:7.1f}ms  {paths}", flush=True)
             benchlib.target(f"bi@{label}: {name} median", ms, "ms", "<=", 1000, cmd=cmd)
     finally:
