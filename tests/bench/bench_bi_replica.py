@@ -146,6 +146,61 @@ class LagSampler:
             p.wait(timeout=10)
 
 
+def cpu_now(pids):
+    """(time, machine busy / iowait / steal / total ticks, [CPU ticks of each pid])."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v
+    procs = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            procs.append(int(st[11]) + int(st[12]))
+        except OSError:
+            procs.append(0)
+    return (time.time(), user + nice + system + irq + softirq, iowait, steal, sum(v), procs)
+
+
+class CpuSampler:
+    """/proc/stat and the replicas' CPU time every 0.1 s during a throughput
+    run; window() gives the shares over the run's measured part (the last
+    n / rate seconds before its last completion was seen, within ~0.25 s)."""
+
+    def __init__(self, pids):
+        self.pids, self.samples = pids, []
+        self.stop_ev = threading.Event()
+        self.t = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        while True:
+            self.samples.append(cpu_now(self.pids))
+            if self.stop_ev.wait(0.1):
+                return
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.end = time.time()
+        self.stop_ev.set()
+        self.t.join()
+
+    def window(self, secs):
+        """{busy, iowait, steal: % of all CPUs; procs: [% of one CPU each]}."""
+        t1 = self.end - 0.25
+        t0 = t1 - secs
+        a = min(self.samples, key=lambda x: abs(x[0] - t0))
+        b = min(self.samples, key=lambda x: abs(x[0] - t1))
+        total = max(1, b[4] - a[4])
+        hz = os.sysconf("SC_CLK_TCK")
+        wall = max(1e-3, b[0] - a[0])
+        return {"busy": 100.0 * (b[1] - a[1]) / total, "iowait": 100.0 * (b[2] - a[2]) / total,
+                "steal": 100.0 * (b[3] - a[3]) / total,
+                "procs": [100.0 * (y - x) / hz / wall for x, y in zip(a[5], b[5])]}
+
+
 def priority(pid):
     """The process's CPU policy and I/O class, as chrt -p and ionice -p say."""
     pol = subprocess.run(["chrt", "-p", str(pid)], capture_output=True, text=True).stdout
@@ -197,7 +252,7 @@ MODES = (("off", "no binary log, no replica"),
          ("primary", "+ heavy report on the primary"))
 
 
-def summary(runs, reports, lags):
+def summary(runs, reports, lags, cpus):
     base = statistics.median(runs["off"])
     for label, text in MODES:
         med = statistics.median(runs[label])
@@ -208,6 +263,11 @@ def summary(runs, reports, lags):
             extra = (f"; {sum(r.done for r in reports[label])} reports, median "
                      f"{statistics.median(secs) if secs else float('nan'):.1f} s each"
                      f"{'; errors: ' + errs[0] if errs else ''}")
+        med_of = lambda f: statistics.median(f(c) for c in cpus[label])  # noqa: E731
+        extra += (f"; CPU busy {med_of(lambda c: c['busy']):.0f} %, iowait "
+                  f"{med_of(lambda c: c['iowait']):.0f} %, steal {med_of(lambda c: c['steal']):.0f}"
+                  f" %; replicas normal {med_of(lambda c: c['procs'][0]):.0f} % / idle "
+                  f"{med_of(lambda c: c['procs'][1]):.0f} % of a CPU")
         print(f"{text:47s} {med:7.0f} exec/s ({med / base:.2f}x; runs "
               f"{', '.join('%.0f' % r for r in runs[label])}){extra}")
     for label, per in lags.items():
@@ -219,19 +279,27 @@ def summary(runs, reports, lags):
               f" (median {statistics.median(secs) if secs else float('nan'):.2f} s)")
 
 
-def measured_round(plain, logonly, logged, reps, pw, runs, reports, lags):
-    runs["off"].append(bench_scheduler.throughput(plain, 1, N)["rate"])
-    runs["logonly"].append(bench_scheduler.throughput(logonly, 1, N)["rate"])
-    runs["binlog"].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+def run(env, label, reps, runs, cpus):
+    """One throughput run, with the machine's and the replicas' CPU over it."""
+    with CpuSampler([reps["normal"].proc.pid, reps["idle"].proc.pid]) as cs:
+        rate = bench_scheduler.throughput(env, 1, N)["rate"]
+    runs[label].append(rate)
+    cpus[label].append(cs.window(N / rate))
+
+
+def measured_round(plain, logonly, logged, reps, pw, runs, reports, lags, cpus):
+    run(plain, "off", reps, runs, cpus)
+    run(logonly, "logonly", reps, runs, cpus)
+    run(logged, "binlog", reps, runs, cpus)
     for label, port in (("normal", reps["normal"].port), ("report", reps["idle"].port),
                         ("primary", logged.stack.db_port)):
         rp = reps["idle" if label == "report" else "normal"]
         with Reporter(port, "bi_bench", pw) as rep:
             if label == "primary":
-                runs[label].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+                run(logged, label, reps, runs, cpus)
             else:
                 with LagSampler(logged, rp) as lag:
-                    runs[label].append(bench_scheduler.throughput(logged, 1, N)["rate"])
+                    run(logged, label, reps, runs, cpus)
                 # the run is over, the report still runs
                 lags[label].append((lag.max_behind, *catch_up(logged, rp)))
         reports[label].append(rep)
@@ -240,6 +308,10 @@ def measured_round(plain, logonly, logged, reps, pw, runs, reports, lags):
               f"{k} {v[-1][0]}/{v[-1][1]} tx/"
               f"{'never' if v[-1][2] is None else '%.2f s' % v[-1][2]}" for k, v in lags.items()),
           f"| load {load()}", flush=True)
+    print("    CPU busy/iowait/steal % of both CPUs, replicas normal/idle % of one CPU:",
+          ", ".join(f"{k} {v[-1]['busy']:.0f}/{v[-1]['iowait']:.0f}/{v[-1]['steal']:.0f} "
+                    f"{v[-1]['procs'][0]:.0f}/{v[-1]['procs'][1]:.0f}" for k, v in cpus.items()),
+          flush=True)
 
 
 def main():
@@ -272,10 +344,11 @@ def main():
         runs = {k: [] for k, _ in MODES}
         reports = {"normal": [], "report": [], "primary": []}
         lags = {"normal": [], "report": []}
+        cpus = {k: [] for k, _ in MODES}
         for _ in range(REPEAT):
-            measured_round(plain, logonly, logged, reps, pw, runs, reports, lags)
+            measured_round(plain, logonly, logged, reps, pw, runs, reports, lags, cpus)
         print(f"load average after {load()}")
-        summary(runs, reports, lags)
+        summary(runs, reports, lags, cpus)
         for k, r in reps.items():
             behind, secs = catch_up(logged, r)
             st = r.slave_status()
