@@ -3,7 +3,8 @@ what a heavy report on it costs.
 
 Run by `./zq bench`, or directly:
     ZQ_BUILD_DIR=build/bench /usr/bin/python3 tests/bench/bench_bi_replica.py [--quick]
-    ZQ_BENCH_REPEAT (default 3), ZQ_BENCH_N (due tasks per run; 2000 quick, 10000 else)
+    ZQ_BENCH_REPEAT (default 3), ZQ_BENCH_N (due tasks per run; 2000 quick, 10000 else),
+    ZQ_BENCH_REPORTS (the heavy report's loops side by side, default 1)
 
 Private servers as bench_scheduler.py makes them (its throughput run, one
 daemon, trivial example tasks), side by side and interleaved run by run:
@@ -51,6 +52,7 @@ QUICK = "--quick" in sys.argv or bool(os.environ.get("ZQ_BENCH_QUICK"))
 N = int(os.environ.get("ZQ_BENCH_N", "2000" if QUICK else "10000"))
 REPEAT = int(os.environ.get("ZQ_BENCH_REPEAT", "3"))
 HISTORY = 3000 if QUICK else 20000
+REPORTS = int(os.environ.get("ZQ_BENCH_REPORTS", "1"))   # report loops side by side
 REPORT = ("SELECT a.task_type, COUNT(*), SUM(CRC32(CONCAT(a.execution_id, '-', b.execution_id))) "
           "FROM bi_executions a JOIN bi_executions b ON b.task_id BETWEEN a.task_id AND "
           "a.task_id + 40 GROUP BY a.task_type")
@@ -215,13 +217,14 @@ def load():
 
 
 class Reporter:
-    """The heavy report in a loop on one server, until stopped."""
+    """The heavy report in a loop on one server, until stopped: REPORTS
+    loops side by side (a dashboard refreshing several panels at once)."""
 
     def __init__(self, port, user, pw):
         self.port, self.user, self.pw = port, user, pw
         self.stop_ev = threading.Event()
         self.done, self.secs, self.errors = 0, [], []
-        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.ts = [threading.Thread(target=self.loop, daemon=True) for _ in range(REPORTS)]
 
     def loop(self):
         while not self.stop_ev.is_set():
@@ -235,13 +238,15 @@ class Reporter:
             self.secs.append(time.monotonic() - t0)
 
     def __enter__(self):
-        self.t.start()
+        for t in self.ts:
+            t.start()
         time.sleep(1.0)   # the report is running when the run starts
         return self
 
     def __exit__(self, *exc):
         self.stop_ev.set()
-        self.t.join(timeout=320)
+        for t in self.ts:
+            t.join(timeout=320)
 
 
 MODES = (("off", "no binary log, no replica"),
@@ -340,6 +345,7 @@ def main():
               "; ".join(f"{k} {priority(r.proc.pid)}" for k, r in reps.items()))
         print(f"build: {plain.stack.build}; {N} due trivial tasks per run, 1 daemon, "
               f"{bench_scheduler.THREADS} threads; history {HISTORY} runs; {REPEAT} rounds; "
+              f"{REPORTS} report loop{'s' if REPORTS > 1 else ''} side by side; "
               f"load average before {load()}")
         runs = {k: [] for k, _ in MODES}
         reports = {"normal": [], "report": [], "primary": []}
