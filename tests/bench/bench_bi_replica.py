@@ -292,12 +292,14 @@ def run(env, label, reps, runs, cpus):
     cpus[label].append(cs.window(N / rate))
 
 
-def measured_round(plain, logonly, logged, reps, pw, runs, reports, lags, cpus):
+def measured_round(i, plain, logonly, logged, reps, pw, runs, reports, lags, cpus):
     run(plain, "off", reps, runs, cpus)
     run(logonly, "logonly", reps, runs, cpus)
     run(logged, "binlog", reps, runs, cpus)
-    for label, port in (("normal", reps["normal"].port), ("report", reps["idle"].port),
-                        ("primary", logged.stack.db_port)):
+    ab = [("normal", reps["normal"].port), ("report", reps["idle"].port)]
+    # the two replicas' turns alternate round by round (ABBA): neither always
+    # runs second, after the other's report
+    for label, port in (ab if i % 2 == 0 else ab[::-1]) + [("primary", logged.stack.db_port)]:
         rp = reps["idle" if label == "report" else "normal"]
         with Reporter(port, "bi_bench", pw) as rep:
             if label == "primary":
@@ -351,8 +353,8 @@ def main():
         reports = {"normal": [], "report": [], "primary": []}
         lags = {"normal": [], "report": []}
         cpus = {k: [] for k, _ in MODES}
-        for _ in range(REPEAT):
-            measured_round(plain, logonly, logged, reps, pw, runs, reports, lags, cpus)
+        for i in range(REPEAT):
+            measured_round(i, plain, logonly, logged, reps, pw, runs, reports, lags, cpus)
         print(f"load average after {load()}")
         summary(runs, reports, lags, cpus)
         for k, r in reps.items():
