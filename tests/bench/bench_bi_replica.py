@@ -26,11 +26,13 @@ Printed, not asserted: the medians of the runs, exec/s and the ratio to
 the report ran on, how far it was behind when the run's last execution had
 committed on the primary and how long it took to catch up (gtid_slave_pos
 reaching the primary's gtid_binlog_pos, polled every 50 ms while the report
-still runs). At idle priority the report and the replica's SQL thread get
-only the CPU the primary and the scheduler leave: the cost moves from the
-scheduler to the report and the replica's lag. On its own host (README
-"Reporting (BI)") only the binary log and the replication thread's reads
-remain.
+still runs); and per run the machine's CPU busy / iowait / steal and each
+replica's CPU share. At idle priority the report and the replica's SQL
+thread get only CPU time no normal process wants: that spares the scheduler
+only when it wants the CPU. On the 2-core test VM it did not (the primary's
+side used about one CPU, bound by commits, not CPU), so normal and idle
+measured alike (README "Reporting (BI)" -> "The replica"). On its own host
+only the binary log and the replication thread's reads remain.
 """
 import os
 import statistics
