@@ -81,7 +81,7 @@ void hist_execs_free(hist_exec *rows, int n)
  *   no time range:  ix_exec_task_status (task_id, status, id) with a status,
  *                   else ix_exec_task_id (task_id, id); newest first by id;
  *   a start_time range: ix_exec_task_status_start (task_id, status,
- *                   start_time, duration_ms: 150_bi_report_paths.sql) with a
+ *                   start_time, id, duration_ms: 150_bi_report_paths.sql) with a
  *                   status, else ix_exec_task_start
  *                   (task_id, start_time) (070_history_indexes.sql); newest
  *                   first by start_time, then id (InnoDB appends id to each).

@@ -85,7 +85,7 @@ REPORT_NOTES = {
     "Reads task_stats_daily (a row per task per day), never the executions.",
     "p95 duration trend of a task, by week": "One task per query (a dashboard variable): "
     "its finished runs and their durations from the index alone (`ix_exec_task_status_start`: "
-    "task_id, status, start_time, duration_ms). Over `bi_execution_facts`, not "
+    "task_id, status, start_time, id, duration_ms). Over `bi_execution_facts`, not "
     "`bi_executions`: the latter's joins make every run a row lookup (2.4 s instead of "
     "milliseconds at 5,000,000 executions). The same over every task reads every execution "
     "in the range; for all tasks per day use `bi_task_daily_p95` filtered by `task_id`.",
@@ -111,30 +111,9 @@ INDEX_ONLY = {
 }
 
 
-def index_only(sql, query):
-    """The indexes task_executions is read through in the query's EXPLAIN
-    that cover it (using_index), e.g. {"ix_exec_lateness"}."""
-    plan = json.loads("\n".join("\t".join(c or "" for c in r)
-                                 for r in sql("EXPLAIN FORMAT=JSON " + query)))
-    out = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("using_index") and node.get("key"):
-                out.add(node["key"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(plan)
-    return out
-
-
-def explain_access(sql, query):
-    """[(table alias, access type, index)] of every table access in the
-    query's EXPLAIN FORMAT=JSON (derived tables show as <derivedN>; the
-    JSON_TABLE rows of a workflow's plan, no table, are left out)."""
+def _plan_tables(sql, query):
+    """Every table node (a dict with table_name) of the query's EXPLAIN
+    FORMAT=JSON, in plan order."""
     # the client prints the plan's lines as rows (--raw keeps its newlines)
     plan = json.loads("\n".join("\t".join(c or "" for c in r)
                                  for r in sql("EXPLAIN FORMAT=JSON " + query)))
@@ -142,9 +121,8 @@ def explain_access(sql, query):
 
     def walk(node):
         if isinstance(node, dict):
-            if "table_name" in node and "access_type" in node and \
-                    "table_function" not in node:
-                out.append((node["table_name"], node["access_type"], node.get("key")))
+            if "table_name" in node:
+                out.append(node)
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -152,6 +130,20 @@ def explain_access(sql, query):
                 walk(v)
     walk(plan)
     return out
+
+
+def index_only(sql, query):
+    """The indexes the query's EXPLAIN reads a table through that cover it
+    (using_index: no row lookup), e.g. {"ix_exec_lateness"}."""
+    return {t["key"] for t in _plan_tables(sql, query) if t.get("using_index") and t.get("key")}
+
+
+def explain_access(sql, query):
+    """[(table alias, access type, index)] of every table access in the
+    query's EXPLAIN FORMAT=JSON (derived tables show as <derivedN>; the
+    JSON_TABLE rows of a workflow's plan, no table, are left out)."""
+    return [(t["table_name"], t["access_type"], t.get("key")) for t in _plan_tables(sql, query)
+            if "access_type" in t and "table_function" not in t]
 
 
 def _cell(text):
