@@ -6,6 +6,8 @@ db/mariadb-replica.cnf.in, both turned into command-line options here.
     stack = Stack(binlog=True).start()
     rep = Replica(stack).start()   # copy (mariadb-dump --gtid), CHANGE MASTER, START SLAVE
     Replica(stack, priority="normal")   # not under chrt --idle / ionice -c 3
+    Replica(stack, cpus="1")       # under taskset -c 1 (the bench's CPU placement)
+    Replica(stack, extra=["--innodb-flush-log-at-trx-commit=1"])   # after the cnf's
     rep.sql("SELECT ...")          # as root on the replica, database zq
     rep.slave_status()             # SHOW SLAVE STATUS as a dict
     rep.config()                   # a zq.conf pointing at the replica (for zq-db doctor)
@@ -52,10 +54,12 @@ PRIORITY_PREFIX = {
 
 
 class Replica:
-    def __init__(self, stack, server_id=2, priority="idle"):
+    def __init__(self, stack, server_id=2, priority="idle", cpus=None, extra=()):
         if priority not in PRIORITY_PREFIX:
             raise ValueError(f"priority: idle or normal, not {priority!r}")
         self.stack = stack
+        self.cpus = cpus        # taskset -c LIST (it execs too: the pid stays mariadbd's)
+        self.extra = list(extra)   # mariadbd options after the cnf's (later ones win)
         self.server_id = server_id
         self.priority = priority
         self.dir = os.path.join(stack.tmp, f"replica{server_id}")
@@ -112,12 +116,13 @@ class Replica:
                            stderr=subprocess.DEVNULL)
         repl = cnf_args("mariadb-replica.cnf.in", SERVER_ID=self.server_id, PORT=self.port,
                         RELAY_LOG=os.path.join(self.dir, "relay-bin"))
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.proc = Proc(f"mariadb-replica{self.server_id}", [
-            *PRIORITY_PREFIX[self.priority],
+            *pin, *PRIORITY_PREFIX[self.priority],
             "mariadbd", "--no-defaults", "--innodb-buffer-pool-size=64M", "--max-connections=200",
             "--user=" + _user(), "--datadir=" + self.datadir, "--socket=" + self.sock,
             "--port=" + str(self.port), "--bind-address=127.0.0.1", "--skip-log-bin",
-            "--skip-name-resolve", *repl,
+            "--skip-name-resolve", *repl, *self.extra,
             "--pid-file=" + os.path.join(self.dir, "mariadbd.pid")],
             os.path.join(self.stack.log_dir, f"mariadb-replica{self.server_id}.log"))
         wait_for(lambda: self._ping(not fresh), timeout=60, what="replica MariaDB")

@@ -259,6 +259,32 @@ MODES = (("off", "no binary log, no replica"),
          ("primary", "+ heavy report on the primary"))
 
 
+def spread(xs):
+    """(median, min, max, first quartile, third quartile)."""
+    q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [xs[0]] * 3
+    return statistics.median(xs), min(xs), max(xs), q[0], q[2]
+
+
+def fmt_spread(xs, f="%.0f"):
+    med, lo, hi, q1, q3 = spread(xs)
+    return f"median {f % med}, min-max {f % lo}-{f % hi}, IQR {f % q1}-{f % q3}"
+
+
+def compare(name_a, a, name_b, b):
+    """Whether b's median differs from a's by more than the runs' spread:
+    "within noise" when the difference is at most the larger of the two
+    interquartile ranges and the ranges overlap. The rounds' paired ratios
+    b/a too (the two ran in the same round, minutes apart at most)."""
+    ma, _, _, qa1, qa3 = spread(a)
+    mb, _, _, qb1, qb3 = spread(b)
+    iqr = max(qa3 - qa1, qb3 - qb1)
+    overlap = qb1 <= qa3 and qa1 <= qb3
+    verdict = "within noise" if abs(mb - ma) <= iqr and overlap else "MORE than the spread"
+    print(f"  {name_b} vs {name_a}: medians {mb:.0f} vs {ma:.0f} exec/s ({mb - ma:+.0f}, "
+          f"{mb / ma:.2f}x), larger IQR {iqr:.0f}, IQRs {'overlap' if overlap else 'apart'}: "
+          f"{verdict}; per-round {name_b}/{name_a} {fmt_spread([y / x for x, y in zip(a, b)], '%.2f')}")
+
+
 def summary(runs, reports, lags, cpus):
     base = statistics.median(runs["off"])
     for label, text in MODES:
@@ -275,8 +301,16 @@ def summary(runs, reports, lags, cpus):
                   f"{med_of(lambda c: c['iowait']):.0f} %, steal {med_of(lambda c: c['steal']):.0f}"
                   f" %; replicas normal {med_of(lambda c: c['procs'][0]):.0f} % / idle "
                   f"{med_of(lambda c: c['procs'][1]):.0f} % of a CPU")
-        print(f"{text:47s} {med:7.0f} exec/s ({med / base:.2f}x; runs "
-              f"{', '.join('%.0f' % r for r in runs[label])}){extra}")
+        print(f"{text:47s} {med:7.0f} exec/s ({med / base:.2f}x; {fmt_spread(runs[label])}; "
+              f"runs {', '.join('%.0f' % r for r in runs[label])}){extra}")
+    print("within noise? (the medians' difference against the larger interquartile range;"
+          " the rounds' paired ratios)")
+    compare("binlog", runs["binlog"], "report", runs["report"])
+    compare("binlog", runs["binlog"], "normal", runs["normal"])
+    print_lags(lags)
+
+
+def print_lags(lags):
     for label, per in lags.items():
         secs = [x[2] for x in per if x[2] is not None]
         print(f"  '{label}' runs, the replica the report ran on: at most "
@@ -376,5 +410,158 @@ def main():
                 print("close:", e)
 
 
+# ----- ZQ_BENCH_AB / ZQ_BENCH_PIN: what couples the primary to a replica ------
+AB = os.environ.get("ZQ_BENCH_AB") or ("one" if os.environ.get("ZQ_BENCH_PIN") else "")
+PIN = bool(os.environ.get("ZQ_BENCH_PIN"))
+OLD_FLUSH = ["--innodb-flush-log-at-trx-commit=1"]   # before db/mariadb-replica.cnf.in said 2
+# per set: the primaries with their one idle-priority replica (None: no
+# binary log, no replica), then the modes (label, text, primary, report on its
+# replica?) and the comparisons printed (a, b: is b within a's noise?)
+AB_SETS = {
+    "flush": ({"plain": None, "f1": OLD_FLUSH, "f2": []},
+              [("off", "no binary log, no replica", "plain", False),
+               ("idle-f1", "binlog + idle replica, flush_log_at_trx_commit 1", "f1", False),
+               ("idle-f2", "binlog + idle replica, flush_log_at_trx_commit 2", "f2", False),
+               ("report-f1", "+ heavy report on that replica (1)", "f1", True),
+               ("report-f2", "+ heavy report on that replica (2)", "f2", True)],
+              [("idle-f1", "idle-f2"), ("report-f1", "report-f2"), ("idle-f1", "report-f1"),
+               ("idle-f2", "report-f2"), ("off", "idle-f2")]),
+    "one": ({"plain": None, "rep": []},
+            [("off", "no binary log, no replica", "plain", False),
+             ("idle", "binlog + idle replica", "rep", False),
+             ("report", "+ heavy report on that replica", "rep", True)],
+            [("off", "idle"), ("idle", "report"), ("off", "report")]),
+}
+
+
+def ab_start(prims, envs, reps, pws):
+    """The primaries, each with its replica (into envs, reps, pws); CPU 0 for
+    this process and so for everything it starts but the replicas (CPU 1)
+    under ZQ_BENCH_PIN."""
+    if PIN:
+        os.sched_setaffinity(0, {0})
+    for i, (name, extra) in enumerate(prims.items()):
+        env = envs[name] = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
+        env.stack.binlog = extra is not None
+        env.start()
+        load_history(env, HISTORY)
+        keep_history(env)
+        if extra is not None:
+            reps[name] = Replica(env.stack, server_id=2 + i, priority="idle",
+                                 cpus="1" if PIN else None, extra=extra).start()
+            pws[name], _ = bi_create(env.stack, "bi_bench", "--max-statement-time", "120")
+
+
+def affinity(pid):
+    r = subprocess.run(["taskset", "-p", "-c", str(pid)], capture_output=True, text=True)
+    return r.stdout.strip().rsplit(": ", 1)[-1] or "?"
+
+
+def ab_describe(envs, reps):
+    for name, env in envs.items():
+        line = (f"{name}: primary log_bin {env.value('SELECT @@log_bin')}, CPUs "
+                f"{affinity(env.stack.mariadb.pid)}")
+        if name in reps:
+            r = reps[name]
+            flush, srl, gtid_engine = r.sql(
+                "SELECT @@innodb_flush_log_at_trx_commit, @@sync_relay_log, (SELECT ENGINE "
+                "FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
+                "TABLE_NAME = 'gtid_slave_pos')")[0]
+            line += (f"; replica {priority(r.proc.pid)}, CPUs {affinity(r.proc.pid)}, "
+                     f"innodb_flush_log_at_trx_commit {flush}, sync_relay_log {srl}, "
+                     f"relay_log_recovery {r.sql('SELECT @@relay_log_recovery')[0][0]}, "
+                     f"mysql.gtid_slave_pos {gtid_engine}")
+        print(line)
+
+
+def ab_run(env, rep, pw, report, res):
+    """One throughput run: exec/s, CPU (machine; the primary's mariadbd and
+    the replica, % of one CPU), and with the report its lag and catch-up."""
+    pids = [env.stack.mariadb.pid] + ([rep.proc.pid] if rep else [])
+
+    def measure():
+        with CpuSampler(pids) as cs:
+            rate = bench_scheduler.throughput(env, 1, N)["rate"]
+        res["runs"].append(rate)
+        res["cpus"].append(cs.window(N / rate))
+
+    if not report:
+        return measure()
+    with Reporter(rep.port, "bi_bench", pw) as r:
+        with LagSampler(env, rep) as lag:
+            measure()
+        # the run is over, the report still runs
+        res["lags"].append((lag.max_behind, *catch_up(env, rep)))
+    res["reports"].append(r)
+
+
+def ab_round(i, modes, envs, reps, pws, res):
+    """"off" first, then the others, in reverse order every other round."""
+    order = [modes[0]] + (modes[1:] if i % 2 == 0 else modes[:0:-1])
+    for label, _, prim, report in order:
+        ab_run(envs[prim], reps.get(prim), pws.get(prim), report, res[label])
+    print(f"  round {i + 1}:", ", ".join(
+        f"{m[0]} {res[m[0]]['runs'][-1]:.0f} (CPU {res[m[0]]['cpus'][-1]['busy']:.0f}/"
+        f"{res[m[0]]['cpus'][-1]['iowait']:.0f}/{res[m[0]]['cpus'][-1]['steal']:.0f}, "
+        f"{'/'.join('%.0f' % p for p in res[m[0]]['cpus'][-1]['procs'])})" for m in modes),
+        f"| load {load()}", flush=True)
+
+
+def ab_summary(modes, comparisons, res):
+    base = statistics.median(res["off"]["runs"])
+    for label, text, _, report in modes:
+        r = res[label]
+        med = statistics.median(r["runs"])
+        cpu = {k: statistics.median(c[k] for c in r["cpus"]) for k in ("busy", "iowait", "steal")}
+        procs = [statistics.median(c["procs"][k] for c in r["cpus"])
+                 for k in range(len(r["cpus"][0]["procs"]))]
+        extra = ""
+        if report:
+            secs = [x for rep in r["reports"] for x in rep.secs]
+            errs = [e for rep in r["reports"] for e in rep.errors]
+            lag = [x[2] for x in r["lags"] if x[2] is not None]
+            extra = (f"; {sum(rep.done for rep in r['reports'])} reports, median "
+                     f"{statistics.median(secs) if secs else float('nan'):.1f} s"
+                     f"{'; errors: ' + errs[0] if errs else ''}; lag at most "
+                     f"{max(x[0] for x in r['lags'])} tx, catch-up median "
+                     f"{statistics.median(lag) if lag else float('nan'):.2f} s")
+        print(f"{label:10s} {text:50s} {med:6.0f} exec/s ({med / base:.2f}x; "
+              f"{fmt_spread(r['runs'])}; runs {', '.join('%.0f' % x for x in r['runs'])}); "
+              f"CPU busy {cpu['busy']:.0f} %, iowait {cpu['iowait']:.0f} %, steal "
+              f"{cpu['steal']:.0f} %; primary mariadbd {procs[0]:.0f} %"
+              f"{', replica %.0f %%' % procs[1] if len(procs) > 1 else ''} of a CPU{extra}")
+    print("within noise? (the medians' difference against the larger interquartile range;"
+          " the rounds' paired ratios)")
+    for a, b in comparisons:
+        compare(a, res[a]["runs"], b, res[b]["runs"])
+
+
+def ab_main():
+    prims, modes, comparisons = AB_SETS[AB]
+    envs, reps, pws = {}, {}, {}
+    try:
+        ab_start(prims, envs, reps, pws)
+        print(f"set {AB}, pinned {'yes (primary, scheduler, this process: CPU 0; replicas: 1)' if PIN else 'no'};"
+              f" server {envs['plain'].value('SELECT VERSION()')}; build {envs['plain'].stack.build}; "
+              f"{N} due trivial tasks per run, 1 daemon, {bench_scheduler.THREADS} threads; "
+              f"history {HISTORY} runs; {REPEAT} rounds; {REPORTS} report loop(s); "
+              f"load average before {load()}")
+        ab_describe(envs, reps)
+        print("  per run: exec/s (CPU busy/iowait/steal % of all CPUs, primary mariadbd"
+              "/replica % of one CPU)")
+        res = {m[0]: {"runs": [], "cpus": [], "reports": [], "lags": []} for m in modes}
+        for i in range(REPEAT):
+            ab_round(i, modes, envs, reps, pws, res)
+        print(f"load average after {load()}")
+        ab_summary(modes, comparisons, res)
+    finally:
+        for r in reps.values():
+            r.stop()
+        for env in envs.values():
+            try:
+                env.close()
+            except Exception as e:   # noqa: BLE001 - report, keep closing
+                print("close:", e)
+
 if __name__ == "__main__":
-    main()
+    ab_main() if AB else main()

@@ -5,12 +5,14 @@ priority (SCHED_IDLE, ionice class idle). A new execution reaches the replica
 within a second, and a burst of writes is applied soon after the primary is
 quiet (the lag returns to 0); the reporting account made on the primary works
 on the replica and cannot write there, nor can the zq account; zq-db doctor
-shows the lag on the replica and the binary log on the primary."""
+shows the lag on the replica and the binary log on the primary; killed mid-burst
+(SIGKILL) the replica resumes from the position it applied, every row once."""
 import json
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -203,3 +205,44 @@ def test_doctor_shows_the_lag_and_the_binary_log(pair):
         assert "SQL thread No" in rep["replica"]["detail"] and "START SLAVE" in rep["replica"]["fix"]
     finally:
         replica._client("START SLAVE SQL_THREAD")
+
+
+def test_a_killed_replica_resumes_from_what_it_applied(pair):
+    """The replica's redo log is not synced per applied transaction
+    (innodb_flush_log_at_trx_commit = 2, db/mariadb-replica.cnf.in): its
+    position, mysql.gtid_slave_pos, is an InnoDB table written in the same
+    transaction as the rows, it writes no binary log, and relay_log_recovery
+    refetches the relay log. Killed (SIGKILL) during a burst and
+    restarted while the primary writes more, it applies every row once."""
+    stack, replica = pair
+    assert replica.sql("SELECT @@innodb_flush_log_at_trx_commit, @@relay_log_recovery, "
+                       "@@log_bin, (SELECT ENGINE FROM information_schema.TABLES WHERE "
+                       "TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'gtid_slave_pos')") == \
+        [["2", "1", "0", "InnoDB"]]
+    task = create(stack.session("admin"), stack, manual_body(enabled=False))
+    one = transaction("INSERT INTO task_executions (task_id, trigger_type, status, "
+                      f"scheduled_time, not_before, created_by) VALUES ({task['id']}, 'manual', "
+                      "'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 'kill'); " +
+                      refresh_sql(f"t.id = {task['id']}"))
+    applied = lambda: gtid_seq(on_replica(replica, "SELECT @@GLOBAL.gtid_slave_pos"))  # noqa: E731
+    start = applied()
+    burst = threading.Thread(target=stack.sql, args=(" ".join([one] * 1000),))
+    burst.start()
+    # killed mid-burst: once it applied a few of the burst's transactions
+    wait_for(lambda: applied() >= start + 20 or not burst.is_alive(), timeout=60,
+             interval=0.005, what="the replica applying the burst")
+    at_kill = applied() - start
+    replica.proc.kill9()
+    replica.proc = None
+    burst.join()
+    stack.sql(" ".join([one] * 100))   # while the replica is down
+    replica.start()
+    want = gtid_seq(stack.sql_value("SELECT @@GLOBAL.gtid_binlog_pos"))
+    wait_for(lambda: gtid_seq(on_replica(replica, "SELECT @@GLOBAL.gtid_slave_pos")) >= want,
+             timeout=60, interval=0.05, what="the restarted replica catching up")
+    st = replica.slave_status()
+    assert st["Slave_SQL_Running"] == "Yes" and st["Last_SQL_Errno"] == "0", st
+    assert on_replica(replica, f"SELECT COUNT(*) FROM task_executions WHERE task_id = "
+                               f"{task['id']} AND created_by = 'kill'") == "1100"
+    print(f"killed having applied about {at_kill} of the burst's 1000 transactions; "
+          "restarted, all 1100 rows once")
