@@ -5,6 +5,21 @@ Run by `./zq bench`, or directly:
     ZQ_BUILD_DIR=build/bench /usr/bin/python3 tests/bench/bench_bi_replica.py [--quick]
     ZQ_BENCH_REPEAT (default 3), ZQ_BENCH_N (due tasks per run; 2000 quick, 10000 else),
     ZQ_BENCH_REPORTS (the heavy report's loops side by side, default 1)
+    ZQ_BENCH_AB=flush   instead of the modes below: three primaries, one
+        without the binary log ("off") and two with it, each with one
+        idle-priority replica: one at the replica's former
+        innodb_flush_log_at_trx_commit = 1, one at db/mariadb-replica.cnf.in's
+        2; each idle and with the heavy report on its replica, interleaved
+    ZQ_BENCH_AB=one     "off", a primary with one idle-priority replica, and
+        the heavy report on that replica
+    ZQ_BENCH_PIN=1      (set "one" unless ZQ_BENCH_AB says otherwise) this
+        process and so every primary mariadbd and zq-scheduler it starts on
+        CPU 0, the replicas on CPU 1 (taskset): a stand-in for "the replica
+        on its own host", in every mode alike; ZQ_BENCH_PIN=replica pins the
+        replicas alone (what ZQ_REPLICA_CPUS=1 does for ./zq up --replica)
+    Each mode prints its median, min-max and interquartile range, and the key
+    comparisons whether the medians differ by more than the spread (with the
+    rounds' paired ratios).
 
 Private servers as bench_scheduler.py makes them (its throughput run, one
 daemon, trivial example tasks), side by side and interleaved run by run:
@@ -412,7 +427,7 @@ def main():
 
 # ----- ZQ_BENCH_AB / ZQ_BENCH_PIN: what couples the primary to a replica ------
 AB = os.environ.get("ZQ_BENCH_AB") or ("one" if os.environ.get("ZQ_BENCH_PIN") else "")
-PIN = bool(os.environ.get("ZQ_BENCH_PIN"))
+PIN = os.environ.get("ZQ_BENCH_PIN", "")   # "", 1 (both sides) or replica (it alone)
 OLD_FLUSH = ["--innodb-flush-log-at-trx-commit=1"]   # before db/mariadb-replica.cnf.in said 2
 # per set: the primaries with their one idle-priority replica (None: no
 # binary log, no replica), then the modes (label, text, primary, report on its
@@ -438,7 +453,7 @@ def ab_start(prims, envs, reps, pws):
     """The primaries, each with its replica (into envs, reps, pws); CPU 0 for
     this process and so for everything it starts but the replicas (CPU 1)
     under ZQ_BENCH_PIN."""
-    if PIN:
+    if PIN and PIN != "replica":
         os.sched_setaffinity(0, {0})
     for i, (name, extra) in enumerate(prims.items()):
         env = envs[name] = SchedEnv(mariadb_cnf=benchlib.mariadb_cnf())
@@ -541,7 +556,9 @@ def ab_main():
     envs, reps, pws = {}, {}, {}
     try:
         ab_start(prims, envs, reps, pws)
-        print(f"set {AB}, pinned {'yes (primary, scheduler, this process: CPU 0; replicas: 1)' if PIN else 'no'};"
+        pinned = {"": "no", "replica": "the replicas alone (CPU 1; the rest anywhere)"}.get(
+            PIN, "yes (primary, scheduler, this process: CPU 0; replicas: 1)")
+        print(f"set {AB}, pinned {pinned};"
               f" server {envs['plain'].value('SELECT VERSION()')}; build {envs['plain'].stack.build}; "
               f"{N} due trivial tasks per run, 1 daemon, {bench_scheduler.THREADS} threads; "
               f"history {HISTORY} runs; {REPEAT} rounds; {REPORTS} report loop(s); "
