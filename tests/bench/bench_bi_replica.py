@@ -295,6 +295,8 @@ def compare(name_a, a, name_b, b):
     iqr = max(qa3 - qa1, qb3 - qb1)
     overlap = qb1 <= qa3 and qa1 <= qb3
     verdict = "within noise" if abs(mb - ma) <= iqr and overlap else "MORE than the spread"
+    if min(len(a), len(b)) < 3:
+        verdict = "too few rounds to tell"
     print(f"  {name_b} vs {name_a}: medians {mb:.0f} vs {ma:.0f} exec/s ({mb - ma:+.0f}, "
           f"{mb / ma:.2f}x), larger IQR {iqr:.0f}, IQRs {'overlap' if overlap else 'apart'}: "
           f"{verdict}; per-round {name_b}/{name_a} {fmt_spread([y / x for x, y in zip(a, b)], '%.2f')}")
