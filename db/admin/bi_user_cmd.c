@@ -516,47 +516,58 @@ out:
 	return rc;
 }
 
-/* Whether the role holds SELECT on view (mysql.tables_priv: exact names). */
-static int role_has(struct bi *b, const char *view, int *yes, zq_err *err)
+int bi_role_views(zq_db *db, const char *dbname, const char *role,
+		  void (*fn)(void *arg, const char *view, int granted), void *arg, zq_err *err)
 {
-	zq_stmt *st = zq_db_prepare(b->db,
-		"SELECT COUNT(*) FROM mysql.tables_priv WHERE User = ? AND Host = '' AND Db = ? "
-		"AND Table_name = ? AND FIND_IN_SET('Select', Table_priv) > 0", err);
+	zq_stmt *st = zq_db_prepare(db,
+		"SELECT v.TABLE_NAME, EXISTS (SELECT 1 FROM mysql.tables_priv p WHERE p.User = ? "
+		"AND p.Host = '' AND p.Db = v.TABLE_SCHEMA AND p.Table_name = v.TABLE_NAME "
+		"AND FIND_IN_SET('Select', p.Table_priv) > 0) "
+		"FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = ? "
+		"AND v.TABLE_NAME LIKE 'bi\\_%' ORDER BY 1", err);
+	char view[65];
 	int rc;
 
 	if (!st)
 		return err->code;
-	zq_stmt_bind_str(st, 0, b->role);
-	zq_stmt_bind_str(st, 1, b->dbname);
-	zq_stmt_bind_str(st, 2, view);
-	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
-		*yes = zq_stmt_i64(st, 0) > 0;
+	zq_stmt_bind_str(st, 0, role);
+	zq_stmt_bind_str(st, 1, dbname);
+	if ((rc = zq_stmt_exec(st, err)) == 0) {
+		while (zq_stmt_fetch(st) > 0) {
+			zq_stmt_copy(st, 0, view, sizeof(view));
+			fn(arg, view, zq_stmt_i64(st, 1) > 0);
+		}
+	}
 	zq_stmt_done(st);
 	return rc;
+}
+
+struct list_count {
+	FILE *out;
+	int views, granted;
+};
+
+static void list_view(void *arg, const char *view, int granted)
+{
+	struct list_count *c = arg;
+
+	c->views++;
+	c->granted += granted;
+	if (!granted)
+		fprintf(c->out, "not granted yet: %s\n", view);
 }
 
 static int cmd_list(struct bi *b)
 {
 	zq_err err = ZQ_ERR_INIT;
-	struct obj objs[OBJS_MAX];
-	int n = 0, views = 0, granted = 0, has = 0;
+	struct list_count c = { .out = b->out };
 
-	if (list_users(b, &err) < 0 || list_objects(b, objs, &n, &err) < 0)
+	if (list_users(b, &err) < 0 ||
+	    bi_role_views(b->db, b->dbname, b->role, list_view, &c, &err) < 0)
 		return fail(b, "list", &err);
-	for (int i = 0; i < n; i++) {
-		if (!objs[i].is_view)
-			continue;
-		views++;
-		has = 0;
-		if (role_has(b, objs[i].name, &has, &err) < 0)
-			return fail(b, "list", &err);
-		granted += has;
-		if (!has)
-			fprintf(b->out, "not granted yet: %s\n", objs[i].name);
-	}
 	fprintf(b->out, "role %s: SELECT on %d of the %d bi_* view%s of database %s%s\n", b->role,
-		granted, views, views == 1 ? "" : "s", b->dbname,
-		granted < views ? " (zq-db bi-user grant adds the rest)" : "");
+		c.granted, c.views, c.views == 1 ? "" : "s", b->dbname,
+		c.granted < c.views ? " (zq-db bi-user grant adds the rest)" : "");
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bi_user_cmd.h"
 #include "db.h"
 #include "doctor_int.h"
 #include "mem.h"
@@ -24,8 +25,6 @@
 #define TZ_FIX "load them as root: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root " \
 	       "mysql (./zq up and the package do it once; a replica gets them from its primary)"
 
-#define BI_VIEWS_MAX 256
-#define BI_NAME_LEN 65
 #define BI_FIX "as an account that may grant: zq-db bi-user grant --admin-user root (./zq up " \
 	       "runs it after migrate; the package and a hand-run migrate do not)"
 
@@ -184,28 +183,9 @@ void check_replica(struct doctor *d)
 
 /* ---- the reporting role's grants ----------------------------------------------------- */
 
-/* The bi_* views of the database, by name. */
-static int bi_views(zq_db *db, char (*names)[BI_NAME_LEN], int *n, zq_err *err)
-{
-	zq_stmt *st = zq_db_prepare(db, "SELECT TABLE_NAME FROM information_schema.VIEWS "
-				    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'bi\\_%' "
-				    "ORDER BY TABLE_NAME", err);
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return err->code;
-	if ((rc = zq_stmt_exec(st, err)) == 0)
-		while (*n < BI_VIEWS_MAX && zq_stmt_fetch(st) > 0)
-			zq_stmt_copy(st, 0, names[(*n)++], BI_NAME_LEN);
-	zq_stmt_done(st);
-	return rc;
-}
-
 /* How many rows sql (one ? for the role) counts; an error when this account
  * may not read the table (the zq account usually may not read mysql.*). */
-static int role_count(zq_db *db, const char *sql, const char *role, const char *view,
-		      int64_t *n, zq_err *err)
+static int role_count(zq_db *db, const char *sql, const char *role, int64_t *n, zq_err *err)
 {
 	zq_stmt *st = zq_db_prepare(db, sql, err);
 	int rc;
@@ -214,8 +194,6 @@ static int role_count(zq_db *db, const char *sql, const char *role, const char *
 	if (!st)
 		return err->code;
 	zq_stmt_bind_str(st, 0, role);
-	if (view)
-		zq_stmt_bind_str(st, 1, view);
 	if ((rc = zq_stmt_exec(st, err)) == 0 && zq_stmt_fetch(st) > 0)
 		*n = zq_stmt_i64(st, 0);
 	zq_stmt_done(st);
@@ -225,26 +203,23 @@ static int role_count(zq_db *db, const char *sql, const char *role, const char *
 #define GRANTS_SQL "SELECT COUNT(*) FROM mysql.tables_priv WHERE User = ? AND Host = '' " \
 		   "AND Db = DATABASE() AND FIND_IN_SET('Select', Table_priv) > 0"
 
-/* The role holds SELECT on each view, else their names into missing. */
-static int role_lacks(struct doctor *d, const char *role, char (*views)[BI_NAME_LEN], int n,
-		      zq_buf *missing, int *nmissing, zq_err *err)
-{
-	int64_t has;
+/* What bi_role_views says, as the warning names it: the views the role
+ * lacks (the first 8 by name, then how many more). */
+struct lack {
+	zq_buf names;
+	int views, missing;
+};
 
-	*nmissing = 0;
-	for (int i = 0; i < n; i++) {
-		if (role_count(d->db, GRANTS_SQL " AND Table_name = ?", role, views[i], &has,
-			       err) < 0)
-			return err->code;
-		if (has)
-			continue;
-		if (*nmissing < 8)
-			zq_buf_printf(missing, "%s%s", *nmissing ? ", " : "", views[i]);
-		(*nmissing)++;
-	}
-	if (*nmissing > 8)
-		zq_buf_printf(missing, " and %d more", *nmissing - 8);
-	return 0;
+static void note_view(void *arg, const char *view, int granted)
+{
+	struct lack *l = arg;
+
+	l->views++;
+	if (granted)
+		return;
+	if (l->missing < 8)
+		zq_buf_printf(&l->names, "%s%s", l->missing ? ", " : "", view);
+	l->missing++;
 }
 
 /* Whether the role exists: it holds a grant, or has its creator or members
@@ -256,7 +231,7 @@ static int role_exists(struct doctor *d, const char *role, int64_t grants)
 
 	if (grants)
 		return 1;
-	if (role_count(d->db, "SELECT COUNT(*) FROM mysql.roles_mapping WHERE Role = ?", role, NULL,
+	if (role_count(d->db, "SELECT COUNT(*) FROM mysql.roles_mapping WHERE Role = ?", role,
 		       &mapped, &err) < 0)
 		return -1;
 	return mapped > 0;
@@ -265,39 +240,34 @@ static int role_exists(struct doctor *d, const char *role, int64_t grants)
 void check_bi_grants(struct doctor *d)
 {
 	zq_err err = ZQ_ERR_INIT;
-	char views[BI_VIEWS_MAX][BI_NAME_LEN], role[sizeof(d->cfg->db_name) + 8];
-	zq_buf missing = ZQ_BUF_INIT(4096);
+	char role[sizeof(d->cfg->db_name) + 8];
+	struct lack l = { .names = ZQ_BUF_INIT(4096) };
 	int64_t grants = 0;
-	int n = 0, lack = 0, exists;
+	int exists;
 
 	snprintf(role, sizeof(role), "zq_bi_%s", d->cfg->db_name);
-	if (bi_views(d->db, views, &n, &err) < 0) {
-		say(d, ST_SKIP, NULL, "cannot list the bi_* views: %s", err.msg);
-		return;
-	}
-	if (n == 0) {
-		say(d, ST_SKIP, NULL, "no bi_* views in this database");
-		return;
-	}
-	if (role_count(d->db, GRANTS_SQL, role, NULL, &grants, &err) < 0 ||
+	if (role_count(d->db, GRANTS_SQL, role, &grants, &err) < 0 ||
 	    (exists = role_exists(d, role, grants)) < 0) {
 		/* ok, not skip: nothing is wrong that this account can see */
 		say(d, ST_OK, NULL, "not checked: this account may not read mysql.tables_priv and "
-		    "mysql.roles_mapping, so it cannot tell whether the reporting role %s holds the %d "
-		    "bi_* views (zq-db bi-user list --admin-user root shows it)", role, n);
-		return;
-	}
-	if (!exists) {
+		    "mysql.roles_mapping, so it cannot tell whether the reporting role %s holds the "
+		    "bi_* views (zq-db bi-user list --admin-user root shows it)", role);
+	} else if (bi_role_views(d->db, d->cfg->db_name, role, note_view, &l, &err) < 0) {
+		say(d, ST_SKIP, NULL, "cannot read the grants of %s: %s", role, err.msg);
+	} else if (l.views == 0) {
+		say(d, ST_SKIP, NULL, "no bi_* views in this database");
+	} else if (!exists) {
 		say(d, ST_OK, NULL, "no reporting role %s: no reporting accounts (zq-db bi-user "
 		    "create makes one)", role);
-		return;
-	}
-	if (role_lacks(d, role, views, n, &missing, &lack, &err) < 0)
-		say(d, ST_SKIP, NULL, "cannot read the grants of %s: %s", role, err.msg);
-	else if (lack)
+	} else if (l.missing) {
+		if (l.missing > 8)
+			zq_buf_printf(&l.names, " and %d more", l.missing - 8);
 		say(d, ST_WARN, BI_FIX, "the reporting role %s lacks SELECT on %d of the %d bi_* "
-		    "views (%s): reporting accounts do not see them", role, lack, n, missing.data);
-	else
-		say(d, ST_OK, NULL, "the reporting role %s holds SELECT on all %d bi_* views", role, n);
-	zq_buf_release(&missing);
+		    "views (%s): reporting accounts do not see them", role, l.missing, l.views,
+		    l.names.data);
+	} else {
+		say(d, ST_OK, NULL, "the reporting role %s holds SELECT on all %d bi_* views", role,
+		    l.views);
+	}
+	zq_buf_release(&l.names);
 }
